@@ -1,0 +1,30 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "Tapedeck",
+    products: [
+        .executable(name: "tapedeck", targets: ["TapedeckCLI"]),
+        .library(name: "Tapedeck", targets: ["Tapedeck"]),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CCurl",
+            path: "Sources/CCurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
+        .systemLibrary(
+            name: "CSQLite",
+            path: "Sources/CSQLite",
+            providers: [.apt(["libsqlite3-dev"])]
+        ),
+        .systemLibrary(name: "CLinux", path: "Sources/CLinux"),
+        .target(
+            name: "Tapedeck",
+            dependencies: ["CCurl", "CSQLite", "CLinux"]
+        ),
+        .executableTarget(name: "TapedeckCLI", dependencies: ["Tapedeck"]),
+        .testTarget(name: "TapedeckTests", dependencies: ["Tapedeck"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,34 @@
+#ifndef TAPEDECK_CLINUX_SHIM_H
+#define TAPEDECK_CLINUX_SHIM_H
+#include <stdint.h>
+#include <stdlib.h>
+#include <errno.h>
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
+/* struct epoll_event is packed on x86_64; keep it on the C side and hand Swift plain values. */
+static inline struct epoll_event *tapedeck_epoll_events_alloc(int count) {
+    return (struct epoll_event *)calloc((size_t)count, sizeof(struct epoll_event));
+}
+static inline void tapedeck_epoll_events_free(struct epoll_event *events) { free(events); }
+static inline uint64_t tapedeck_epoll_event_data(const struct epoll_event *events, int index) { return events[index].data.u64; }
+static inline uint32_t tapedeck_epoll_event_flags(const struct epoll_event *events, int index) { return events[index].events; }
+static inline int tapedeck_epoll_ctl(int epfd, int op, int fd, uint32_t flags, uint64_t data) {
+    struct epoll_event event;
+    event.events = flags;
+    event.data.u64 = data;
+    return epoll_ctl(epfd, op, fd, &event);
+}
+static inline int tapedeck_epoll_wait(int epfd, struct epoll_event *events, int max, int timeout_ms) {
+    return epoll_wait(epfd, events, max, timeout_ms);
+}
+/* accept4 is declared only under _GNU_SOURCE, which would make these headers disagree with Swift's Glibc module. */
+extern int accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags);
+static inline int tapedeck_accept4(int fd, int flags) { return accept4(fd, NULL, NULL, flags); }
+static inline int tapedeck_errno(void) { return errno; }
+#endif
