@@ -1,0 +1,53 @@
+/// The way back to the client for one request; usable from any thread, and only the first complete answer counts.
+public final class HTTPResponder: @unchecked Sendable {
+    // Touched only on `loop`'s thread.
+    private let connection: Connection
+    private let loop: EventLoop
+    private let sequence: UInt64
+
+    init(connection: Connection, loop: EventLoop, sequence: UInt64) {
+        self.connection = connection
+        self.loop = loop
+        self.sequence = sequence
+    }
+
+    /// Sends a whole response.
+    public func respond(_ response: HTTPResponse) {
+        loop.execute { [self] in connection.complete(sequence: sequence, response: response) }
+    }
+
+    /// Sends a whole response after `milliseconds`, without holding up anything else on the loop.
+    public func respond(_ response: HTTPResponse, afterMilliseconds milliseconds: Int) {
+        guard milliseconds > 0 else { return respond(response) }
+        loop.execute { [self] in
+            loop.schedule(afterMilliseconds: milliseconds) { [self] in
+                connection.complete(sequence: sequence, response: response)
+            }
+        }
+    }
+
+    /// Sends the status and headers of a streamed response; the body follows in chunks.
+    public func startStream(_ head: HTTPResponse) {
+        loop.execute { [self] in connection.startStream(sequence: sequence, response: head) }
+    }
+
+    /// Sends one piece of a streamed body at once.
+    public func sendChunk(_ bytes: [UInt8]) {
+        loop.execute { [self] in connection.sendChunk(sequence: sequence, bytes: bytes) }
+    }
+
+    /// Ends a streamed body.
+    public func finishStream() {
+        loop.execute { [self] in connection.finishStream(sequence: sequence) }
+    }
+
+    /// Runs `task` on this request's event loop after `milliseconds` (for paced replays).
+    public func schedule(afterMilliseconds milliseconds: Int, _ task: @escaping @Sendable () -> Void) {
+        loop.execute { [self] in loop.schedule(afterMilliseconds: milliseconds, task) }
+    }
+
+    /// Whether the client is still there to receive this response (checked on the loop).
+    public func checkOpen(_ result: @escaping @Sendable (Bool) -> Void) {
+        loop.execute { [self] in result(connection.isOpen(sequence: sequence)) }
+    }
+}
