@@ -188,13 +188,14 @@ final class Connection {
 
     func complete(sequence: UInt64, response: HTTPResponse) {
         guard !isClosed, inFlight, sequence == self.sequence else { return }
+        if draining { keepAliveAfterResponse = false }
         response.serialize(into: &output, keepAlive: keepAliveAfterResponse)
         finishResponse()
     }
 
     func startStream(sequence: UInt64, response: HTTPResponse) {
         guard !isClosed, inFlight, sequence == self.sequence else { return }
-        if !chunkedResponse { keepAliveAfterResponse = false }
+        if !chunkedResponse || draining { keepAliveAfterResponse = false }
         response.serialize(into: &output, keepAlive: keepAliveAfterResponse, chunked: chunkedResponse)
         flush()
     }

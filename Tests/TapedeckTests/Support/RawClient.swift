@@ -1,0 +1,142 @@
+import Foundation
+import Glibc
+@testable import Tapedeck
+
+/// A blocking TCP client for tests that need exact bytes on the wire: send anything, read responses back.
+final class RawClient {
+    let fd: Int32
+    private var buffer: [UInt8] = []
+
+    /// Connects to 127.0.0.1:`port`.
+    init(port: Int) throws {
+        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = UInt16(port).bigEndian
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let rc = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        if rc != 0 { throw SystemError("connect", errno: errno) }
+        var timeout = timeval(tv_sec: 20, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+    }
+
+    deinit { Glibc.close(fd) }
+
+    /// Sends all of `bytes`.
+    func send(_ bytes: [UInt8]) throws {
+        var sent = 0
+        while sent < bytes.count {
+            let n = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress! + sent, bytes.count - sent, Int32(MSG_NOSIGNAL)) }
+            if n < 0 { throw SystemError("send", errno: errno) }
+            sent += n
+        }
+    }
+
+    /// Sends a string's UTF-8 bytes.
+    func send(_ text: String) throws { try send(Array(text.utf8)) }
+
+    /// Half-closes the sending side.
+    func shutdownWrite() { shutdown(fd, Int32(SHUT_WR)) }
+
+    /// Reads one response (Content-Length, chunked, or up to EOF); nil when the server closed first.
+    func readResponse() throws -> RawResponse? {
+        while true {
+            if let (response, used) = RawResponse.parse(buffer) {
+                buffer.removeFirst(used)
+                return response
+            }
+            var chunk = [UInt8](repeating: 0, count: 65536)
+            let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress!, 65536, 0) }
+            if n < 0 { throw SystemError("recv", errno: errno) }
+            if n == 0 {
+                if let response = RawResponse.parseUntilEOF(buffer) {
+                    buffer.removeAll()
+                    return response
+                }
+                return nil
+            }
+            buffer.append(contentsOf: chunk[0..<n])
+        }
+    }
+
+    /// Reads until the server closes the connection; true when it did (rather than timing out).
+    func readUntilClosed() -> Bool {
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress!, 65536, 0) }
+            if n == 0 { return true }
+            if n < 0 { return errno == ECONNRESET }
+            buffer.append(contentsOf: chunk[0..<n])
+        }
+    }
+}
+
+/// A response as read off the wire by `RawClient`.
+struct RawResponse {
+    var status: Int
+    var headers: HTTPHeaders
+    var body: [UInt8]
+    /// The body's pieces as the chunked framing delivered them (empty when not chunked).
+    var chunks: [[UInt8]]
+
+    var text: String { String(decoding: body, as: UTF8.self) }
+
+    static func parse(_ bytes: [UInt8]) -> (RawResponse, Int)? {
+        guard let (status, headers, headEnd) = head(bytes) else { return nil }
+        if status == 100 {
+            guard let (rest, used) = parse(Array(bytes[headEnd...])) else { return nil }
+            return (rest, headEnd + used)
+        }
+        if let length = headers["Content-Length"].flatMap({ Int($0) }) {
+            guard bytes.count >= headEnd + length else { return nil }
+            return (RawResponse(status: status, headers: headers, body: Array(bytes[headEnd..<(headEnd + length)]), chunks: []), headEnd + length)
+        }
+        if headers["Transfer-Encoding"] == "chunked" {
+            var at = headEnd
+            var chunks: [[UInt8]] = []
+            while true {
+                guard let lineEnd = find(bytes, [13, 10], from: at) else { return nil }
+                guard let size = Int(String(decoding: bytes[at..<lineEnd], as: UTF8.self), radix: 16) else { return nil }
+                at = lineEnd + 2
+                if size == 0 {
+                    guard bytes.count >= at + 2 else { return nil }
+                    return (RawResponse(status: status, headers: headers, body: chunks.flatMap { $0 }, chunks: chunks), at + 2)
+                }
+                guard bytes.count >= at + size + 2 else { return nil }
+                chunks.append(Array(bytes[at..<(at + size)]))
+                at += size + 2
+            }
+        }
+        return nil
+    }
+
+    static func parseUntilEOF(_ bytes: [UInt8]) -> RawResponse? {
+        guard let (status, headers, headEnd) = head(bytes) else { return nil }
+        return RawResponse(status: status, headers: headers, body: Array(bytes[headEnd...]), chunks: [])
+    }
+
+    private static func head(_ bytes: [UInt8]) -> (Int, HTTPHeaders, Int)? {
+        guard let end = find(bytes, [13, 10, 13, 10], from: 0) else { return nil }
+        let lines = String(decoding: bytes[0..<end], as: UTF8.self).components(separatedBy: "\r\n")
+        let parts = lines[0].split(separator: " ")
+        guard parts.count >= 2, let status = Int(parts[1]) else { return nil }
+        var headers = HTTPHeaders()
+        for line in lines.dropFirst() {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            headers.add(String(line[..<colon]), String(line[line.index(after: colon)...]).trimmingCharacters(in: .whitespaces))
+        }
+        return (status, headers, end + 4)
+    }
+
+    private static func find(_ bytes: [UInt8], _ needle: [UInt8], from: Int) -> Int? {
+        guard bytes.count >= needle.count else { return nil }
+        var i = from
+        while i + needle.count <= bytes.count {
+            if bytes[i..<(i + needle.count)].elementsEqual(needle) { return i }
+            i += 1
+        }
+        return nil
+    }
+}
