@@ -1,1 +1,4 @@
+import Glibc
 import Tapedeck
+
+exit(TapedeckCommand.main(Array(CommandLine.arguments.dropFirst())))

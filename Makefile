@@ -1,0 +1,53 @@
+# Tapedeck: `make run` serves the bundled cassettes offline on 127.0.0.1:8787; `make test` runs every test.
+# Both install what they need first (Debian's libcurl and SQLite headers, and a project-local Python venv for tests).
+
+SWIFT ?= swift
+VENV ?= .venv
+PYTHON ?= python3
+APT_PACKAGES := libcurl4-openssl-dev libsqlite3-dev
+PY_PACKAGES := boto3 pytest
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: deps venv build release run test test-swift test-python clean
+
+## Install the C libraries' headers with apt-get when they are missing.
+deps:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+
+## A project-local virtual environment with boto3 and pytest (never the system's Python).
+venv: $(VENV)/.ready
+
+$(VENV)/.ready:
+	@$(PYTHON) -m venv $(VENV) 2>/dev/null || { \
+	  echo "installing python3-venv"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq python3-venv && \
+	  $(PYTHON) -m venv $(VENV); }
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check $(PY_PACKAGES)
+	@touch $@
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build -c release
+
+run: release
+	.build/release/tapedeck serve --store json:Cassettes
+
+test: deps venv
+	$(SWIFT) build --build-tests
+	$(SWIFT) test
+	TAPEDECK_BIN=$$($(SWIFT) build --show-bin-path)/tapedeck $(VENV)/bin/python -m pytest -q Tests/python
+
+test-swift: deps
+	$(SWIFT) test
+
+test-python: deps venv build
+	TAPEDECK_BIN=$$($(SWIFT) build --show-bin-path)/tapedeck $(VENV)/bin/python -m pytest -q Tests/python
+
+clean:
+	rm -rf .build $(VENV)

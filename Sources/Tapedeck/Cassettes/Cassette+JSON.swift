@@ -1,0 +1,67 @@
+/// The cassette file format: one JSON object whose member names are stable across versions.
+extension Cassette {
+    /// The cassette as a JSON document (the writer sorts the keys).
+    public var jsonValue: JSONValue {
+        .object([
+            JSONMember("format", .number(String(Self.formatVersion))),
+            JSONMember("key", .string(key.hex)),
+            JSONMember("operation", .string(operation.rawValue)),
+            JSONMember("modelId", .string(modelId)),
+            JSONMember("recordedAt", .string(recordedAt)),
+            JSONMember("upstreamLatencyMs", .number(String(upstreamLatencyMs))),
+            JSONMember("request", request),
+            JSONMember("response", .object([
+                JSONMember("status", .number(String(response.status))),
+                JSONMember("contentType", .string(response.contentType)),
+                JSONMember("body", response.body),
+            ])),
+        ])
+    }
+
+    /// The bytes of a cassette file: pretty, sorted keys, trailing newline, so re-recordings diff well.
+    public func encoded() -> [UInt8] { JSONWriter.pretty(jsonValue) }
+
+    /// Reads a cassette from a parsed document, checking every field's type.
+    public init(json: JSONValue) throws(CassetteError) {
+        guard json.objectValue != nil else { throw .malformed("a cassette must be a JSON object") }
+        let format = try Self.integer(json, "format")
+        guard format <= Self.formatVersion else {
+            throw .malformed("format \(format) was written by a newer Tapedeck; this one reads up to \(Self.formatVersion)")
+        }
+        guard format >= 1 else { throw .malformed("unknown format \(format)") }
+        let hex = try Self.string(json, "key")
+        guard let key = CacheKey(hex: hex) else { throw .malformed("\"key\" is not 64 lowercase hex digits") }
+        let operationName = try Self.string(json, "operation")
+        guard let operation = ConverseOperation(rawValue: operationName) else {
+            throw .malformed("unknown operation \"\(operationName)\"")
+        }
+        guard let request = json["request"], request.objectValue != nil else { throw .malformed("\"request\" must be an object") }
+        guard let response = json["response"], response.objectValue != nil else { throw .malformed("\"response\" must be an object") }
+        guard let body = response["body"] else { throw .malformed("\"response.body\" is missing") }
+        self.init(
+            key: key,
+            operation: operation,
+            modelId: try Self.string(json, "modelId"),
+            request: request,
+            response: RecordedResponse(
+                status: try Self.integer(response, "status"),
+                contentType: try Self.string(response, "contentType"),
+                body: body
+            ),
+            upstreamLatencyMs: try Self.integer(json, "upstreamLatencyMs"),
+            recordedAt: try Self.string(json, "recordedAt")
+        )
+    }
+
+    private static func string(_ object: JSONValue, _ name: String) throws(CassetteError) -> String {
+        guard let value = object[name]?.stringValue else { throw .malformed("\"\(name)\" must be a string") }
+        return value
+    }
+
+    private static func integer(_ object: JSONValue, _ name: String) throws(CassetteError) -> Int {
+        guard let literal = object[name]?.numberLiteral, let value = Int(literal) else {
+            throw .malformed("\"\(name)\" must be an integer")
+        }
+        return value
+    }
+}

@@ -1,0 +1,22 @@
+import Glibc
+
+/// Why a cassette could not be read or written, with the file or store it concerns.
+public enum CassetteError: Error, Sendable, CustomStringConvertible {
+    /// The bytes are not a cassette this build can read.
+    case malformed(String)
+    /// A cassette at `path` could not be decoded.
+    case corrupt(path: String, reason: String)
+    /// A `--store` value this build cannot open.
+    case unsupportedStore(String)
+    /// A file operation failed.
+    case io(path: String, error: SystemError)
+
+    public var description: String {
+        switch self {
+        case .malformed(let reason): return "malformed cassette: \(reason)"
+        case .unsupportedStore(let reason): return reason
+        case .corrupt(let path, let reason): return "corrupt cassette \(path): \(reason)"
+        case .io(let path, let error): return "\(error.call) \(path): \(String(cString: strerror(error.errno)))"
+        }
+    }
+}

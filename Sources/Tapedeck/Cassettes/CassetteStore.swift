@@ -1,0 +1,20 @@
+/// Where cassettes live. Implementations are safe to call from any thread and from several processes.
+public protocol CassetteStore: Sendable {
+    /// How the store was named on the command line, e.g. `json:Cassettes`.
+    var description: String { get }
+    /// The cassette recorded under `key`, or nil when there is none.
+    func load(_ key: CacheKey) throws(CassetteError) -> Cassette?
+    /// Stores `cassette` under its key, replacing any earlier one, all or nothing.
+    func save(_ cassette: Cassette) throws(CassetteError)
+    /// How many cassettes the store holds.
+    func count() throws(CassetteError) -> Int
+}
+
+/// Parses a `--store` value such as `json:Cassettes` into a store.
+public enum StoreLocation {
+    /// Opens the store `spec` names; a bare path means a JSON directory.
+    public static func open(_ spec: String) throws(CassetteError) -> CassetteStore {
+        if spec.hasPrefix("json:") { return JSONFileStore(directory: String(spec.dropFirst(5))) }
+        throw .unsupportedStore("unknown store \"\(spec)\"; expected json:DIR")
+    }
+}

@@ -1,0 +1,60 @@
+import Glibc
+
+/// Cassettes as pretty JSON files, one per interaction, at `DIR/<first two hex digits>/<key>.json`.
+///
+/// A lookup is one file read, so a file added by `git pull` is found at once. Writes go to a temporary
+/// file that is fsynced and renamed into place: readers and other processes see the old file or the new
+/// one, never half of one.
+public final class JSONFileStore: CassetteStore, @unchecked Sendable {
+    /// The directory holding the cassettes.
+    public let directory: String
+    /// Files larger than this are refused as corrupt rather than read into memory.
+    public static let maxFileBytes = 512 * 1024 * 1024
+
+    /// Opens (without creating) the store at `directory`.
+    public init(directory: String) {
+        var trimmed = directory
+        while trimmed.count > 1 && trimmed.hasSuffix("/") { trimmed.removeLast() }
+        self.directory = trimmed.isEmpty ? "." : trimmed
+    }
+
+    public var description: String { "json:\(directory)" }
+
+    /// The file that holds the cassette for `key`.
+    public func path(for key: CacheKey) -> String {
+        "\(directory)/\(key.hex.prefix(2))/\(key.hex).json"
+    }
+
+    public func load(_ key: CacheKey) throws(CassetteError) -> Cassette? {
+        let path = path(for: key)
+        guard let bytes = try FileIO.readIfPresent(path, limit: Self.maxFileBytes) else { return nil }
+        let cassette: Cassette
+        do {
+            cassette = try Cassette(json: try JSONParser.parse(bytes))
+        } catch let error as JSONError {
+            throw .corrupt(path: path, reason: error.description)
+        } catch let error as CassetteError {
+            throw .corrupt(path: path, reason: "\(error)")
+        } catch {
+            throw .corrupt(path: path, reason: "\(error)")
+        }
+        guard cassette.key == key else {
+            throw .corrupt(path: path, reason: "it holds key \(cassette.key.hex), not the key its name says")
+        }
+        return cassette
+    }
+
+    public func save(_ cassette: Cassette) throws(CassetteError) {
+        let path = path(for: cassette.key)
+        try FileIO.makeDirectories(String(path[..<path.lastIndex(of: "/")!]))
+        try FileIO.writeAtomically(cassette.encoded(), to: path)
+    }
+
+    public func count() throws(CassetteError) -> Int {
+        var total = 0
+        for shard in try FileIO.list(directory) where shard.utf8.count == 2 && shard.allSatisfy(\.isHexDigit) {
+            total += try FileIO.list("\(directory)/\(shard)").filter { $0.hasSuffix(".json") && !$0.hasPrefix(".") }.count
+        }
+        return total
+    }
+}

@@ -1,0 +1,54 @@
+import Glibc
+
+/// `tapedeck serve`: opens the store, starts the server, and shuts down cleanly on SIGINT or SIGTERM.
+public struct ServeCommand {
+    public let options: ServeOptions
+
+    /// Creates the command.
+    public init(options: ServeOptions) { self.options = options }
+
+    /// Serves until SIGINT/SIGTERM; returns 0 after a clean shutdown, 1 when start-up fails.
+    public func run() -> Int32 {
+        // Block the stop signals before any thread exists, so every thread inherits the mask and only sigwait sees them.
+        var stopSignals = sigset_t()
+        sigemptyset(&stopSignals)
+        sigaddset(&stopSignals, SIGINT)
+        sigaddset(&stopSignals, SIGTERM)
+        pthread_sigmask(SIG_BLOCK, &stopSignals, nil)
+        Signals.ignoreSIGPIPE()
+
+        let log = RequestLog(enabled: true)
+        let requestLog = RequestLog(enabled: !options.quiet)
+        let store: CassetteStore
+        let cassettes: Int
+        do {
+            store = try StoreLocation.open(options.store)
+            cassettes = try store.count()
+        } catch {
+            log.line("error: cannot open store \(options.store): \(error)")
+            return 1
+        }
+        let configuration = options.proxyConfiguration
+        let upstream = configuration.upstream == nil ? nil : UpstreamClient()
+        let engine = ProxyEngine(configuration: configuration, store: store, upstream: upstream, log: requestLog)
+        let server = HTTPServer(configuration: options.serverConfiguration, handler: engine, log: { log.line($0) })
+        let port: Int
+        do {
+            port = try server.start()
+        } catch {
+            log.line("error: cannot listen on \(options.host):\(options.port): \(error)")
+            return 1
+        }
+        let upstreamText = configuration.upstream.map { CurlError.redact($0) } ?? "none (offline)"
+        log.line("tapedeck \(ProxyEngine.version) mode=\(configuration.mode.rawValue) store=\(store.description) (\(cassettes) cassettes) upstream=\(upstreamText)")
+        log.line("listening on http://\(options.host.contains(":") ? "[\(options.host)]" : options.host):\(port)")
+
+        var received: Int32 = 0
+        while sigwait(&stopSignals, &received) != 0 {}
+        log.line("received \(received == SIGINT ? "SIGINT" : "SIGTERM"); finishing in-flight requests (up to \(options.shutdownGraceSeconds) s)")
+        server.shutdown(graceMs: options.shutdownGraceSeconds * 1000)
+        upstream?.shutdown()
+        log.line("stopped")
+        return 0
+    }
+}

@@ -1,0 +1,118 @@
+/// The flags of `tapedeck serve`, parsed and checked.
+public struct ServeOptions: Sendable {
+    public var host = "127.0.0.1"
+    public var port = 8787
+    public var mode: ProxyMode?
+    public var upstream: String?
+    public var store = "json:Cassettes"
+    public var ignoreFields: [String] = []
+    public var maxBodyBytes = 64 * 1024 * 1024
+    public var upstreamTimeoutSeconds = 300
+    public var hitLatencyMs = 0
+    public var hitUsage = HitUsage.recorded
+    public var hitDelayMs = 0
+    public var threads = HTTPServer.Configuration().eventLoops
+    public var readTimeoutSeconds = 30
+    public var idleTimeoutSeconds = 75
+    public var shutdownGraceSeconds = 10
+    public var quiet = false
+
+    /// Default options.
+    public init() {}
+
+    /// Every flag `serve` accepts; the help text and the parser both come from this list.
+    public static let specs: [FlagSpec] = [
+        FlagSpec("host", value: "HOST", help: "address to listen on", default: "127.0.0.1"),
+        FlagSpec("port", value: "PORT", help: "port to listen on; 0 picks a free one and the log says which", default: "8787"),
+        FlagSpec("mode", value: "MODE", help: "auto | replay | record | passthrough", default: "replay without --upstream, auto with it"),
+        FlagSpec("upstream", value: "URL", help: "Bedrock or Bifrost base URL that misses go to, e.g. https://bedrock-runtime.us-east-1.amazonaws.com", default: "none: offline"),
+        FlagSpec("store", value: "STORE", help: "where cassettes live: json:DIR", default: "json:Cassettes"),
+        FlagSpec("ignore-field", value: "PATH", help: "dotted body path left out of the key, e.g. serviceTier; repeatable", default: "none; requestMetadata is always left out", repeatable: true),
+        FlagSpec("max-body-bytes", value: "N", help: "largest request body accepted (413 beyond)", default: "67108864"),
+        FlagSpec("upstream-timeout", value: "SECONDS", help: "longest wait for one upstream call", default: "300"),
+        FlagSpec("hit-latency-ms", value: "N", help: "metrics.latencyMs reported by a hit", default: "0"),
+        FlagSpec("hit-usage", value: "recorded|zero", help: "token usage reported by a hit", default: "recorded"),
+        FlagSpec("hit-delay-ms", value: "N", help: "wait this long before answering a hit", default: "0"),
+        FlagSpec("threads", value: "N", help: "event-loop threads", default: "the number of CPUs, at most 8"),
+        FlagSpec("read-timeout", value: "SECONDS", help: "a started request must arrive within this (408)", default: "30"),
+        FlagSpec("idle-timeout", value: "SECONDS", help: "idle keep-alive connections are closed after this", default: "75"),
+        FlagSpec("shutdown-grace", value: "SECONDS", help: "on SIGINT/SIGTERM, how long in-flight requests may finish", default: "10"),
+        FlagSpec("quiet", value: nil, help: "no log line per request", default: "off"),
+    ]
+
+    /// Parses `serve`'s arguments (without the `serve` word).
+    public static func parse(_ arguments: [String]) throws(UsageError) -> ServeOptions {
+        let values = try FlagParser.parse(arguments, specs: specs, command: "serve")
+        var options = ServeOptions()
+        func one(_ name: String) -> String? { values[name]?.last }
+        func integer(_ name: String, _ range: ClosedRange<Int>) throws(UsageError) -> Int? {
+            guard let text = one(name) else { return nil }
+            guard let value = Int(text), range.contains(value) else {
+                throw UsageError("--\(name) must be a whole number from \(range.lowerBound) to \(range.upperBound), not \"\(text)\"")
+            }
+            return value
+        }
+        if let host = one("host") {
+            guard !host.isEmpty else { throw UsageError("--host must not be empty") }
+            options.host = host
+        }
+        options.port = try integer("port", 0...65535) ?? options.port
+        if let text = one("mode") {
+            guard let mode = ProxyMode(rawValue: text) else {
+                throw UsageError("--mode must be one of auto, replay, record, passthrough, not \"\(text)\"")
+            }
+            options.mode = mode
+        }
+        if let url = one("upstream") {
+            guard url.hasPrefix("http://") || url.hasPrefix("https://"), url.count > 8 else {
+                throw UsageError("--upstream must be an http:// or https:// URL, not \"\(CurlError.redact(url))\"")
+            }
+            options.upstream = url
+        }
+        if let mode = options.mode, mode != .replay, options.upstream == nil {
+            throw UsageError("--mode \(mode.rawValue) needs --upstream URL")
+        }
+        if let store = one("store") {
+            guard store.hasPrefix("json:"), store.count > 5 else {
+                throw UsageError("--store must be json:DIR, not \"\(store)\"")
+            }
+            options.store = store
+        }
+        for path in values["ignore-field"] ?? [] {
+            guard !path.isEmpty, !path.split(separator: ".", omittingEmptySubsequences: false).contains(where: \.isEmpty) else {
+                throw UsageError("--ignore-field must be a dotted path such as serviceTier or inferenceConfig.topP, not \"\(path)\"")
+            }
+            options.ignoreFields.append(path)
+        }
+        options.maxBodyBytes = try integer("max-body-bytes", 1...(1 << 40)) ?? options.maxBodyBytes
+        options.upstreamTimeoutSeconds = try integer("upstream-timeout", 1...86_400) ?? options.upstreamTimeoutSeconds
+        options.hitLatencyMs = try integer("hit-latency-ms", 0...3_600_000) ?? options.hitLatencyMs
+        if let text = one("hit-usage") {
+            guard let usage = HitUsage(rawValue: text) else { throw UsageError("--hit-usage must be recorded or zero, not \"\(text)\"") }
+            options.hitUsage = usage
+        }
+        options.hitDelayMs = try integer("hit-delay-ms", 0...3_600_000) ?? options.hitDelayMs
+        options.threads = try integer("threads", 1...64) ?? options.threads
+        options.readTimeoutSeconds = try integer("read-timeout", 1...86_400) ?? options.readTimeoutSeconds
+        options.idleTimeoutSeconds = try integer("idle-timeout", 1...86_400) ?? options.idleTimeoutSeconds
+        options.shutdownGraceSeconds = try integer("shutdown-grace", 0...3600) ?? options.shutdownGraceSeconds
+        options.quiet = one("quiet") != nil
+        return options
+    }
+
+    /// The proxy settings these options describe.
+    public var proxyConfiguration: ProxyConfiguration {
+        ProxyConfiguration(
+            mode: mode, upstream: upstream, ignoreFields: ignoreFields, upstreamTimeoutSeconds: upstreamTimeoutSeconds,
+            hitLatencyMs: hitLatencyMs, hitUsage: hitUsage, hitDelayMs: hitDelayMs)
+    }
+
+    /// The HTTP server settings these options describe.
+    public var serverConfiguration: HTTPServer.Configuration {
+        HTTPServer.Configuration(
+            host: host, port: port, eventLoops: threads,
+            limits: RequestParser.Limits(maxBodyBytes: maxBodyBytes),
+            readTimeoutMs: readTimeoutSeconds * 1000, idleTimeoutMs: idleTimeoutSeconds * 1000,
+            errorResponse: BedrockError.forHTTPError)
+    }
+}

@@ -1,0 +1,77 @@
+import Glibc
+
+/// The `tapedeck` command line: picks the subcommand, prints help, and returns the exit status.
+public enum TapedeckCommand {
+    /// The top-level help text.
+    public static let help = """
+        tapedeck \(ProxyEngine.version): record and replay AWS Bedrock Converse calls
+
+        Usage:
+          tapedeck serve [flags]    run the proxy (see tapedeck serve --help)
+          tapedeck --help           this text
+          tapedeck --version        the version
+
+        Point a client at it by changing one URL:
+          AWS_ENDPOINT_URL_BEDROCK_RUNTIME=http://127.0.0.1:8787
+
+        serve flags:
+        \(FlagParser.help(ServeOptions.specs))
+        """
+
+    /// The help text of `tapedeck serve`.
+    public static let serveHelp = """
+        Usage: tapedeck serve [flags]
+
+        Answers POST [prefix]/model/{modelId}/converse from cassettes, forwarding misses to --upstream.
+        Prefixes: none, /bedrock, /cursor, /litellm, /langchain, /pydanticai.
+
+        Flags:
+        \(FlagParser.help(ServeOptions.specs))
+        """
+
+    /// Runs the command line `arguments` (without the program name) and returns the exit status.
+    public static func main(_ arguments: [String]) -> Int32 {
+        guard let command = arguments.first else {
+            writeStderr(help + "\n")
+            return UsageError.exitStatus
+        }
+        switch command {
+        case "--help", "-h", "help":
+            writeStdout(help + "\n")
+            return 0
+        case "--version":
+            writeStdout("tapedeck \(ProxyEngine.version)\n")
+            return 0
+        case "serve":
+            let rest = Array(arguments.dropFirst())
+            if rest.contains("--help") || rest.contains("-h") {
+                writeStdout(serveHelp + "\n")
+                return 0
+            }
+            do {
+                let options = try ServeOptions.parse(rest)
+                return ServeCommand(options: options).run()
+            } catch {
+                writeStderr("tapedeck serve: \(error)\n")
+                return UsageError.exitStatus
+            }
+        default:
+            writeStderr("tapedeck: unknown command \"\(command)\" (see tapedeck --help)\n")
+            return UsageError.exitStatus
+        }
+    }
+
+    static func writeStdout(_ text: String) { write(1, text) }
+    static func writeStderr(_ text: String) { write(2, text) }
+
+    private static func write(_ fd: Int32, _ text: String) {
+        let bytes = Array(text.utf8)
+        var written = 0
+        while written < bytes.count {
+            let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + written, bytes.count - written) }
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { return }
+            written += n
+        }
+    }
+}

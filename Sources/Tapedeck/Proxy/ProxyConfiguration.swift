@@ -1,0 +1,37 @@
+/// Everything the proxy engine needs to know besides its store and upstream client.
+public struct ProxyConfiguration: Sendable {
+    /// The mode used when a request does not pick one with `x-tapedeck-mode`.
+    public var mode: ProxyMode
+    /// Upstream base URL without a trailing slash, or nil for offline replay.
+    public var upstream: String?
+    /// Dotted body paths left out of the key, besides `requestMetadata`.
+    public var ignoreFields: [String]
+    /// Upper bound for one upstream call.
+    public var upstreamTimeoutSeconds: Int
+    /// The `metrics.latencyMs` a hit reports.
+    public var hitLatencyMs: Int
+    public var hitUsage: HitUsage
+    /// How long a hit waits before answering (other connections are not held up).
+    public var hitDelayMs: Int
+
+    /// Creates a configuration; the mode defaults to `auto` with an upstream and `replay` without.
+    public init(
+        mode: ProxyMode? = nil,
+        upstream: String? = nil,
+        ignoreFields: [String] = [],
+        upstreamTimeoutSeconds: Int = 300,
+        hitLatencyMs: Int = 0,
+        hitUsage: HitUsage = .recorded,
+        hitDelayMs: Int = 0
+    ) {
+        var base = upstream
+        while let value = base, value.hasSuffix("/") { base = String(value.dropLast()) }
+        self.upstream = base
+        self.mode = mode ?? (base == nil ? .replay : .auto)
+        self.ignoreFields = ignoreFields
+        self.upstreamTimeoutSeconds = upstreamTimeoutSeconds
+        self.hitLatencyMs = hitLatencyMs
+        self.hitUsage = hitUsage
+        self.hitDelayMs = hitDelayMs
+    }
+}

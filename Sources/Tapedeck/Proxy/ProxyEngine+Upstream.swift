@@ -1,0 +1,83 @@
+/// The miss path: forward to upstream, record a good answer, pass everything else through unchanged.
+extension ProxyEngine {
+    /// Request headers that describe this hop, not the request, and so are not forwarded (RFC 9110 §7.6.1).
+    static let hopByHopRequestHeaders: Set<String> = [
+        "connection", "keep-alive", "proxy-connection", "proxy-authorization", "te", "trailer", "transfer-encoding",
+        "upgrade", "expect", "host", "content-length",
+        // Upstream must answer in identity encoding so that what is recorded is readable JSON.
+        "accept-encoding",
+    ]
+
+    /// Response headers Tapedeck sets itself or that describe the upstream hop.
+    static let hopByHopResponseHeaders: Set<String> = [
+        "connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade", "trailer", "content-length",
+    ]
+
+    func forward(route: ConverseRoute, body: JSONValue, exchange: Exchange, record: Bool, outcome: String) {
+        guard let upstream, let base = configuration.upstream else {
+            return exchange.fail(502, "BadGatewayException", "no upstream is configured", outcome: outcome)
+        }
+        let url = "\(base)/model/\(ConverseRoute.encodePathSegment(route.modelId))/\(route.operation.rawValue)"
+        var headers: [(name: String, value: String)] = []
+        for field in exchange.request.headers {
+            let name = field.name.lowercased()
+            if Self.hopByHopRequestHeaders.contains(name) || name.hasPrefix("x-tapedeck-") { continue }
+            headers.append((field.name, field.value))
+        }
+        let request = UpstreamRequest(
+            url: url, headers: headers, body: exchange.request.body, timeoutSeconds: configuration.upstreamTimeoutSeconds)
+        upstream.send(request) { [self] result in
+            switch result {
+            case .failure(let error):
+                exchange.fail(502, "BadGatewayException", "upstream \(CurlError.redact(url)) failed: \(error.message)", outcome: outcome)
+            case .success(let response):
+                answer(response, route: route, body: body, exchange: exchange, record: record, outcome: outcome)
+            }
+        }
+    }
+
+    private func answer(
+        _ upstreamResponse: UpstreamResponse, route: ConverseRoute, body: JSONValue, exchange: Exchange, record: Bool, outcome: String
+    ) {
+        var headers = HTTPHeaders()
+        for (name, value) in upstreamResponse.headers where !Self.hopByHopResponseHeaders.contains(name.lowercased()) {
+            headers.add(name, value)
+        }
+        let response = HTTPResponse(status: upstreamResponse.status, headers: headers, body: upstreamResponse.body)
+        guard record, upstreamResponse.status == 200, let key = exchange.key else {
+            if record && upstreamResponse.status != 200 {
+                log.line("not recorded: upstream answered \(upstreamResponse.status) for key \(exchange.key?.prefix ?? "-")")
+            }
+            return exchange.send(response, outcome: outcome)
+        }
+        let recorded: JSONValue
+        do {
+            recorded = try JSONParser.parse(upstreamResponse.body)
+        } catch {
+            log.line("not recorded: upstream's 200 answer for key \(key.prefix) is not JSON: \(error)")
+            return exchange.send(response, outcome: outcome)
+        }
+        let cassette = Cassette(
+            key: key,
+            operation: route.operation,
+            modelId: route.modelId,
+            request: body.removing(path: "requestMetadata"),
+            response: RecordedResponse(
+                status: 200,
+                contentType: upstreamResponse.headerValue("Content-Type") ?? "application/json",
+                body: recorded
+            ),
+            upstreamLatencyMs: upstreamResponse.latencyMs,
+            recordedAt: Timestamp.now()
+        )
+        // Written before the answer leaves, so a client that repeats the request at once gets a hit.
+        recorder.async { [self] in
+            do {
+                try store.save(cassette)
+            } catch {
+                log.line("error: recording key \(key.prefix) failed: \(error)")
+            }
+            exchange.send(response, outcome: outcome)
+        }
+    }
+}
