@@ -174,6 +174,26 @@ extension JSONParser {
         return unit
     }
 
+    /// Whether `literal` is exactly one RFC 8259 number that fits a double.
+    static func isNumberLiteral(_ literal: String) -> Bool {
+        var literal = literal
+        return literal.withUTF8 { utf8 in
+            guard let base = utf8.baseAddress, !utf8.isEmpty else { return false }
+            var parser = JSONParser(base: UnsafeRawPointer(base), count: utf8.count, limits: .default)
+            guard UInt8(ascii: "-") == utf8[0] || isDigitByte(utf8[0]) else { return false }
+            do {
+                _ = try parser.parseNumber()
+            } catch {
+                return false
+            }
+            return parser.pos == utf8.count
+        }
+    }
+
+    private static func isDigitByte(_ byte: UInt8) -> Bool {
+        byte &- UInt8(ascii: "0") < 10
+    }
+
     /// Reads a number and returns its literal; `pos` starts on `-` or a digit.
     mutating func parseNumber() throws(JSONError) -> String {
         let start = pos

@@ -38,7 +38,7 @@ public struct JSONParser {
 
     private static let linearScanLimit = 16
 
-    private init(base: UnsafeRawPointer, count: Int, limits: JSONLimits) {
+    init(base: UnsafeRawPointer, count: Int, limits: JSONLimits) {
         self.base = base
         self.end = count
         self.limits = limits
