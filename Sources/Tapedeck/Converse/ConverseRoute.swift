@@ -18,6 +18,7 @@ public struct ConverseRoute: Sendable, Equatable {
     public var prefix: String
     /// The model id or ARN, percent-decoded.
     public var modelId: String
+    /// Which of the two operations the path names.
     public var operation: ConverseOperation
 
     /// Creates a route.

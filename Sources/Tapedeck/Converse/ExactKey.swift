@@ -5,6 +5,7 @@
 struct ExactKey: Hashable {
     let string: String
 
+    /// Wraps `string`.
     init(_ string: String) {
         self.string = string
     }

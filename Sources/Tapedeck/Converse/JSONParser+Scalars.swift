@@ -180,7 +180,6 @@ extension JSONParser {
         return literal.withUTF8 { utf8 in
             guard let base = utf8.baseAddress, !utf8.isEmpty else { return false }
             var parser = JSONParser(base: UnsafeRawPointer(base), count: utf8.count, limits: .default)
-            guard UInt8(ascii: "-") == utf8[0] || isDigitByte(utf8[0]) else { return false }
             do {
                 _ = try parser.parseNumber()
             } catch {
@@ -190,27 +189,23 @@ extension JSONParser {
         }
     }
 
-    private static func isDigitByte(_ byte: UInt8) -> Bool {
-        byte &- UInt8(ascii: "0") < 10
-    }
-
     /// Reads a number and returns its literal; `pos` starts on `-` or a digit.
     mutating func parseNumber() throws(JSONError) -> String {
         let start = pos
         if byte(pos) == UInt8(ascii: "-") { pos += 1 }
         let integerStart = pos
         // RFC 8259 §6: int = zero / ( digit1-9 *DIGIT ); no leading zeros, no '+', no bare '.'.
-        guard pos < end, isDigit(byte(pos)) else { throw fail("expected a digit in number") }
+        guard pos < end, Self.isDigit(byte(pos)) else { throw fail("expected a digit in number") }
         if byte(pos) == UInt8(ascii: "0") {
             pos += 1
-            if pos < end, isDigit(byte(pos)) { throw fail("leading zero in number") }
+            if pos < end, Self.isDigit(byte(pos)) { throw fail("leading zero in number") }
         } else {
             skipDigits()
         }
         let integerDigits = pos - integerStart
         if pos < end, byte(pos) == UInt8(ascii: ".") {
             pos += 1
-            guard pos < end, isDigit(byte(pos)) else { throw fail("expected a digit after '.' in number") }
+            guard pos < end, Self.isDigit(byte(pos)) else { throw fail("expected a digit after '.' in number") }
             skipDigits()
         }
         var hasExponent = false
@@ -218,7 +213,7 @@ extension JSONParser {
             hasExponent = true
             pos += 1
             if pos < end, byte(pos) == UInt8(ascii: "+") || byte(pos) == UInt8(ascii: "-") { pos += 1 }
-            guard pos < end, isDigit(byte(pos)) else { throw fail("expected a digit in number exponent") }
+            guard pos < end, Self.isDigit(byte(pos)) else { throw fail("expected a digit in number exponent") }
             skipDigits()
         }
         let literal = String(decoding: UnsafeRawBufferPointer(start: base + start, count: pos - start), as: UTF8.self)
@@ -233,11 +228,11 @@ extension JSONParser {
     }
 
     @inline(__always)
-    private func isDigit(_ byte: UInt8) -> Bool {
+    private static func isDigit(_ byte: UInt8) -> Bool {
         byte &- UInt8(ascii: "0") < 10
     }
 
     private mutating func skipDigits() {
-        while pos < end, isDigit(byte(pos)) { pos += 1 }
+        while pos < end, Self.isDigit(byte(pos)) { pos += 1 }
     }
 }

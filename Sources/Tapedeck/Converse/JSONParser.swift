@@ -38,6 +38,7 @@ public struct JSONParser {
 
     private static let linearScanLimit = 16
 
+    /// A parser positioned at the first of `count` bytes at `base`.
     init(base: UnsafeRawPointer, count: Int, limits: JSONLimits) {
         self.base = base
         self.end = count
@@ -70,11 +71,13 @@ public struct JSONParser {
         return try result.get()
     }
 
+    /// The input byte at `offset` (callers check bounds).
     @inline(__always)
     func byte(_ offset: Int) -> UInt8 {
         base.load(fromByteOffset: offset, as: UInt8.self)
     }
 
+    /// An error at the current position, or at `offset`.
     func fail(_ reason: String, at offset: Int? = nil) -> JSONError {
         JSONError(offset: offset ?? pos, reason: reason)
     }
@@ -204,6 +207,7 @@ public struct JSONParser {
         return value
     }
 
+    /// Steps over insignificant whitespace.
     @inline(__always)
     mutating func skipWhitespace() {
         // RFC 8259 §2: insignificant whitespace is space, tab, line feed and carriage return only.
@@ -215,6 +219,7 @@ public struct JSONParser {
         }
     }
 
+    /// A byte as shown in error messages: `'x'` when printable, else `byte 0x1F`.
     static func describe(_ byte: UInt8) -> String {
         if byte >= 0x21 && byte < 0x7F { return "'\(Character(Unicode.Scalar(byte)))'" }
         return "byte 0x\(HexDigits.upper(byte))"
