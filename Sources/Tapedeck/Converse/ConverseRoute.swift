@@ -52,10 +52,11 @@ public struct ConverseRoute: Sendable, Equatable {
         return Array(path).withUnsafeBytes { match($0) }
     }
 
+    /// Each prefix with the bytes of `{prefix}/model/`, built once rather than per request.
+    private static let heads: [(prefix: String, bytes: [UInt8])] = prefixes.map { ($0, Array("\($0)/model/".utf8)) }
+
     private static func match(_ path: UnsafeRawBufferPointer) -> RouteMatch {
-        let modelMarker = Array("/model/".utf8)
-        for prefix in prefixes {
-            let head = Array(prefix.utf8) + modelMarker
+        for (prefix, head) in heads {
             guard path.count > head.count, path.starts(with: head) else { continue }
             let rest = path[head.count...]
             // PROTOCOL.md: modelId is exactly one path segment, so it ends at the first '/'.

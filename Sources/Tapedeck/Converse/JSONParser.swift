@@ -129,6 +129,7 @@ public struct JSONParser {
                 if next == UInt8(ascii: ",") {
                     pos += 1
                     if stack[top].isObject {
+                        skipWhitespace()
                         let keyOffset = pos
                         let key = try parseMemberName()
                         try checkUnique(key, in: &stack[top], at: keyOffset)
@@ -195,7 +196,7 @@ public struct JSONParser {
             }
             duplicate = !frame.keyIndex.insert(ExactKey(key)).inserted
         }
-        if duplicate { throw fail("duplicate object key \"\(key)\"", at: offset) }
+        if duplicate { throw fail("duplicate object key \"\(key.prefix(64))\"", at: offset) }
     }
 
     private mutating func parseLiteral(_ word: StaticString, _ value: JSONValue) throws(JSONError) -> JSONValue {

@@ -37,7 +37,7 @@ extension JSONWriter {
                 if index > 0 {
                     // RFC 8785 §3.1: input must be I-JSON, whose member names are unique.
                     guard !ExactKey.equal(sorted[index - 1].key, member.key) else {
-                        throw JSONError.encoding("duplicate object key \"\(member.key)\"")
+                        throw JSONError.encoding("duplicate object key \"\(member.key.prefix(64))\"")
                     }
                     out.append(UInt8(ascii: ","))
                 }

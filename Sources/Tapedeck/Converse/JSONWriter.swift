@@ -1,6 +1,7 @@
 /// Encodes `JSONValue`s as bytes: compact (source order), canonical (RFC 8785) and pretty (sorted, indented).
 public enum JSONWriter {
-    /// Source member order, no whitespace, number literals as stored, minimal string escapes.
+    /// Source member order, no whitespace, number literals as stored (trusted: the parser validated them),
+    /// minimal string escapes.
     public static func compact(_ value: JSONValue) -> [UInt8] {
         var out: [UInt8] = []
         compact(value, into: &out)

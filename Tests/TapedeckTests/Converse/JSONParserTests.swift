@@ -51,6 +51,7 @@ import Testing
     @Test func rejectsDuplicateKeysComparingExactCodePoints() {
         #expect(error(#"{"a":1,"a":2}"#)?.reason == #"duplicate object key "a""#)
         #expect(error(#"{"a":1,"b":{"c":1,"c":2}}"#)?.offset == 18)
+        #expect(error(#"{"a":1,  "a":2}"#)?.offset == 9)
         // "\u00e9" and a raw "é" are the same code point: duplicate.
         #expect(error(#"{"\u00e9":1,"é":2}"#) != nil)
         // Precomposed U+00E9 and decomposed "e" + U+0301 are canonically equivalent but different keys.
