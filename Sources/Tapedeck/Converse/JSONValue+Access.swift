@@ -1,0 +1,59 @@
+/// Read access and path removal for `JSONValue`, with member names matched by exact code points.
+extension JSONValue {
+    /// The value of the member named exactly `key` (UTF-8 bytes equal), or nil if absent or not an object.
+    public subscript(key: String) -> JSONValue? {
+        guard case .object(let members) = self else { return nil }
+        return members.first { ExactKey.equal($0.key, key) }?.value
+    }
+
+    /// The string, if this is a string.
+    public var stringValue: String? {
+        if case .string(let text) = self { return text }
+        return nil
+    }
+
+    /// The elements, if this is an array.
+    public var arrayValue: [JSONValue]? {
+        if case .array(let elements) = self { return elements }
+        return nil
+    }
+
+    /// The members in source order, if this is an object.
+    public var objectValue: [JSONMember]? {
+        if case .object(let members) = self { return members }
+        return nil
+    }
+
+    /// The number literal as written, if this is a number.
+    public var numberLiteral: String? {
+        if case .number(let literal) = self { return literal }
+        return nil
+    }
+
+    /// The flag, if this is a boolean.
+    public var boolValue: Bool? {
+        if case .bool(let flag) = self { return flag }
+        return nil
+    }
+
+    /// This value without the member at a dotted path such as `inferenceConfig.temperature`.
+    ///
+    /// Only objects are descended into; a path that does not exist leaves the value unchanged.
+    /// Path components are matched exactly, so a member name containing a dot cannot be addressed.
+    public func removing(path: String) -> JSONValue {
+        let components = path.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+        guard !components.contains(where: \.isEmpty) else { return self }
+        return removing(components[...])
+    }
+
+    private func removing(_ components: ArraySlice<String>) -> JSONValue {
+        guard case .object(var members) = self, let name = components.first else { return self }
+        guard let index = members.firstIndex(where: { ExactKey.equal($0.key, name) }) else { return self }
+        if components.count == 1 {
+            members.remove(at: index)
+        } else {
+            members[index].value = members[index].value.removing(components.dropFirst())
+        }
+        return .object(members)
+    }
+}
