@@ -83,9 +83,10 @@ final class UpstreamTransfer {
         let request = job.request
         var lines: [String] = []
         for header in request.headers where !UpstreamRequest.droppedHeaders.contains(header.name.lowercased()) {
-            let forbidden: Set<Character> = ["\r", "\n", "\0"]
-            guard !header.name.isEmpty, !header.name.contains(where: { forbidden.contains($0) || $0 == ":" }),
-                  !header.value.contains(where: { forbidden.contains($0) }) else {
+            // Scan bytes, not Characters: "\r\n" is a single Character and would slip past a Character test.
+            let breaks: (UInt8) -> Bool = { $0 == 0x0D || $0 == 0x0A || $0 == 0x00 }
+            guard !header.name.isEmpty, !header.name.utf8.contains(where: { breaks($0) || $0 == 0x3A }),
+                  !header.value.utf8.contains(where: breaks) else {
                 throw CurlError(CURLE_BAD_FUNCTION_ARGUMENT,
                                 message: "a request header name or value contains CR, LF, NUL or a bad colon",
                                 url: request.url)
