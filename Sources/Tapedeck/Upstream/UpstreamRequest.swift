@@ -1,0 +1,37 @@
+/// One POST to upstream: the full URL, end-to-end headers in order, the body bytes and a whole-transfer timeout.
+public struct UpstreamRequest: Sendable {
+    /// Headers the client never forwards: curl owns the framing and the connection (RFC 9110 §7.6.1, RFC 9112 §6),
+    /// and the URL names the host. Compared lower-cased.
+    public static let droppedHeaders: Set<String> = [
+        "host", "content-length", "transfer-encoding", "connection", "keep-alive",
+        "proxy-connection", "te", "upgrade", "expect",
+    ]
+
+    /// The full URL, e.g. `https://bedrock-runtime.us-east-1.amazonaws.com/model/m/converse`.
+    public var url: String
+    /// Request headers in order, duplicates kept; those in `droppedHeaders` are not sent.
+    public var headers: [(name: String, value: String)]
+    /// The exact request body; sent as is with a Content-Length.
+    public var body: [UInt8]
+    /// Seconds the whole transfer may take (CURLOPT_TIMEOUT); 0 or less means no limit.
+    public var timeoutSeconds: Int
+
+    /// Creates a request; the default timeout is generous because a long streamed answer can run for minutes.
+    public init(
+        url: String,
+        headers: [(name: String, value: String)] = [],
+        body: [UInt8] = [],
+        timeoutSeconds: Int = 300
+    ) {
+        self.url = url
+        self.headers = headers
+        self.body = body
+        self.timeoutSeconds = timeoutSeconds
+    }
+
+    /// The first value of the header `name`, compared case-insensitively.
+    public func headerValue(_ name: String) -> String? {
+        let wanted = name.lowercased()
+        return headers.first { $0.name.lowercased() == wanted }?.value
+    }
+}

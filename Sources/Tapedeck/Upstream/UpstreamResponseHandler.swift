@@ -1,0 +1,15 @@
+/// Receives one upstream transfer's events as they happen, for live pass-through of streamed answers.
+///
+/// All three methods are called on the `UpstreamClient`'s own thread and must return quickly: a handler that
+/// blocks stalls every transfer of that client. The order is always: `upstreamDidReceiveHead` at most once,
+/// then zero or more `upstreamDidReceive`, then `upstreamDidFinish` exactly once. A failed transfer may end
+/// after the head and some body bytes, or before any of them. A request sent to a client that has already
+/// shut down gets `upstreamDidFinish` at once, on the caller's thread.
+public protocol UpstreamResponseHandler: AnyObject, Sendable {
+    /// The final response's status and headers; called before the first body bytes, or at completion if the body is empty.
+    func upstreamDidReceiveHead(status: Int, headers: [(name: String, value: String)])
+    /// One body chunk as libcurl delivered it, in order; chunk boundaries carry no meaning.
+    func upstreamDidReceive(_ bytes: [UInt8])
+    /// The end of the transfer: the latency in milliseconds from `send` on success, or why it failed.
+    func upstreamDidFinish(_ result: Result<Int, CurlError>)
+}
