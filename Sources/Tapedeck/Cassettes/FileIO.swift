@@ -18,13 +18,10 @@ enum FileIO {
         var bytes = [UInt8](repeating: 0, count: size)
         var filled = 0
         while filled < size {
-            let n: Int
-            do {
-                n = try bytes.withUnsafeMutableBytes { buffer throws(SystemError) in
-                    try Syscall.call("read") { read(fd, buffer.baseAddress! + filled, size - filled) }
-                }
-            } catch {
-                throw .io(path: path, error: error)
+            let n = bytes.withUnsafeMutableBytes { buffer in read(fd, buffer.baseAddress! + filled, size - filled) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw .io(path: path, error: SystemError("read", errno: errno))
             }
             if n == 0 { break }
             filled += n
@@ -42,9 +39,12 @@ enum FileIO {
         do throws(SystemError) {
             var written = 0
             while written < bytes.count {
-                written += try bytes.withUnsafeBytes { buffer throws(SystemError) in
-                    try Syscall.call("write") { write(fd, buffer.baseAddress! + written, bytes.count - written) }
+                let n = bytes.withUnsafeBytes { buffer in write(fd, buffer.baseAddress! + written, bytes.count - written) }
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    throw SystemError("write", errno: errno)
                 }
+                written += n
             }
             _ = try Syscall.call("fsync") { fsync(fd) }
         } catch {
