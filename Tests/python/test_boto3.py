@@ -15,7 +15,7 @@ ARN = "arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.anthropic.cla
 def client(url, retries=1):
     return boto3.client(
         "bedrock-runtime", endpoint_url=url, region_name="us-east-1",
-        config=Config(retries={"max_attempts": retries, "mode": "standard"}),
+        config=Config(retries={"total_max_attempts": retries, "mode": "standard"}),
     )
 
 
