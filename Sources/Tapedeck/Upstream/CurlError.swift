@@ -56,6 +56,7 @@ public struct CurlError: Error, Sendable, Equatable, CustomStringConvertible {
         self.init(code: Code(code), message: message ?? Curl.describe(code), url: url)
     }
 
+    /// `upstream <redacted URL>: <curl's text for the code> (CURLcode n)`, then curl's detailed message if it differs.
     public var description: String {
         let cause = code.description
         if message == cause {

@@ -9,7 +9,7 @@ import Glibc
 /// connections to the same host are reused through the multi handle's connection cache.
 public final class UpstreamClient: @unchecked Sendable {
     private let multi: UnsafeMutableRawPointer
-    private let inbox = Mutex(UpstreamInbox())
+    private let inbox = Mutex(UpstreamLoop.Inbox())
     private let exited = DispatchGroup()
 
     /// Starts the client's thread.
@@ -32,7 +32,7 @@ public final class UpstreamClient: @unchecked Sendable {
 
     /// Queues `request`; `handler` hears about the response on the client's thread.
     public func send(_ request: UpstreamRequest, handler: UpstreamResponseHandler) {
-        let job = UpstreamInbox.Job(request: request, handler: handler, started: .now)
+        let job = UpstreamLoop.Job(request: request, handler: handler, started: .now)
         let accepted = inbox.withLock { state in
             guard !state.stopping else { return false }
             state.jobs.append(job)
@@ -65,5 +65,36 @@ public final class UpstreamClient: @unchecked Sendable {
             return state.loopThread.map { pthread_equal($0, pthread_self()) != 0 } ?? false
         }
         if !onLoopThread { exited.wait() }
+    }
+}
+
+/// Gathers one whole upstream response and hands it to a completion closure.
+///
+/// Its state is touched only by the client's thread (or by the caller's, for a client already shut down),
+/// one event at a time, hence `@unchecked Sendable`.
+private final class ResponseCollector: UpstreamResponseHandler, @unchecked Sendable {
+    private let completion: @Sendable (Result<UpstreamResponse, CurlError>) -> Void
+    private var status = 0
+    private var headers: [(name: String, value: String)] = []
+    private var body: [UInt8] = []
+
+    /// Creates a collector that calls `completion` exactly once.
+    init(completion: @escaping @Sendable (Result<UpstreamResponse, CurlError>) -> Void) {
+        self.completion = completion
+    }
+
+    func upstreamDidReceiveHead(status: Int, headers: [(name: String, value: String)]) {
+        self.status = status
+        self.headers = headers
+    }
+
+    func upstreamDidReceive(_ bytes: [UInt8]) {
+        body.append(contentsOf: bytes)
+    }
+
+    func upstreamDidFinish(_ result: Result<Int, CurlError>) {
+        completion(result.map { latencyMs in
+            UpstreamResponse(status: status, headers: headers, body: body, latencyMs: latencyMs)
+        })
     }
 }

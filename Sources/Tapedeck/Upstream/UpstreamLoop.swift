@@ -6,17 +6,37 @@ import Glibc
 ///
 /// Everything but `inbox` is touched only by the thread running `run()`, hence `@unchecked Sendable`.
 final class UpstreamLoop: @unchecked Sendable {
+    /// One request waiting for the client's thread, with the moment it was sent (for latency).
+    struct Job: Sendable {
+        /// The request to send.
+        let request: UpstreamRequest
+        /// Who hears about the response.
+        let handler: UpstreamResponseHandler
+        /// When `send` was called.
+        let started: ContinuousClock.Instant
+    }
+
+    /// What callers hand the client's thread, guarded by one Mutex: queued jobs and the shutdown flag.
+    struct Inbox {
+        /// Jobs not yet handed to curl, oldest first.
+        var jobs: [Job] = []
+        /// Set once by `shutdown()`; after it no job is accepted and the multi handle may be gone.
+        var stopping = false
+        /// The client's thread, once it runs; `shutdown()` called from it must not wait for itself.
+        var loopThread: pthread_t?
+    }
+
     /// Idle easy handles kept for reuse; more than this are cleaned up.
     static let maxIdleHandles = 64
 
     private let multi: UnsafeMutableRawPointer
-    private let inbox: Mutex<UpstreamInbox>
+    private let inbox: Mutex<Inbox>
     private let exited: DispatchGroup
     private var active: [UnsafeMutableRawPointer: UpstreamTransfer] = [:]
     private var idle: [UnsafeMutableRawPointer] = []
 
     /// Creates a loop over `multi`; `exited` is entered by the caller and left when `run()` returns.
-    init(multi: UnsafeMutableRawPointer, inbox: Mutex<UpstreamInbox>, exited: DispatchGroup) {
+    init(multi: UnsafeMutableRawPointer, inbox: Mutex<Inbox>, exited: DispatchGroup) {
         self.multi = multi
         self.inbox = inbox
         self.exited = exited
@@ -49,7 +69,7 @@ final class UpstreamLoop: @unchecked Sendable {
     }
 
     /// Gives a queued job an easy handle (a recycled one when possible) and adds it to the multi handle.
-    private func start(_ job: UpstreamInbox.Job) {
+    private func start(_ job: Job) {
         guard let easy = idle.popLast() ?? curl_easy_init() else {
             job.handler.upstreamDidFinish(.failure(CurlError(CURLE_OUT_OF_MEMORY, url: job.request.url)))
             return
@@ -109,7 +129,7 @@ final class UpstreamLoop: @unchecked Sendable {
     }
 
     /// Fails transfers in flight and jobs never started, then frees every easy handle and the multi handle.
-    private func tearDown(pending: [UpstreamInbox.Job]) {
+    private func tearDown(pending: [Job]) {
         let reason = "upstream client shut down"
         abortAll(message: reason)
         for job in pending {

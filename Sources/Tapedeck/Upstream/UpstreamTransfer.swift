@@ -4,7 +4,7 @@ import CCurl
 final class UpstreamTransfer {
     /// The easy handle this transfer runs on; owned by the loop, borrowed here.
     let easy: UnsafeMutableRawPointer
-    private let job: UpstreamInbox.Job
+    private let job: UpstreamLoop.Job
     /// A copy of the request body. CURLOPT_POSTFIELDS(3): curl does not copy the data, so it lives until completion.
     private let body: UnsafeMutableRawBufferPointer
     private var headerList: UnsafeMutablePointer<curl_slist>?
@@ -15,7 +15,7 @@ final class UpstreamTransfer {
     private var headDelivered = false
 
     /// Prepares buffers for `job` on `easy`; nothing is set on the handle until `configure()`.
-    init(easy: UnsafeMutableRawPointer, job: UpstreamInbox.Job) {
+    init(easy: UnsafeMutableRawPointer, job: UpstreamLoop.Job) {
         self.easy = easy
         self.job = job
         // At least one byte, so the CURLOPT_POSTFIELDS pointer is never NULL even for an empty body.
@@ -55,6 +55,7 @@ final class UpstreamTransfer {
         // CURLOPT_CONNECTTIMEOUT(3): a dead upstream host fails in 10 s, not after the whole timeout.
         try check(tapedeck_curl_setopt_long(easy, CURLOPT_CONNECTTIMEOUT, 10), "CURLOPT_CONNECTTIMEOUT")
         try check(tapedeck_curl_setopt_pointer(easy, CURLOPT_ERRORBUFFER, errorBuffer), "CURLOPT_ERRORBUFFER")
+        // CURLOPT_FOLLOWLOCATION(3) stays off: a redirect is upstream's answer and passes through unchanged.
         // CURLOPT_ACCEPT_ENCODING(3) is deliberately left unset: no automatic decompression, so the recorded
         // bytes are exactly what upstream sent, and Accept-Encoding is only what the caller forwarded.
         try check(tapedeck_curl_setopt_data_callback(easy, CURLOPT_HEADERFUNCTION, UpstreamTransfer.onHeader),

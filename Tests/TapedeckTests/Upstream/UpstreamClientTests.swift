@@ -86,6 +86,27 @@ import Tapedeck
         #expect(!barrier.timedOut)
     }
 
+    @Test func manyRequestsInFlightAllGetTheirOwnAnswer() async throws {
+        let origin = try TestOrigin { request in .ok("re: " + request.bodyText) }
+        defer { origin.stop() }
+        let client = UpstreamClient()
+        defer { client.shutdown() }
+        let count = 200
+
+        let mismatches = try await withThrowingTaskGroup(of: Bool.self) { group in
+            for index in 0..<count {
+                group.addTask {
+                    let request = UpstreamRequest(url: origin.url("/x"), body: Array("q\(index)".utf8))
+                    return try await client.response(to: request).get().body != Array("re: q\(index)".utf8)
+                }
+            }
+            return try await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+        }
+
+        #expect(mismatches == 0)
+        #expect(origin.requests.count == count)
+    }
+
     @Test func refusedConnectionNamesTheURLButNoCredential() async throws {
         let client = UpstreamClient()
         defer { client.shutdown() }
