@@ -300,20 +300,22 @@ import Testing
         let key = versions[0].key
         let barrier = Barrier(parties: writers + 1)
         let seen = Mutex<[String]>([])
+        let finished = Mutex(0)
         try await withThrowingTaskGroup(of: Void.self) { group in
             for writer in 0..<writers {
                 group.addTask {
                     try await onOwnThread {
                         barrier.arriveAndWait()
+                        defer { finished.withLock { $0 += 1 } }
                         for _ in 0..<rounds { try store.save(versions[writer]) }
                     }
                 }
             }
-            // A reader racing the writers sees nothing, or one whole version, never a torn file.
+            // A reader racing the writers until they are done sees nothing or one whole version, never a torn file.
             group.addTask {
                 try await onOwnThread {
                     barrier.arriveAndWait()
-                    for _ in 0..<(writers * rounds) {
+                    while finished.withLock({ $0 }) < writers {
                         do {
                             if let loaded = try store.load(key), !versions.contains(loaded) {
                                 seen.withLock { $0.append("a cassette that is none of the versions") }
