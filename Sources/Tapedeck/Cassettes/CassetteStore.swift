@@ -12,9 +12,9 @@ public protocol CassetteStore: Sendable {
 
 /// Parses a `--store` value such as `json:Cassettes` into a store.
 public enum StoreLocation {
-    /// Opens the store `spec` names; a bare path means a JSON directory.
+    /// Opens the store `spec` names: `json:DIR` is a directory of JSON files; anything else is refused.
     public static func open(_ spec: String) throws(CassetteError) -> CassetteStore {
-        if spec.hasPrefix("json:") { return JSONFileStore(directory: String(spec.dropFirst(5))) }
+        if spec.hasPrefix("json:") && spec.utf8.count > 5 { return JSONFileStore(directory: String(spec.dropFirst(5))) }
         throw .unsupportedStore("unknown store \"\(spec)\"; expected json:DIR")
     }
 }

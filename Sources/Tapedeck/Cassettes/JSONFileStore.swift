@@ -9,13 +9,16 @@ public final class JSONFileStore: CassetteStore, @unchecked Sendable {
     /// The directory holding the cassettes.
     public let directory: String
     /// Files larger than this are refused as corrupt rather than read into memory.
-    public static let maxFileBytes = 512 * 1024 * 1024
+    public let maxFileBytes: Int
+    /// The size limit unless one is given.
+    public static let defaultMaxFileBytes = 512 * 1024 * 1024
 
     /// Opens (without creating) the store at `directory`.
-    public init(directory: String) {
+    public init(directory: String, maxFileBytes: Int = JSONFileStore.defaultMaxFileBytes) {
         var trimmed = directory
         while trimmed.count > 1 && trimmed.hasSuffix("/") { trimmed.removeLast() }
         self.directory = trimmed.isEmpty ? "." : trimmed
+        self.maxFileBytes = maxFileBytes
     }
 
     public var description: String { "json:\(directory)" }
@@ -27,7 +30,7 @@ public final class JSONFileStore: CassetteStore, @unchecked Sendable {
 
     public func load(_ key: CacheKey) throws(CassetteError) -> Cassette? {
         let path = path(for: key)
-        guard let bytes = try FileIO.readIfPresent(path, limit: Self.maxFileBytes) else { return nil }
+        guard let bytes = try FileIO.readIfPresent(path, limit: maxFileBytes) else { return nil }
         let cassette: Cassette
         do {
             cassette = try Cassette(json: try JSONParser.parse(bytes))
@@ -50,10 +53,23 @@ public final class JSONFileStore: CassetteStore, @unchecked Sendable {
         try FileIO.writeAtomically(cassette.encoded(), to: path)
     }
 
+    /// Counts the files `load` can find: `<key>.json` inside the shard its key names. Temporary and dot files,
+    /// other names, and anything outside a shard directory are not cassettes.
     public func count() throws(CassetteError) -> Int {
         var total = 0
-        for shard in try FileIO.list(directory) where shard.utf8.count == 2 && shard.allSatisfy(\.isHexDigit) {
-            total += try FileIO.list("\(directory)/\(shard)").filter { $0.hasSuffix(".json") && !$0.hasPrefix(".") }.count
+        for shard in try FileIO.list(directory) where shard.utf8.count == 2 {
+            let names: [String]
+            do {
+                names = try FileIO.list("\(directory)/\(shard)")
+            } catch {
+                // A stray file that happens to have a shard's name is not a shard.
+                guard case .io(_, let cause) = error, cause.errno == ENOTDIR else { throw error }
+                continue
+            }
+            total += names.filter { name in
+                guard name.hasPrefix(shard), name.hasSuffix(".json") else { return false }
+                return CacheKey(hex: String(name.dropLast(5))) != nil
+            }.count
         }
         return total
     }

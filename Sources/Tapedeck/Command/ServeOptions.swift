@@ -64,7 +64,10 @@ public struct ServeOptions: Sendable {
             options.mode = mode
         }
         if let url = one("upstream") {
-            guard url.hasPrefix("http://") || url.hasPrefix("https://"), url.count > 8 else {
+            let scheme = url.hasPrefix("https://") ? 8 : url.hasPrefix("http://") ? 7 : 0
+            // RFC 3986 §3.2: the authority runs to the next "/", "?" or "#"; RFC 9110 §4.2.1: its host must not be empty.
+            let authority = url.dropFirst(scheme).prefix { $0 != "/" && $0 != "?" && $0 != "#" }
+            guard scheme > 0, !authority.isEmpty else {
                 throw UsageError("--upstream must be an http:// or https:// URL, not \"\(CurlError.redact(url))\"")
             }
             options.upstream = url

@@ -15,7 +15,10 @@ public enum Timestamp {
         var parts = tm()
         gmtime_r(&time, &parts)
         func two(_ value: Int32) -> String { value < 10 ? "0\(value)" : "\(value)" }
-        var text = "\(parts.tm_year + 1900)-\(two(parts.tm_mon + 1))-\(two(parts.tm_mday))T"
+        // RFC 3339 §5.6: date-fullyear is exactly four digits.
+        let year = String(Int(parts.tm_year) + 1900)
+        var text = String(repeating: "0", count: max(0, 4 - year.count)) + year
+            + "-\(two(parts.tm_mon + 1))-\(two(parts.tm_mday))T"
             + "\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec))"
         if let ms = milliseconds { text += "." + String(String(ms + 1000).dropFirst()) }
         return text + "Z"

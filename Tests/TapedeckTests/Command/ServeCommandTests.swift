@@ -1,0 +1,112 @@
+import Foundation
+import Glibc
+import Testing
+@testable import Tapedeck
+
+/// `tapedeck serve` as a user runs it: the real binary, a real socket, real signals.
+@Suite struct ServeCommandTests {
+    /// What one serve run showed: its port, the health answer, its exit and its whole stderr.
+    private struct Run: Sendable {
+        var listening: String?
+        var health: Int?
+        var healthBody: String
+        var status: Int32
+        var reason: Process.TerminationReason
+        var lines: [String]
+    }
+
+    /// Starts serve on port 0, asks for health, sends `signal`, and collects how it ended.
+    private func serve(stopWith signal: Int32, store: String) async throws -> Run {
+        try await onOwnThread {
+            let running = try TapedeckBinary.Running(["serve", "--port", "0", "--store", "json:\(store)"])
+            guard let line = running.waitForLine(containing: "listening on http://") else {
+                running.send(SIGKILL)
+                let (status, reason) = running.waitForExit()
+                return Run(listening: nil, health: nil, healthBody: "", status: status, reason: reason, lines: running.lines)
+            }
+            var health: Int?
+            var body = ""
+            if let port = line.split(separator: ":").last.flatMap({ Int($0) }) {
+                let client = try RawClient(port: port)
+                try client.send("GET /_tapedeck/health HTTP/1.1\r\nHost: x\r\n\r\n")
+                let response = try client.readResponse()
+                health = response?.status
+                body = response?.text ?? ""
+            }
+            running.send(signal)
+            _ = running.waitForLine(containing: "stopped")
+            let (status, reason) = running.waitForExit()
+            return Run(listening: line, health: health, healthBody: body, status: status, reason: reason, lines: running.lines)
+        }
+    }
+
+    @Test(arguments: [SIGTERM, SIGINT])
+    func servesHealthAndStopsCleanlyOnSignal(_ signal: Int32) async throws {
+        let scratch = try ScratchDirectory()
+        defer { scratch.remove() }
+        try JSONFileStore(directory: scratch.path).save(CassetteFixtures.cassette())
+        let run = try await serve(stopWith: signal, store: scratch.path)
+        let listening = try #require(run.listening, "no listening line; stderr: \(run.lines)")
+        let match = listening.firstRange(of: "listening on http://127.0.0.1:")
+        #expect(match != nil)
+        let port = match.flatMap { Int(listening[$0.upperBound...]) }
+        #expect(port.map { (1...65535).contains($0) } == true)
+        #expect(run.health == 200)
+        #expect(run.healthBody.contains(#""status":"ok""#))
+        #expect(run.healthBody.contains(#""store":"json:\#(scratch.path)""#))
+        #expect(run.lines.contains { $0.hasSuffix("mode=replay store=json:\(scratch.path) (1 cassettes) upstream=none (offline)") })
+        let name = signal == SIGINT ? "SIGINT" : "SIGTERM"
+        #expect(run.lines.contains { $0.contains("received \(name); finishing in-flight requests") })
+        #expect(run.lines.last?.hasSuffix(" stopped") == true, "\(run.lines)")
+        #expect(run.reason == .exit)
+        #expect(run.status == 0)
+    }
+
+    @Test func aMissingStoreDirectoryStartsEmpty() async throws {
+        let scratch = try ScratchDirectory()
+        defer { scratch.remove() }
+        let run = try await serve(stopWith: SIGTERM, store: scratch("not/yet"))
+        #expect(run.health == 200)
+        #expect(run.lines.contains { $0.contains("(0 cassettes)") })
+        #expect(run.status == 0)
+    }
+
+    @Test func aPortInUseExitsOneNamingTheAddress() async throws {
+        let scratch = try ScratchDirectory()
+        defer { scratch.remove() }
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue | SOCK_CLOEXEC.rawValue), 0)
+        #expect(fd >= 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { raw in
+                bind(fd, raw, length) == 0 && listen(fd, 1) == 0 && getsockname(fd, raw, &length) == 0
+            }
+        }
+        try #require(bound)
+        let port = Int(UInt16(bigEndian: address.sin_port))
+        let result = try await onOwnThread {
+            try TapedeckBinary.run(["serve", "--port", "\(port)", "--store", "json:\(scratch.path)"])
+        }
+        #expect(result.reason == .exit)
+        #expect(result.status == 1)
+        #expect(result.stderrLines.count == 1, "\(result.stderrLines)")
+        #expect(result.stderr.contains("error: cannot listen on 127.0.0.1:\(port): bind 127.0.0.1:\(port): Address already in use"))
+        #expect(result.stdout == "")
+    }
+
+    @Test func anUnreadableStoreExitsOne() async throws {
+        let scratch = try ScratchDirectory()
+        defer { scratch.remove() }
+        try CassetteFixtures.write([1], to: scratch("file"))
+        let result = try await onOwnThread {
+            try TapedeckBinary.run(["serve", "--port", "0", "--store", "json:\(scratch("file"))"])
+        }
+        #expect(result.status == 1)
+        #expect(result.stderrLines.count == 1)
+        #expect(result.stderr.contains("error: cannot open store json:\(scratch("file")): opendir \(scratch("file")): Not a directory"))
+    }
+}

@@ -1,0 +1,185 @@
+import Testing
+@testable import Tapedeck
+
+@Suite struct ServeOptionsTests {
+    /// The reason `serve arguments` is refused, or nil when it is accepted.
+    private func refusal(_ arguments: [String]) -> String? {
+        do {
+            _ = try ServeOptions.parse(arguments)
+            return nil
+        } catch {
+            return error.reason
+        }
+    }
+
+    @Test func defaultsAreTheDocumentedOnes() throws {
+        for options in [ServeOptions(), try ServeOptions.parse([])] {
+            #expect(options.port == 8787)
+            #expect(options.host == "127.0.0.1")
+            #expect(options.store == "json:Cassettes")
+            #expect(options.maxBodyBytes == 67_108_864)
+            #expect(options.upstreamTimeoutSeconds == 300)
+            #expect(options.mode == nil)
+            #expect(options.upstream == nil)
+            #expect(options.ignoreFields == [])
+            #expect(options.hitLatencyMs == 0)
+            #expect(options.hitUsage == .recorded)
+            #expect(options.hitDelayMs == 0)
+            #expect(options.threads == HTTPServer.Configuration().eventLoops)
+            #expect((1...8).contains(options.threads))
+            #expect(options.readTimeoutSeconds == 30)
+            #expect(options.idleTimeoutSeconds == 75)
+            #expect(options.shutdownGraceSeconds == 10)
+            #expect(options.quiet == false)
+        }
+    }
+
+    @Test func helpDefaultsAgreeWithTheRealDefaults() throws {
+        let options = ServeOptions()
+        let actual: [String: String] = [
+            "host": options.host, "port": "\(options.port)", "store": options.store,
+            "max-body-bytes": "\(options.maxBodyBytes)", "upstream-timeout": "\(options.upstreamTimeoutSeconds)",
+            "hit-latency-ms": "\(options.hitLatencyMs)", "hit-usage": options.hitUsage.rawValue,
+            "hit-delay-ms": "\(options.hitDelayMs)", "read-timeout": "\(options.readTimeoutSeconds)",
+            "idle-timeout": "\(options.idleTimeoutSeconds)", "shutdown-grace": "\(options.shutdownGraceSeconds)",
+        ]
+        for (name, value) in actual {
+            let spec = try #require(ServeOptions.specs.first { $0.name == name }, "no spec for --\(name)")
+            #expect(spec.defaultText == value, "--\(name)")
+        }
+        #expect(Set(ServeOptions.specs.map(\.name)).count == ServeOptions.specs.count)
+        #expect(ServeOptions.specs.filter(\.repeatable).map(\.name) == ["ignore-field"])
+        #expect(ServeOptions.specs.filter { $0.value == nil }.map(\.name) == ["quiet"])
+    }
+
+    @Test func everyFlagIsReadInBothForms() throws {
+        let values: [(String, String)] = [
+            ("host", "0.0.0.0"), ("port", "0"), ("mode", "record"), ("upstream", "https://bedrock-runtime.us-east-1.amazonaws.com"),
+            ("store", "json:/srv/tapes"), ("ignore-field", "inferenceConfig.topP"), ("max-body-bytes", "1024"),
+            ("upstream-timeout", "5"), ("hit-latency-ms", "250"), ("hit-usage", "zero"), ("hit-delay-ms", "7"),
+            ("threads", "3"), ("read-timeout", "4"), ("idle-timeout", "6"), ("shutdown-grace", "0"),
+        ]
+        #expect(values.count + 1 == ServeOptions.specs.count, "a flag is missing from this test")
+        let spaced = try ServeOptions.parse(values.flatMap { ["--\($0)", $1] } + ["--quiet"])
+        let joined = try ServeOptions.parse(values.map { "--\($0)=\($1)" } + ["--quiet"])
+        for options in [spaced, joined] {
+            #expect(options.host == "0.0.0.0")
+            #expect(options.port == 0)
+            #expect(options.mode == .record)
+            #expect(options.upstream == "https://bedrock-runtime.us-east-1.amazonaws.com")
+            #expect(options.store == "json:/srv/tapes")
+            #expect(options.ignoreFields == ["inferenceConfig.topP"])
+            #expect(options.maxBodyBytes == 1024)
+            #expect(options.upstreamTimeoutSeconds == 5)
+            #expect(options.hitLatencyMs == 250)
+            #expect(options.hitUsage == .zero)
+            #expect(options.hitDelayMs == 7)
+            #expect(options.threads == 3)
+            #expect(options.readTimeoutSeconds == 4)
+            #expect(options.idleTimeoutSeconds == 6)
+            #expect(options.shutdownGraceSeconds == 0)
+            #expect(options.quiet)
+        }
+    }
+
+    @Test func ignoreFieldRepeatsInOrder() throws {
+        let options = try ServeOptions.parse(["--ignore-field", "serviceTier", "--ignore-field=performanceConfig", "--ignore-field", "fallbacks"])
+        #expect(options.ignoreFields == ["serviceTier", "performanceConfig", "fallbacks"])
+        #expect(options.proxyConfiguration.ignoreFields == ["serviceTier", "performanceConfig", "fallbacks"])
+    }
+
+    @Test func modeFollowsUpstreamUnlessGiven() throws {
+        #expect(try ServeOptions.parse([]).proxyConfiguration.mode == .replay)
+        #expect(try ServeOptions.parse(["--upstream", "http://127.0.0.1:9"]).proxyConfiguration.mode == .auto)
+        #expect(try ServeOptions.parse(["--mode", "replay"]).proxyConfiguration.mode == .replay)
+        #expect(try ServeOptions.parse(["--mode", "replay", "--upstream", "http://h"]).proxyConfiguration.mode == .replay)
+        // Order does not matter: --upstream may come after the --mode that needs it.
+        for mode in ["auto", "record", "passthrough"] {
+            let options = try ServeOptions.parse(["--mode", mode, "--upstream", "http://h:1/bedrock"])
+            #expect(options.proxyConfiguration.mode.rawValue == mode)
+            #expect(options.proxyConfiguration.upstream == "http://h:1/bedrock")
+        }
+    }
+
+    @Test(arguments: ["http://a", "https://b", "http://127.0.0.1:8080", "https://h/bifrost/bedrock", "http://[::1]:9"])
+    func httpUpstreamsWithAHostAreAccepted(_ url: String) throws {
+        #expect(try ServeOptions.parse(["--upstream", url]).upstream == url)
+    }
+
+    @Test func settingsReachTheServerAndProxyConfigurations() throws {
+        let options = try ServeOptions.parse([
+            "--host", "::1", "--port", "9", "--threads", "2", "--max-body-bytes", "100", "--read-timeout", "3",
+            "--idle-timeout", "4", "--upstream", "https://h/", "--upstream-timeout", "11", "--hit-latency-ms", "12",
+            "--hit-delay-ms", "13", "--hit-usage", "zero",
+        ])
+        let server = options.serverConfiguration
+        #expect(server.host == "::1")
+        #expect(server.port == 9)
+        #expect(server.eventLoops == 2)
+        #expect(server.limits.maxBodyBytes == 100)
+        #expect(server.readTimeoutMs == 3000)
+        #expect(server.idleTimeoutMs == 4000)
+        let proxy = options.proxyConfiguration
+        #expect(proxy.upstream == "https://h")
+        #expect(proxy.upstreamTimeoutSeconds == 11)
+        #expect(proxy.hitLatencyMs == 12)
+        #expect(proxy.hitDelayMs == 13)
+        #expect(proxy.hitUsage == .zero)
+    }
+
+    @Test func refusalsAreOneLineAndNameTheFlag() {
+        let cases: [([String], String)] = [
+            (["--bogus"], "unknown flag --bogus (see tapedeck serve --help)"),
+            (["--port"], "--port needs a value: --port PORT"),
+            (["--port", "1", "--port", "2"], "--port given more than once"),
+            (["--store=json:a", "--store=json:b"], "--store given more than once"),
+            (["--quiet", "--quiet"], "--quiet given more than once"),
+            (["--port", "eighty"], #"--port must be a whole number from 0 to 65535, not "eighty""#),
+            (["--port", "65536"], #"--port must be a whole number from 0 to 65535, not "65536""#),
+            (["--port", "-1"], #"--port must be a whole number from 0 to 65535, not "-1""#),
+            (["--port=8080.0"], #"--port must be a whole number from 0 to 65535, not "8080.0""#),
+            (["--port="], #"--port must be a whole number from 0 to 65535, not """#),
+            (["--port", " 80"], #"--port must be a whole number from 0 to 65535, not " 80""#),
+            (["--port", "99999999999999999999"], #"--port must be a whole number from 0 to 65535, not "99999999999999999999""#),
+            (["--threads", "0"], #"--threads must be a whole number from 1 to 64, not "0""#),
+            (["--max-body-bytes", "1e6"], #"--max-body-bytes must be a whole number from 1 to 1099511627776, not "1e6""#),
+            (["--upstream-timeout", "0"], #"--upstream-timeout must be a whole number from 1 to 86400, not "0""#),
+            (["--shutdown-grace", "3601"], #"--shutdown-grace must be a whole number from 0 to 3600, not "3601""#),
+            (["--mode", "Auto"], #"--mode must be one of auto, replay, record, passthrough, not "Auto""#),
+            (["--mode", "offline"], #"--mode must be one of auto, replay, record, passthrough, not "offline""#),
+            (["--mode", "auto"], "--mode auto needs --upstream URL"),
+            (["--mode", "record"], "--mode record needs --upstream URL"),
+            (["--mode=passthrough"], "--mode passthrough needs --upstream URL"),
+            (["--upstream", "ftp://h"], #"--upstream must be an http:// or https:// URL, not "ftp://h""#),
+            (["--upstream", "bedrock-runtime.us-east-1.amazonaws.com"],
+             #"--upstream must be an http:// or https:// URL, not "bedrock-runtime.us-east-1.amazonaws.com""#),
+            (["--upstream", "http://"], #"--upstream must be an http:// or https:// URL, not "http://""#),
+            (["--upstream", "https://"], #"--upstream must be an http:// or https:// URL, not "https://""#),
+            (["--upstream", "http:///model"], #"--upstream must be an http:// or https:// URL, not "http:///model""#),
+            (["--store", "Cassettes"], #"--store must be json:DIR, not "Cassettes""#),
+            (["--store", "json:"], #"--store must be json:DIR, not "json:""#),
+            (["--store", "sqlite:tapes.db"], #"--store must be json:DIR, not "sqlite:tapes.db""#),
+            (["--hit-usage", "none"], #"--hit-usage must be recorded or zero, not "none""#),
+            (["--host", ""], "--host must not be empty"),
+            (["--quiet=yes"], "--quiet takes no value"),
+            (["serve"], #"unexpected argument "serve" (see tapedeck serve --help)"#),
+        ]
+        for (arguments, expected) in cases {
+            let reason = refusal(arguments)
+            #expect(reason == expected, "\(arguments)")
+            #expect(reason?.contains("\n") == false)
+        }
+    }
+
+    @Test(arguments: ["", ".", "a.", ".a", "a..b", "inferenceConfig..topP", "..."])
+    func ignoreFieldsWithEmptySegmentsAreRefused(_ path: String) {
+        #expect(refusal(["--ignore-field", path])
+                == "--ignore-field must be a dotted path such as serviceTier or inferenceConfig.topP, not \"\(path)\"")
+    }
+
+    @Test func upstreamCredentialsNeverReachTheMessage() {
+        let reason = refusal(["--upstream", "ftp://user:secret@h/?token=hidden"])
+        #expect(reason?.contains("secret") == false)
+        #expect(reason?.contains("hidden") == false)
+    }
+}

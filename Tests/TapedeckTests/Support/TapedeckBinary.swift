@@ -1,0 +1,121 @@
+import Foundation
+import Glibc
+import Tapedeck
+
+/// The built `tapedeck` executable: next to the test bundle, or wherever `TAPEDECK_BIN` says.
+enum TapedeckBinary {
+    /// The executable's path, or nil when it cannot be found.
+    static let path: String? = {
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        let length = readlink("/proc/self/exe", &buffer, buffer.count - 1)
+        if length > 0 {
+            let exe = String(decoding: buffer[..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            let candidate = String(exe[..<(exe.lastIndex(of: "/") ?? exe.startIndex)]) + "/tapedeck"
+            if access(candidate, X_OK) == 0 { return candidate }
+        }
+        if let configured = ProcessInfo.processInfo.environment["TAPEDECK_BIN"], access(configured, X_OK) == 0 {
+            return configured
+        }
+        return nil
+    }()
+
+    /// What a finished run left behind.
+    struct Finished: Sendable {
+        var status: Int32
+        var reason: Process.TerminationReason
+        var stdout: String
+        var stderr: String
+
+        /// Non-empty stderr lines.
+        var stderrLines: [String] { stderr.split(separator: "\n").map(String.init) }
+    }
+
+    struct NotFound: Error, CustomStringConvertible {
+        var description: String { "no tapedeck binary next to the test bundle and no executable TAPEDECK_BIN" }
+    }
+
+    /// Runs `tapedeck arguments` to completion on the calling thread (use `onOwnThread`).
+    static func run(_ arguments: [String]) throws -> Finished {
+        let running = try Running(arguments)
+        let stdout = Mutex(Data())
+        let done = DispatchSemaphore(value: 0)
+        let handle = running.stdout.fileHandleForReading
+        Thread {
+            let data = handle.readDataToEndOfFile()
+            stdout.withLock { $0 = data }
+            done.signal()
+        }.start()
+        var stderr: [UInt8] = []
+        while let chunk = running.readStderr() { stderr += chunk }
+        done.wait()
+        running.process.waitUntilExit()
+        return Finished(
+            status: running.process.terminationStatus, reason: running.process.terminationReason,
+            stdout: String(decoding: stdout.withLock { $0 }, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
+    }
+
+    /// A started `tapedeck` whose stderr is read line by line while it runs.
+    final class Running {
+        let process = Process()
+        let stdout = Pipe()
+        private let stderr = Pipe()
+        private var pending: [UInt8] = []
+        /// Every stderr line read so far.
+        private(set) var lines: [String] = []
+
+        init(_ arguments: [String]) throws {
+            guard let path = TapedeckBinary.path else { throw NotFound() }
+            process.executableURL = URL(fileURLWithPath: path)
+            process.arguments = arguments
+            process.standardInput = FileHandle.nullDevice
+            process.standardOutput = stdout
+            process.standardError = stderr
+            try process.run()
+        }
+
+        deinit {
+            if process.isRunning {
+                kill(process.processIdentifier, SIGKILL)
+                process.waitUntilExit()
+            }
+        }
+
+        /// The next bytes of stderr, or nil at end of file.
+        fileprivate func readStderr() -> [UInt8]? {
+            var chunk = [UInt8](repeating: 0, count: 4096)
+            let fd = stderr.fileHandleForReading.fileDescriptor
+            while true {
+                let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+                if n < 0 && errno == EINTR { continue }
+                return n > 0 ? Array(chunk[..<n]) : nil
+            }
+        }
+
+        /// Reads stderr until a line contains `text` and returns that line; nil when stderr ended first.
+        func waitForLine(containing text: String) -> String? {
+            while true {
+                while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
+                    let line = String(decoding: pending[..<newline], as: UTF8.self)
+                    pending.removeSubrange(...newline)
+                    lines.append(line)
+                    if line.contains(text) { return line }
+                }
+                guard let chunk = readStderr() else {
+                    if !pending.isEmpty { lines.append(String(decoding: pending, as: UTF8.self)) }
+                    pending.removeAll()
+                    return nil
+                }
+                pending += chunk
+            }
+        }
+
+        /// Sends `signal` to the process.
+        func send(_ signal: Int32) { kill(process.processIdentifier, signal) }
+
+        /// Waits for the exit and returns its status and reason.
+        func waitForExit() -> (status: Int32, reason: Process.TerminationReason) {
+            process.waitUntilExit()
+            return (process.terminationStatus, process.terminationReason)
+        }
+    }
+}
