@@ -81,6 +81,35 @@ import Testing
         #expect(try proxy.request("POST", "/_tapedeck/health").status == 405)
     }
 
+    @Test func headOnHealthSendsTheHeadersWithoutTheBody() throws {
+        let proxy = try ProxyHarness()
+        defer { proxy.stop() }
+        let client = try RawClient(port: proxy.port)
+
+        let get = try client.exchange("GET", "/_tapedeck/health")
+        try client.send("HEAD", "/_tapedeck/health")
+        let head = try #require(try client.readResponse(bodyless: true))
+        #expect(head.status == 200)
+        #expect(head.headers["Content-Type"] == "application/json")
+        #expect(head.headers["Content-Length"] == "\(get.body.count)", "RFC 9110 §8.6: the length GET would send")
+        // The bytes after HEAD's head must be the next response, not a body.
+        let next = try client.exchange("GET", "/_tapedeck/health")
+        #expect(next.status == 200)
+        #expect(next.body == get.body)
+    }
+
+    @Test func a405NamesTheAllowedMethods() throws {
+        let proxy = try ProxyHarness()
+        defer { proxy.stop() }
+
+        let converse = try proxy.request("PUT", ProxyHarness.haikuPath, body: Array(ProxyHarness.helloBody.utf8))
+        #expect(converse.status == 405)
+        #expect(converse.headers["Allow"] == "POST", "RFC 9110 §15.5.6: a 405 carries Allow")
+        let health = try proxy.request("DELETE", "/_tapedeck/health")
+        #expect(health.status == 405)
+        #expect(health.headers["Allow"] == "GET, HEAD")
+    }
+
     @Test(arguments: ["%ZZ", "us.anthropic.claude%3", "a%00b", "%C3%28"])
     func anInvalidModelIdIs400(_ model: String) throws {
         let proxy = try ProxyHarness()
