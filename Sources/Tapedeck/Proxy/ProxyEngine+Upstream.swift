@@ -75,6 +75,11 @@ extension ProxyEngine {
             log.line("not recorded: upstream's 200 answer for key \(key.prefix) is not JSON: \(error)")
             return exchange.send(response, outcome: outcome)
         }
+        // PROTOCOL.md: a Converse answer is an object; anything else would replay as a different document.
+        guard recorded.objectValue != nil else {
+            log.line("not recorded: upstream's 200 answer for key \(key.prefix) is JSON but not an object")
+            return exchange.send(response, outcome: outcome)
+        }
         let cassette = Cassette(
             key: key,
             operation: route.operation,

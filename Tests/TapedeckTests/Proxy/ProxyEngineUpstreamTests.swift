@@ -60,19 +60,94 @@ import Testing
         #expect(proxy.storedFiles().isEmpty)
     }
 
-    @Test func anUpstream200ThatIsNotJSONIsPassedThroughAndNotRecorded() throws {
-        let text = "<html><body>gateway says hi</body></html>"
+    @Test(arguments: ["<html><body>gateway says hi</body></html>", "", #"[{"text": "hi"}]"#, #""ok""#, "null"])
+    func anUpstream200ThatIsNotAJSONObjectIsPassedThroughAndNotRecorded(_ text: String) throws {
         let proxy = try ProxyHarness(origin: { _ in .ok(text, headers: [("Content-Type", "text/html")]) })
         defer { proxy.stop() }
 
         for attempt in 1...2 {
             let response = try proxy.post(ProxyHarness.haikuPath, body: ProxyHarness.helloBody)
             #expect(response.status == 200)
+            #expect(response.headers["x-tapedeck"] == "miss")
             #expect(response.headers["Content-Type"] == "text/html")
             #expect(response.text == text)
             #expect(proxy.origin.requests.count == attempt)
         }
         #expect(proxy.storedFiles().isEmpty)
+    }
+
+    @Test func aCutOffUpstreamAnswerIs502AndNotRecorded() throws {
+        let body = Array(BedrockOrigin.converseBody(text: "complete").utf8)
+        let proxy = try ProxyHarness(origin: { _ in
+            .truncated(headers: [("Content-Type", "application/json")], declaredLength: body.count, sent: Array(body.prefix(20)))
+        })
+        defer { proxy.stop() }
+
+        let response = try proxy.post(ProxyHarness.haikuPath, body: ProxyHarness.helloBody)
+        #expect(response.status == 502)
+        #expect(response.headers["x-amzn-ErrorType"] != nil)
+        #expect(response.errorMessage?.contains(proxy.origin.baseURL) == true)
+        #expect(proxy.storedFiles().isEmpty)
+    }
+
+    @Test func anUpstreamTimeoutIs502NamingTheCause() throws {
+        let proxy = try ProxyHarness(configure: { $0.upstreamTimeoutSeconds = 1 },
+                                     origin: { _ in BedrockOrigin.converse(text: "late", requestId: "r").delayed(by: 600_000) })
+        defer { proxy.stop() }
+
+        let response = try proxy.post(ProxyHarness.haikuPath, body: ProxyHarness.helloBody)
+        #expect(response.status == 502)
+        #expect(response.errorMessage?.lowercased().contains("timed out") == true, "\(response.text)")
+        #expect(proxy.storedFiles().isEmpty)
+    }
+
+    @Test func aFailedReRecordingKeepsTheCassetteThatWasThere() throws {
+        let failing = Mutex(false)
+        let answers = BedrockOrigin()
+        let proxy = try ProxyHarness(mode: .record, origin: { request in
+            if failing.withLock({ $0 }) {
+                return .response(status: 503, headers: [("x-amzn-ErrorType", "ServiceUnavailableException")],
+                                 body: Array(#"{"message":"try later"}"#.utf8))
+            }
+            return answers.handler(request)
+        })
+        defer { proxy.stop() }
+
+        let good = try proxy.post(ProxyHarness.haikuPath, body: ProxyHarness.helloBody)
+        let path = proxy.cassettePath(forKey: try #require(good.headers["x-tapedeck-key"]))
+        let before = try #require(proxy.fileBytes(path))
+        failing.withLock { $0 = true }
+
+        let bad = try proxy.post(ProxyHarness.haikuPath, body: ProxyHarness.helloBody)
+        #expect(bad.status == 503)
+        #expect(bad.headers["x-amzn-ErrorType"] == "ServiceUnavailableException")
+        #expect(proxy.fileBytes(path) == before)
+
+        let replayed = try proxy.post(ProxyHarness.haikuPath, body: ProxyHarness.helloBody, headers: [("x-tapedeck-mode", "replay")])
+        #expect(replayed.headers["x-tapedeck"] == "hit")
+    }
+
+    @Test func aChunkedClientBodyIsForwardedWhole() throws {
+        let proxy = try ProxyHarness()
+        defer { proxy.stop() }
+        let body = Array(ProxyHarness.helloBody.utf8)
+        let split = 30
+
+        let client = try RawClient(port: proxy.port)
+        try client.send("POST \(ProxyHarness.haikuPath) HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                        + "Transfer-Encoding: chunked\r\n\r\n")
+        try client.send(Array(String(split, radix: 16).utf8) + [13, 10] + Array(body[..<split]) + [13, 10])
+        try client.send(Array(String(body.count - split, radix: 16).utf8) + [13, 10] + Array(body[split...]) + [13, 10])
+        try client.send("0\r\n\r\n")
+        let response = try #require(try client.readResponse())
+        #expect(response.status == 200)
+
+        let forwarded = try #require(proxy.origin.requests.first)
+        #expect(forwarded.body == body)
+        #expect(forwarded.header("Transfer-Encoding") == nil)
+        #expect(forwarded.header("Content-Length") == "\(body.count)")
+        let hit = try proxy.post(ProxyHarness.haikuPath, body: ProxyHarness.helloBody)
+        #expect(hit.headers["x-tapedeck"] == "hit")
     }
 
     @Test func credentialsReachUpstreamButNeverTheCassette() throws {
