@@ -157,7 +157,7 @@ import Testing
     }
 
     @Test func aDelayedHitDoesNotHoldUpOtherConnections() throws {
-        let proxy = try ProxyHarness { $0.hitDelayMs = 60_000 }
+        let proxy = try ProxyHarness(eventLoops: 1) { $0.hitDelayMs = 60_000 }
         defer { proxy.stop() }
         let recorded = try proxy.post(ProxyHarness.haikuPath, body: ProxyHarness.helloBody)
         #expect(recorded.headers["x-tapedeck"] == "miss", "misses are not delayed")

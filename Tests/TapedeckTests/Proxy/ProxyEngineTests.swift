@@ -116,6 +116,50 @@ import Testing
         #expect(proxy.storedFiles().count == 4)
     }
 
+    @Test func configuredIgnoreFieldsLeaveTheKeyButNotTheForwardedRequest() throws {
+        let proxy = try ProxyHarness { $0.ignoreFields = ["serviceTier", "inferenceConfig.topP"] }
+        defer { proxy.stop() }
+        let base = #"{"messages": [{"role": "user", "content": [{"text": "Hello"}]}], "inferenceConfig": {"topP": 0.9}, "serviceTier": {"type": "priority"}}"#
+        let variant = #"{"messages": [{"role": "user", "content": [{"text": "Hello"}]}], "inferenceConfig": {"topP": 0.5}, "serviceTier": {"type": "flex"}}"#
+
+        let first = try proxy.post(ProxyHarness.haikuPath, body: base)
+        let second = try proxy.post(ProxyHarness.haikuPath, body: variant)
+        #expect(first.headers["x-tapedeck"] == "miss")
+        #expect(second.headers["x-tapedeck"] == "hit")
+        #expect(proxy.origin.requests.map(\.bodyText) == [base])
+    }
+
+    @Test func aMultiMegabyteRequestAndAnswerAreForwardedRecordedAndReplayed() throws {
+        let image = String(repeating: "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk", count: 80_000)
+        let body = #"{"messages": [{"role": "user", "content": [{"image": {"format": "png", "source": {"bytes": "\#(image)"}}}]}]}"#
+        let longAnswer = String(repeating: "word ", count: 400_000)
+        let proxy = try ProxyHarness(origin: { _ in BedrockOrigin.converse(text: longAnswer, requestId: "big-1") })
+        defer { proxy.stop() }
+
+        let miss = try proxy.post(ProxyHarness.haikuPath, body: body)
+        #expect(miss.status == 200)
+        #expect(miss.text == BedrockOrigin.converseBody(text: longAnswer))
+        #expect(proxy.origin.requests.first?.body == Array(body.utf8))
+        let hit = try proxy.post(ProxyHarness.haikuPath, body: body)
+        #expect(hit.headers["x-tapedeck"] == "hit")
+        #expect(try hit.json.at("output", "message", "content")?.arrayValue?.first?["text"]?.stringValue == longAnswer)
+        #expect(proxy.origin.requests.count == 1)
+    }
+
+    @Test func aStoreThatCannotBeWrittenStillAnswersEveryMiss() throws {
+        let proxy = try ProxyHarness()
+        defer { proxy.stop() }
+        try proxy.writeFile(proxy.store.directory, Array("not a directory".utf8))
+
+        for attempt in 1...2 {
+            let response = try proxy.post(ProxyHarness.haikuPath, body: ProxyHarness.helloBody)
+            #expect(response.status == 200)
+            #expect(response.headers["x-tapedeck"] == "miss")
+            #expect(response.text == BedrockOrigin.converseBody(text: "answer \(attempt)"))
+        }
+        #expect(proxy.origin.requests.count == 2)
+    }
+
     @Test func everyPrefixAndModelIdSpellingReachesTheSameCassette() throws {
         let proxy = try ProxyHarness()
         defer { proxy.stop() }

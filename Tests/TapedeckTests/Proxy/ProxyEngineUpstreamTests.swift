@@ -228,7 +228,7 @@ import Testing
         let gate = Gate()
         let slowBody = #"{"messages": [{"role": "user", "content": [{"text": "slow"}]}]}"#
         let answers = BedrockOrigin()
-        let proxy = try ProxyHarness(origin: { request in
+        let proxy = try ProxyHarness(eventLoops: 1, origin: { request in
             if request.bodyText == slowBody { gate.wait() }
             return answers.handler(request)
         })

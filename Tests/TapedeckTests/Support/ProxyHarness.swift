@@ -33,10 +33,12 @@ final class ProxyHarness: @unchecked Sendable {
     var port: Int { server.port }
 
     /// Starts origin, engine and server; `configure` adjusts the proxy configuration after mode and upstream are set.
+    /// With one event loop, anything that blocked the loop would hold up every connection, so a test can see it.
     init(
         mode: ProxyMode? = nil,
         upstream target: Upstream = .origin(),
         limits: RequestParser.Limits = RequestParser.Limits(),
+        eventLoops: Int = 2,
         configure: (inout ProxyConfiguration) -> Void = { _ in },
         origin handler: @escaping TestOrigin.Handler = BedrockOrigin().handler
     ) throws {
@@ -63,7 +65,7 @@ final class ProxyHarness: @unchecked Sendable {
         engine = ProxyEngine(configuration: configuration, store: store, upstream: upstream, log: RequestLog(enabled: false))
         server = HTTPServer(
             configuration: HTTPServer.Configuration(
-                host: "127.0.0.1", port: 0, eventLoops: 2, limits: limits, errorResponse: BedrockError.forHTTPError),
+                host: "127.0.0.1", port: 0, eventLoops: eventLoops, limits: limits, errorResponse: BedrockError.forHTTPError),
             handler: engine)
         do {
             try server.start()
