@@ -211,8 +211,8 @@ func sameJSON(_ a: JSONValue?, _ b: JSONValue?) -> Bool {
     }
 }
 
-/// Follows object members, e.g. `value.at("usage", "inputTokens")`.
 extension JSONValue {
+    /// Follows object members, e.g. `value.at("usage", "inputTokens")`; nil where one is missing.
     func at(_ path: String...) -> JSONValue? {
         var current: JSONValue? = self
         for name in path { current = current?[name] }
