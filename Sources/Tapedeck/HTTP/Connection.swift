@@ -23,6 +23,8 @@ final class Connection {
     private var sequence: UInt64 = 0
     private var keepAliveAfterResponse = true
     private var chunkedResponse = false
+    /// The request in flight is HEAD, so its response goes out without a body.
+    private var answeringHead = false
     private var closeAfterFlush = false
     private var peerClosed = false
     private var processing = false
@@ -163,6 +165,7 @@ final class Connection {
         sequence &+= 1
         keepAliveAfterResponse = request.head.keepAlive && !draining
         chunkedResponse = request.head.minorVersion >= 1
+        answeringHead = request.method == "HEAD"
         server.handler.handle(request, responder: HTTPResponder(connection: self, loop: loop, sequence: sequence))
     }
 
@@ -189,7 +192,7 @@ final class Connection {
     func complete(sequence: UInt64, response: HTTPResponse) {
         guard !isClosed, inFlight, sequence == self.sequence else { return }
         if draining { keepAliveAfterResponse = false }
-        response.serialize(into: &output, keepAlive: keepAliveAfterResponse)
+        response.serialize(into: &output, keepAlive: keepAliveAfterResponse, omitBody: answeringHead)
         finishResponse()
     }
 

@@ -12,7 +12,9 @@ public struct HTTPResponse: Sendable {
     }
 
     /// Appends the status line, the headers, `Content-Length` (unless streaming) and the body to `out`.
-    func serialize(into out: inout [UInt8], keepAlive: Bool, chunked: Bool = false) {
+    ///
+    /// With `omitBody` (the answer to HEAD) the body is left out but `Content-Length` still gives its size.
+    func serialize(into out: inout [UInt8], keepAlive: Bool, chunked: Bool = false, omitBody: Bool = false) {
         out.reserveCapacity(out.count + 256 + body.count)
         Self.appendStatusLine(status, to: &out)
         for field in headers.fields
@@ -37,7 +39,8 @@ public struct HTTPResponse: Sendable {
         if !keepAlive { out.append(contentsOf: "Connection: close\r\n".utf8) }
         out.append(0x0D)
         out.append(0x0A)
-        if !chunked { out.append(contentsOf: body) }
+        // RFC 9112 §6.3: a response to HEAD never has content; RFC 9110 §8.6: its Content-Length is GET's.
+        if !chunked && !omitBody { out.append(contentsOf: body) }
     }
 
     static func appendStatusLine(_ status: Int, to out: inout [UInt8]) {

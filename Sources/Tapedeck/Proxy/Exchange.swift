@@ -24,8 +24,8 @@ final class Exchange: @unchecked Sendable {
         if delayMs > 0 { responder.respond(response, afterMilliseconds: delayMs) } else { responder.respond(response) }
     }
 
-    /// Sends an error in Bedrock's shape.
-    func fail(_ status: Int, _ type: String, _ message: String, outcome: String = "error") {
-        send(BedrockError.response(status: status, type: type, message: message), outcome: outcome)
+    /// Sends an error in Bedrock's shape, with `headers` after the standard ones.
+    func fail(_ status: Int, _ type: String, _ message: String, outcome: String = "error", headers: [(String, String)] = []) {
+        send(BedrockError.response(status: status, type: type, message: message, extraHeaders: headers), outcome: outcome)
     }
 }

@@ -13,15 +13,30 @@ extension ProxyEngine {
         "connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade", "trailer", "content-length",
     ]
 
+    /// The lower-cased field names listed in Connection header values.
+    ///
+    /// RFC 9110 §7.6.1: a proxy removes every field named as a connection option, in both directions, besides
+    /// the hop-by-hop fields it always drops.
+    static func connectionOptions(_ values: [String]) -> Set<String> {
+        var names: Set<String> = []
+        for value in values {
+            for option in value.split(separator: ",") { names.insert(String(option).trimmingSpaces.lowercased()) }
+        }
+        return names
+    }
+
     func forward(route: ConverseRoute, body: JSONValue, exchange: Exchange, record: Bool, outcome: String) {
         guard let upstream, let base = configuration.upstream else {
             return exchange.fail(502, "BadGatewayException", "no upstream is configured", outcome: outcome)
         }
         let url = "\(base)/model/\(ConverseRoute.encodePathSegment(route.modelId))/\(route.operation.rawValue)"
+        let connectionOptions = Self.connectionOptions(exchange.request.headers.values("Connection"))
         var headers: [(name: String, value: String)] = []
         for field in exchange.request.headers {
             let name = field.name.lowercased()
-            if Self.hopByHopRequestHeaders.contains(name) || name.hasPrefix("x-tapedeck-") { continue }
+            if Self.hopByHopRequestHeaders.contains(name) || connectionOptions.contains(name) || name.hasPrefix("x-tapedeck-") {
+                continue
+            }
             headers.append((field.name, field.value))
         }
         let request = UpstreamRequest(
@@ -39,8 +54,11 @@ extension ProxyEngine {
     private func answer(
         _ upstreamResponse: UpstreamResponse, route: ConverseRoute, body: JSONValue, exchange: Exchange, record: Bool, outcome: String
     ) {
+        let connectionOptions = Self.connectionOptions(upstreamResponse.headerValues("Connection"))
         var headers = HTTPHeaders()
-        for (name, value) in upstreamResponse.headers where !Self.hopByHopResponseHeaders.contains(name.lowercased()) {
+        for (name, value) in upstreamResponse.headers {
+            let lowered = name.lowercased()
+            if Self.hopByHopResponseHeaders.contains(lowered) || connectionOptions.contains(lowered) { continue }
             headers.add(name, value)
         }
         let response = HTTPResponse(status: upstreamResponse.status, headers: headers, body: upstreamResponse.body)
@@ -55,6 +73,11 @@ extension ProxyEngine {
             recorded = try JSONParser.parse(upstreamResponse.body)
         } catch {
             log.line("not recorded: upstream's 200 answer for key \(key.prefix) is not JSON: \(error)")
+            return exchange.send(response, outcome: outcome)
+        }
+        // PROTOCOL.md: a Converse answer is an object; anything else would replay as a different document.
+        guard recorded.objectValue != nil else {
+            log.line("not recorded: upstream's 200 answer for key \(key.prefix) is JSON but not an object")
             return exchange.send(response, outcome: outcome)
         }
         let cassette = Cassette(

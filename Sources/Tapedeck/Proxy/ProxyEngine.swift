@@ -28,7 +28,9 @@ public final class ProxyEngine: HTTPHandler, @unchecked Sendable {
         let path = request.path
         if path == "/_tapedeck/health" {
             guard request.method == "GET" || request.method == "HEAD" else {
-                return exchange.fail(405, "UnknownOperationException", "\(request.method) is not allowed on \(path); use GET")
+                // RFC 9110 §15.5.6: a 405 lists the allowed methods in Allow.
+                return exchange.fail(405, "UnknownOperationException", "\(request.method) is not allowed on \(path); use GET",
+                                     headers: [("Allow", "GET, HEAD")])
             }
             return exchange.send(health(), outcome: "health")
         }
@@ -40,7 +42,8 @@ public final class ProxyEngine: HTTPHandler, @unchecked Sendable {
         case .converse(let route):
             exchange.model = route.modelId
             guard request.method == "POST" else {
-                return exchange.fail(405, "UnknownOperationException", "\(request.method) is not allowed on \(path); use POST")
+                return exchange.fail(405, "UnknownOperationException", "\(request.method) is not allowed on \(path); use POST",
+                                     headers: [("Allow", "POST")])
             }
             guard route.operation == .converse else {
                 return exchange.fail(404, "UnknownOperationException", "ConverseStream is not served by this build; use converse")

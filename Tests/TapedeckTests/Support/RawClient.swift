@@ -41,9 +41,10 @@ final class RawClient {
     func shutdownWrite() { shutdown(fd, Int32(SHUT_WR)) }
 
     /// Reads one response (Content-Length, chunked, or up to EOF); nil when the server closed first.
-    func readResponse() throws -> RawResponse? {
+    /// With `bodyless` (the answer to HEAD, RFC 9112 §6.3) the response ends with its head.
+    func readResponse(bodyless: Bool = false) throws -> RawResponse? {
         while true {
-            if let (response, used) = RawResponse.parse(buffer) {
+            if let (response, used) = RawResponse.parse(buffer, bodyless: bodyless) {
                 buffer.removeFirst(used)
                 return response
             }
@@ -83,12 +84,13 @@ struct RawResponse {
 
     var text: String { String(decoding: body, as: UTF8.self) }
 
-    static func parse(_ bytes: [UInt8]) -> (RawResponse, Int)? {
+    static func parse(_ bytes: [UInt8], bodyless: Bool = false) -> (RawResponse, Int)? {
         guard let (status, headers, headEnd) = head(bytes) else { return nil }
         if status == 100 {
-            guard let (rest, used) = parse(Array(bytes[headEnd...])) else { return nil }
+            guard let (rest, used) = parse(Array(bytes[headEnd...]), bodyless: bodyless) else { return nil }
             return (rest, headEnd + used)
         }
+        if bodyless { return (RawResponse(status: status, headers: headers, body: [], chunks: []), headEnd) }
         if let length = headers["Content-Length"].flatMap({ Int($0) }) {
             guard bytes.count >= headEnd + length else { return nil }
             return (RawResponse(status: status, headers: headers, body: Array(bytes[headEnd..<(headEnd + length)]), chunks: []), headEnd + length)
@@ -121,7 +123,7 @@ struct RawResponse {
         guard let end = find(bytes, [13, 10, 13, 10], from: 0) else { return nil }
         let lines = String(decoding: bytes[0..<end], as: UTF8.self).components(separatedBy: "\r\n")
         let parts = lines[0].split(separator: " ")
-        guard parts.count >= 2, let status = Int(parts[1]) else { return nil }
+        guard parts.count >= 2, parts[0].hasPrefix("HTTP/1."), let status = Int(parts[1]) else { return nil }
         var headers = HTTPHeaders()
         for line in lines.dropFirst() {
             guard let colon = line.firstIndex(of: ":") else { continue }
