@@ -48,18 +48,38 @@ final class RawClient {
                 buffer.removeFirst(used)
                 return response
             }
-            var chunk = [UInt8](repeating: 0, count: 65536)
-            let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress!, 65536, 0) }
-            if n < 0 { throw SystemError("recv", errno: errno) }
-            if n == 0 {
-                if let response = RawResponse.parseUntilEOF(buffer) {
-                    buffer.removeAll()
-                    return response
-                }
-                return nil
+            guard try fill() else {
+                defer { buffer.removeAll() }
+                return RawResponse.parseUntilEOF(buffer)
             }
-            buffer.append(contentsOf: chunk[0..<n])
         }
+    }
+
+    /// Reads the raw bytes up to and including the next blank line (a response head, or a 100 Continue).
+    func readHead() throws -> String {
+        while true {
+            if let end = RawResponse.find(buffer, [13, 10, 13, 10], from: 0) {
+                let head = String(decoding: buffer[..<(end + 4)], as: UTF8.self)
+                buffer.removeFirst(end + 4)
+                return head
+            }
+            guard try fill() else { return String(decoding: buffer, as: UTF8.self) }
+        }
+    }
+
+    /// Reads the raw bytes that remain until the server closes the connection.
+    func readToEnd() throws -> String {
+        while try fill() {}
+        defer { buffer.removeAll() }
+        return String(decoding: buffer, as: UTF8.self)
+    }
+
+    private func fill() throws -> Bool {
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress!, 65536, 0) }
+        if n < 0 { throw SystemError("recv", errno: errno) }
+        buffer.append(contentsOf: chunk[0..<n])
+        return n > 0
     }
 
     /// Reads until the server closes the connection; true when it did (rather than timing out).
@@ -132,7 +152,7 @@ struct RawResponse {
         return (status, headers, end + 4)
     }
 
-    private static func find(_ bytes: [UInt8], _ needle: [UInt8], from: Int) -> Int? {
+    static func find(_ bytes: [UInt8], _ needle: [UInt8], from: Int) -> Int? {
         guard bytes.count >= needle.count else { return nil }
         var i = from
         while i + needle.count <= bytes.count {
