@@ -25,9 +25,7 @@ extension Cassette {
     public init(json: JSONValue) throws(CassetteError) {
         guard json.objectValue != nil else { throw .malformed("a cassette must be a JSON object") }
         let format = try Self.integer(json, "format")
-        guard format <= Self.formatVersion else {
-            throw .malformed("format \(format) was written by a newer Tapedeck; this one reads up to \(Self.formatVersion)")
-        }
+        guard format <= Self.formatVersion else { throw .newerFormat(path: "", format: format) }
         guard format >= 1 else { throw .malformed("unknown format \(format)") }
         let hex = try Self.string(json, "key")
         guard let key = CacheKey(hex: hex) else { throw .malformed("\"key\" is not 64 lowercase hex digits") }

@@ -31,14 +31,17 @@ public final class JSONFileStore: CassetteStore, @unchecked Sendable {
     public func load(_ key: CacheKey) throws(CassetteError) -> Cassette? {
         let path = path(for: key)
         guard let bytes = try FileIO.readIfPresent(path, limit: maxFileBytes) else { return nil }
+        let json: JSONValue
+        do {
+            json = try JSONParser.parse(bytes)
+        } catch {
+            throw .corrupt(path: path, reason: error.description)
+        }
         let cassette: Cassette
         do {
-            cassette = try Cassette(json: try JSONParser.parse(bytes))
-        } catch let error as JSONError {
-            throw .corrupt(path: path, reason: error.description)
-        } catch let error as CassetteError {
-            throw .corrupt(path: path, reason: "\(error)")
+            cassette = try Cassette(json: json)
         } catch {
+            if case .newerFormat(_, let format) = error { throw .newerFormat(path: path, format: format) }
             throw .corrupt(path: path, reason: "\(error)")
         }
         guard cassette.key == key else {

@@ -1,12 +1,12 @@
 /// The miss path: forward to upstream, record a good answer, pass everything else through unchanged.
 extension ProxyEngine {
-    /// Request headers that describe this hop, not the request, and so are not forwarded (RFC 9110 §7.6.1).
-    static let hopByHopRequestHeaders: Set<String> = [
-        "connection", "keep-alive", "proxy-connection", "proxy-authorization", "te", "trailer", "transfer-encoding",
-        "upgrade", "expect", "host", "content-length",
+    /// Request headers that describe this hop, not the request, and so are not forwarded (RFC 9110 §7.6.1):
+    /// those the upstream client never sends, plus the ones only a proxy has reason to drop.
+    static let hopByHopRequestHeaders: Set<String> = UpstreamRequest.droppedHeaders.union([
+        "proxy-authorization", "trailer",
         // Upstream must answer in identity encoding so that what is recorded is readable JSON.
         "accept-encoding",
-    ]
+    ])
 
     /// Response headers Tapedeck sets itself or that describe the upstream hop.
     static let hopByHopResponseHeaders: Set<String> = [

@@ -88,7 +88,8 @@ public final class ProxyEngine: HTTPHandler, @unchecked Sendable {
                     return exchange.send(replay.response(for: cassette), outcome: "hit", delayMs: configuration.hitDelayMs)
                 }
             } catch {
-                if mode == .replay {
+                // A newer Tapedeck's cassette is kept as it is: re-recording would destroy what this build cannot read.
+                if mode == .replay || error.isNewerFormat {
                     return exchange.fail(500, "InternalServerException", "cassette for key \(key.hex) cannot be read: \(error)", outcome: "miss")
                 }
                 log.line("warning: \(error); recording it again")

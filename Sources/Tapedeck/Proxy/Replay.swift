@@ -26,9 +26,14 @@ public struct Replay: Sendable {
         return HTTPResponse(status: cassette.response.status, headers: headers, body: JSONWriter.compact(body))
     }
 
-    /// A request id in UUID form taken from the key, so replays are byte-identical.
+    /// A request id taken from the key, so replays are byte-identical: an RFC 9562 version-8 UUID
+    /// (custom data) made of the key's first 122 bits.
     public static func requestId(for key: CacheKey) -> String {
-        let hex = Array(key.hex.utf8)
+        var hex = Array(key.hex.utf8)
+        // RFC 9562 §5.8: version nibble 8; variant bits 10xx in the first nibble of the fourth group.
+        hex[12] = UInt8(ascii: "8")
+        let variant = "89ab".utf8.map { $0 }
+        hex[16] = variant[Int(hex[16] <= 0x39 ? hex[16] - 0x30 : hex[16] - 0x61 + 10) & 3]
         func part(_ from: Int, _ to: Int) -> String { String(decoding: hex[from..<to], as: UTF8.self) }
         return "\(part(0, 8))-\(part(8, 12))-\(part(12, 16))-\(part(16, 20))-\(part(20, 32))"
     }

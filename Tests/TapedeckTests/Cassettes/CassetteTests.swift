@@ -142,8 +142,14 @@ import Testing
     }
 
     @Test func aNewerFormatIsRefusedNotMisread() {
-        let reason = reason(document(replacing: "format", with: .number("2")))
-        #expect(reason == "format 2 was written by a newer Tapedeck; this one reads up to 1")
+        do {
+            _ = try Cassette(json: document(replacing: "format", with: .number("2")))
+            Issue.record("a format-2 cassette was accepted")
+        } catch {
+            guard case .newerFormat(_, let format) = error else { Issue.record("unexpected \(error)"); return }
+            #expect(format == 2)
+            #expect(error.isNewerFormat)
+        }
         #expect(self.reason(document(replacing: "format", with: .number("0")))?.contains("unknown format 0") == true)
     }
 

@@ -147,7 +147,6 @@ import Testing
     }
 
     @Test(arguments: [
-        (#""format": 1"#, #""format": 2"#),
         (#""format": 1"#, #""format": "1""#),
         (#""format": 1,"#, ""),
         (#""status": 200"#, #""status": "200""#),
@@ -163,6 +162,18 @@ import Testing
         #expect(text.contains(old))
         let (store, path) = try storeWithFile(Array(text.replacingOccurrences(of: old, with: new).utf8), in: scratch, key: cassette.key)
         #expect(corruptPath(store, cassette.key) == path)
+    }
+
+    @Test func aNewerFormatNamesThePathAndIsNotCalledCorrupt() throws {
+        let scratch = try ScratchDirectory()
+        defer { scratch.remove() }
+        let cassette = CassetteFixtures.cassette()
+        let text = String(decoding: cassette.encoded(), as: UTF8.self).replacingOccurrences(of: #""format": 1"#, with: #""format": 3"#)
+        let (store, path) = try storeWithFile(Array(text.utf8), in: scratch, key: cassette.key)
+        let error = #expect(throws: CassetteError.self) { try store.load(cassette.key) }
+        guard case .newerFormat(let named, let format)? = error else { Issue.record("expected newerFormat, got \(String(describing: error))"); return }
+        #expect(named == path)
+        #expect(format == 3)
     }
 
     @Test func aFileOverTheLimitIsRefusedBeforeItIsRead() throws {

@@ -189,4 +189,20 @@ import Testing
         #expect(replay.errorMessage?.contains(secondPath) == true)
         #expect(proxy.origin.requests.count == 2)
     }
+
+    @Test func aNewerFormatCassetteIsNeitherReplayedNorOverwrittenInAuto() throws {
+        let proxy = try ProxyHarness()
+        defer { proxy.stop() }
+        let first = try proxy.post(ProxyHarness.haikuPath, body: ProxyHarness.helloBody)
+        let path = proxy.cassettePath(forKey: try #require(first.headers["x-tapedeck-key"]))
+        let newer = String(decoding: try #require(proxy.fileBytes(path)), as: UTF8.self)
+            .replacingOccurrences(of: #""format": 1"#, with: #""format": 2"#)
+        try proxy.writeFile(path, Array(newer.utf8))
+
+        let answer = try proxy.post(ProxyHarness.haikuPath, body: ProxyHarness.helloBody)
+        Self.expectBedrockError(answer, 500, "InternalServerException")
+        #expect(answer.errorMessage?.contains("newer Tapedeck") == true)
+        #expect(proxy.origin.requests.count == 1, "auto mode did not call upstream to re-record")
+        #expect(proxy.fileBytes(path) == Array(newer.utf8), "the newer cassette is untouched")
+    }
 }

@@ -52,10 +52,10 @@ import Testing
         #expect(kept["usage"] == (try JSONParser.parse(#"{"inputTokens": 3, "outputTokens": 1, "totalTokens": 4, "cacheWriteInputTokens": 2}"#)))
     }
 
-    @Test func theRequestIdIsAUUIDShapedPrefixOfTheKey() throws {
-        #expect(Replay.requestId(for: Self.key) == "01234567-89ab-cdef-0123-456789abcdef")
+    @Test func theRequestIdIsAVersion8UUIDMadeFromTheKey() throws {
+        #expect(Replay.requestId(for: Self.key) == "01234567-89ab-8def-8123-456789abcdef", "RFC 9562 version 8, variant 10")
         let response = Replay(hitLatencyMs: 0, hitUsage: .recorded).response(for: try Self.cassette(body: Self.recorded))
-        #expect(response.headers.values("x-amzn-RequestId") == ["01234567-89ab-cdef-0123-456789abcdef"])
+        #expect(response.headers.values("x-amzn-RequestId") == ["01234567-89ab-8def-8123-456789abcdef"])
     }
 
     @Test func replaysAreByteIdentical() throws {
