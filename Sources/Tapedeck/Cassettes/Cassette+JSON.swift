@@ -13,7 +13,7 @@ extension Cassette {
             JSONMember("response", .object([
                 JSONMember("status", .number(String(response.status))),
                 JSONMember("contentType", .string(response.contentType)),
-                JSONMember("body", response.body),
+                Self.contentMember(response.content),
             ])),
         ])
     }
@@ -35,7 +35,7 @@ extension Cassette {
         }
         guard let request = json["request"], request.objectValue != nil else { throw .malformed("\"request\" must be an object") }
         guard let response = json["response"], response.objectValue != nil else { throw .malformed("\"response\" must be an object") }
-        guard let body = response["body"] else { throw .malformed("\"response.body\" is missing") }
+        let content = try Self.content(of: response)
         self.init(
             key: key,
             operation: operation,
@@ -44,11 +44,50 @@ extension Cassette {
             response: RecordedResponse(
                 status: try Self.integer(response, "status"),
                 contentType: try Self.string(response, "contentType"),
-                body: body
+                content: content
             ),
             upstreamLatencyMs: try Self.integer(json, "upstreamLatencyMs"),
             recordedAt: try Self.string(json, "recordedAt")
         )
+    }
+
+    /// `body` for a Converse answer; `events` (type, offsetMs, payload each) for a stream.
+    private static func contentMember(_ content: RecordedContent) -> JSONMember {
+        switch content {
+        case .body(let body):
+            return JSONMember("body", body)
+        case .events(let events):
+            return JSONMember("events", .array(events.map { event in
+                .object([
+                    JSONMember("type", .string(event.type)),
+                    JSONMember("offsetMs", .number(String(event.offsetMs))),
+                    JSONMember("payload", event.payload),
+                ])
+            }))
+        }
+    }
+
+    private static func content(of response: JSONValue) throws(CassetteError) -> RecordedContent {
+        switch (response["body"], response["events"]) {
+        case (let body?, nil):
+            return .body(body)
+        case (nil, let events?):
+            guard let list = events.arrayValue else { throw .malformed("\"response.events\" must be an array") }
+            var decoded: [StreamEvent] = []
+            decoded.reserveCapacity(list.count)
+            for (index, event) in list.enumerated() {
+                guard event.objectValue != nil, let payload = event["payload"] else {
+                    throw .malformed("\"response.events[\(index)]\" must be an object with a payload")
+                }
+                decoded.append(StreamEvent(
+                    type: try string(event, "type"), payload: payload, offsetMs: try integer(event, "offsetMs")))
+            }
+            return .events(decoded)
+        case (nil, nil):
+            throw .malformed("\"response\" holds neither \"body\" nor \"events\"")
+        case (.some, .some):
+            throw .malformed("\"response\" holds both \"body\" and \"events\"")
+        }
     }
 
     private static func string(_ object: JSONValue, _ name: String) throws(CassetteError) -> String {

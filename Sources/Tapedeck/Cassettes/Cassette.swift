@@ -31,16 +31,39 @@ public struct Cassette: Sendable, Equatable {
     }
 }
 
-/// The recorded answer: status, content type and the body as JSON.
+/// The recorded answer: status, content type, and either a Converse body or a stream's events.
 public struct RecordedResponse: Sendable, Equatable {
     public var status: Int
     public var contentType: String
-    public var body: JSONValue
+    public var content: RecordedContent
 
-    /// Creates a recorded response.
-    public init(status: Int, contentType: String, body: JSONValue) {
+    /// Creates a recorded response holding `content`.
+    public init(status: Int, contentType: String, content: RecordedContent) {
         self.status = status
         self.contentType = contentType
-        self.body = body
+        self.content = content
     }
+
+    /// Creates a recorded Converse response.
+    public init(status: Int, contentType: String, body: JSONValue) {
+        self.init(status: status, contentType: contentType, content: .body(body))
+    }
+
+    /// The Converse body, when a Converse response was recorded.
+    public var body: JSONValue? {
+        if case .body(let body) = content { return body }
+        return nil
+    }
+
+    /// The stream's events, when a ConverseStream response was recorded.
+    public var events: [StreamEvent]? {
+        if case .events(let events) = content { return events }
+        return nil
+    }
+}
+
+/// What upstream answered: one JSON document, or the events of a stream in order.
+public enum RecordedContent: Sendable, Equatable {
+    case body(JSONValue)
+    case events([StreamEvent])
 }

@@ -11,7 +11,7 @@ public struct Replay: Sendable {
 
     /// The response for a hit on `cassette`; identical bytes every time for the same cassette and settings.
     public func response(for cassette: Cassette) -> HTTPResponse {
-        var body = cassette.response.body
+        var body = cassette.response.body ?? .object([])
         body = body.setting(["metrics", "latencyMs"], to: .number(String(hitLatencyMs)))
         if hitUsage == .zero, let usage = body["usage"]?.objectValue {
             let zeroed = usage.map { member in

@@ -15,7 +15,7 @@ import Testing
         for sample in SampleInteractions.all {
             let key = try CacheKey.derive(modelId: sample.modelId, body: try JSONParser.parse(sample.request))
             let cassette = try #require(try store.load(key), "no bundled cassette for the \(sample.name) sample")
-            let recorded = try JSONWriter.canonical(cassette.response.body)
+            let recorded = try JSONWriter.canonical(try #require(cassette.response.body))
             #expect(recorded == (try JSONWriter.canonical(try JSONParser.parse(sample.response))), "\(sample.name)")
             #expect(cassette.modelId == sample.modelId)
             #expect(cassette.operation == .converse)

@@ -74,7 +74,12 @@ enum CassetteFixtures {
     static func asLoaded(_ cassette: Cassette) -> Cassette {
         var copy = cassette
         copy.request = sortedKeys(cassette.request)
-        copy.response.body = sortedKeys(cassette.response.body)
+        switch cassette.response.content {
+        case .body(let body):
+            copy.response.content = .body(sortedKeys(body))
+        case .events(let events):
+            copy.response.content = .events(events.map { StreamEvent(type: $0.type, payload: sortedKeys($0.payload), offsetMs: $0.offsetMs) })
+        }
         return copy
     }
 
