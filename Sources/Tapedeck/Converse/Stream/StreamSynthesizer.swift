@@ -93,8 +93,9 @@ public enum StreamSynthesizer {
         chunks(of: text).map { delta(at, wrap($0)) }
     }
 
-    /// `text` cut before every `wordsPerChunk`-th word, whitespace staying with the word before it, so that
-    /// joining the chunks gives back `text` exactly; an empty text is one empty chunk.
+    /// `text` in chunks of at most `wordsPerChunk` words, each word keeping the whitespace after it (leading
+    /// whitespace stays in the first chunk), so that joining the chunks gives back `text` exactly; an empty
+    /// text is one empty chunk. Chunks never split a `Character`, so emoji sequences stay whole.
     static func chunks(of text: String) -> [String] {
         var chunks: [String] = []
         var current = ""
