@@ -95,4 +95,49 @@ import Testing
             try EventStreamEncoder.encode(EventStreamMessage(headers: headers, payload: []))
         }
     }
+
+    /// Frames this encoder wrote, as botocore 1.x's `EventStreamBuffer` decoded them (python3 one-off, not a
+    /// test dependency). Frame 1, total 291, headers 268, prelude CRC 0x38b22472, message CRC 0xc4295b6c:
+    /// {'true': True, 'false': False, 'byte-min': -128, 'byte-max': 127, 'short-min': -32768, 'short-max': 32767,
+    ///  'integer-min': -2147483648, 'integer-max': 2147483647, 'long-min': -9223372036854775808,
+    ///  'long-max': 9223372036854775807, 'bytes': b'\x00\xff\x80\x7f', 'bytes-empty': b'', 'string': 'Café ☕ 😀',
+    ///  'string-empty': '', 'timestamp': 1700000000123, 'timestamp-negative': -86400000,
+    ///  'uuid': b'\x00\x11"3DUfw\x88\x99\xaa\xbb\xcc\xdd\xee\xff'}, payload b'{"k":1}'.
+    /// Frame 2, total 136, headers 97: {':exception-type': 'throttlingException', ':content-type': 'application/json',
+    ///  ':message-type': 'exception'}, payload b'{"message":"slow down"}' (to_response_dict status_code 400).
+    /// Frame 3, total 16, headers 0: {}, payload b''.
+    @Test func agreesWithBotocoresEventStreamBuffer() throws {
+        let messages = [
+            EventStreamMessage(headers: EventStreamFixtures.everyHeaderType, payload: Array(#"{"k":1}"#.utf8)),
+            EventStreamMessage.exception(type: "throttlingException", payload: Array(#"{"message":"slow down"}"#.utf8)),
+            EventStreamMessage(headers: [], payload: []),
+        ]
+        let frames = [
+            EventStreamFixtures.bytes(fromHex: """
+            00 00 01 23 00 00 01 0c 38 b2 24 72 04 74 72 75 65 00 05 66 61 6c 73 65 01 08 62 79 74 65 2d 6d
+            69 6e 02 80 08 62 79 74 65 2d 6d 61 78 02 7f 09 73 68 6f 72 74 2d 6d 69 6e 03 80 00 09 73 68 6f
+            72 74 2d 6d 61 78 03 7f ff 0b 69 6e 74 65 67 65 72 2d 6d 69 6e 04 80 00 00 00 0b 69 6e 74 65 67
+            65 72 2d 6d 61 78 04 7f ff ff ff 08 6c 6f 6e 67 2d 6d 69 6e 05 80 00 00 00 00 00 00 00 08 6c 6f
+            6e 67 2d 6d 61 78 05 7f ff ff ff ff ff ff ff 05 62 79 74 65 73 06 00 04 00 ff 80 7f 0b 62 79 74
+            65 73 2d 65 6d 70 74 79 06 00 00 06 73 74 72 69 6e 67 07 00 0e 43 61 66 c3 a9 20 e2 98 95 20 f0
+            9f 98 80 0c 73 74 72 69 6e 67 2d 65 6d 70 74 79 07 00 00 09 74 69 6d 65 73 74 61 6d 70 08 00 00
+            01 8b cf e5 68 7b 12 74 69 6d 65 73 74 61 6d 70 2d 6e 65 67 61 74 69 76 65 08 ff ff ff ff fa d9
+            a4 00 04 75 75 69 64 09 00 11 22 33 44 55 66 77 88 99 aa bb cc dd ee ff 7b 22 6b 22 3a 31 7d c4
+            29 5b 6c
+            """),
+            EventStreamFixtures.bytes(fromHex: """
+            00 00 00 88 00 00 00 61 de 01 75 f4 0f 3a 65 78 63 65 70 74 69 6f 6e 2d 74 79 70 65 07 00 13 74
+            68 72 6f 74 74 6c 69 6e 67 45 78 63 65 70 74 69 6f 6e 0d 3a 63 6f 6e 74 65 6e 74 2d 74 79 70 65
+            07 00 10 61 70 70 6c 69 63 61 74 69 6f 6e 2f 6a 73 6f 6e 0d 3a 6d 65 73 73 61 67 65 2d 74 79 70
+            65 07 00 09 65 78 63 65 70 74 69 6f 6e 7b 22 6d 65 73 73 61 67 65 22 3a 22 73 6c 6f 77 20 64 6f
+            77 6e 22 7d 83 2e e0 72
+            """),
+            EventStreamFixtures.bytes(fromHex: "00 00 00 10 00 00 00 00 05 c2 48 eb 7d 98 c8 ff"),
+        ]
+        for (message, frame) in zip(messages, frames) {
+            #expect(try EventStreamEncoder.encode(message) == frame)
+        }
+        var decoder = EventStreamDecoder()
+        #expect(try decoder.feed(frames.flatMap { $0 }) == messages)
+    }
 }
