@@ -18,7 +18,7 @@ public struct EventStreamDecoder: Sendable {
 
     /// Creates a decoder that refuses messages over `maxMessageBytes` (at least 16, the smallest message).
     public init(maxMessageBytes: Int = 16 * 1024 * 1024) {
-        precondition(maxMessageBytes >= EventStreamEncoder.overhead, "maxMessageBytes below the 16-byte minimum message")
+        precondition(maxMessageBytes >= EventStreamEncoder.overhead, "maxMessageBytes below the smallest message")
         self.maxMessageBytes = maxMessageBytes
     }
 
@@ -115,8 +115,7 @@ public struct EventStreamDecoder: Sendable {
         // Event-stream encoding: the prelude CRC covers the two lengths; check it before believing either.
         let computed = CRC32.checksum(UnsafeRawBufferPointer(rebasing: bytes[index..<(index + 8)]))
         guard computed == stored else {
-            throw EventStreamError(offset: streamOffset, reason:
-                "prelude CRC mismatch (expected \(EventStreamError.hex(computed)), got \(EventStreamError.hex(stored)))")
+            throw .crcMismatch("prelude", offset: streamOffset, expected: computed, got: stored)
         }
         guard totalLength >= EventStreamEncoder.overhead else {
             throw EventStreamError(offset: streamOffset, reason:
@@ -135,14 +134,15 @@ public struct EventStreamDecoder: Sendable {
     }
 
     /// Decodes one whole message whose prelude was checked: message CRC, then headers, then payload.
-    private static func message(_ region: UnsafeRawBufferPointer, streamOffset: Int) throws(EventStreamError) -> EventStreamMessage {
+    private static func message(
+        _ region: UnsafeRawBufferPointer, streamOffset: Int
+    ) throws(EventStreamError) -> EventStreamMessage {
         let crcIndex = region.count - 4
         let stored = bigEndianUInt32(region, at: crcIndex)
         // Event-stream encoding: the message CRC covers every byte before it, the prelude CRC included.
         let computed = CRC32.checksum(UnsafeRawBufferPointer(rebasing: region[..<crcIndex]))
         guard computed == stored else {
-            throw EventStreamError(offset: streamOffset, reason:
-                "message CRC mismatch (expected \(EventStreamError.hex(computed)), got \(EventStreamError.hex(stored)))")
+            throw .crcMismatch("message", offset: streamOffset, expected: computed, got: stored)
         }
         let headersEnd = EventStreamEncoder.preludeLength + Int(bigEndianUInt32(region, at: 4))
         let headers = try EventStreamHeader.parseAll(

@@ -22,6 +22,12 @@ public struct EventStreamError: Error, Sendable, Equatable, CustomStringConverti
     /// Whether the error came from encoding a message rather than from reading a stream.
     public var isEncodingError: Bool { offset == Self.notInStream }
 
+    /// A checksum that does not match: `prelude CRC mismatch (expected 0xc37babff, got 0x00000000)`, where
+    /// `expected` is computed over the bytes received and `got` is the CRC the stream carried.
+    static func crcMismatch(_ what: String, offset: Int, expected: UInt32, got: UInt32) -> EventStreamError {
+        EventStreamError(offset: offset, reason: "\(what) CRC mismatch (expected \(hex(expected)), got \(hex(got)))")
+    }
+
     /// A CRC as error messages show it: `0x` and eight lowercase hex digits.
     static func hex(_ value: UInt32) -> String {
         var digits: [UInt8] = Array("0x".utf8)

@@ -3,8 +3,11 @@ extension EventStreamHeader {
     /// Parses every header in `region` (exactly the headers region of one message), in order.
     ///
     /// Errors carry `messageOffset` (the stream offset of the message) and name the header and its byte in the
-    /// message, e.g. `header ":event-type" at message byte 12: string value needs 17 bytes, only 3 left in the headers`.
-    static func parseAll(_ region: UnsafeRawBufferPointer, messageOffset: Int) throws(EventStreamError) -> [EventStreamHeader] {
+    /// message, e.g. `header ":event-type" at message byte 12: string value needs 17 bytes, only 3 left in the
+    /// headers`.
+    static func parseAll(
+        _ region: UnsafeRawBufferPointer, messageOffset: Int
+    ) throws(EventStreamError) -> [EventStreamHeader] {
         var reader = Reader(region: region, messageOffset: messageOffset)
         var headers: [EventStreamHeader] = []
         while reader.index < region.count {
@@ -40,15 +43,17 @@ extension EventStreamHeader {
         }
 
         /// Reads the value that follows a type code; integers are big-endian two's complement.
-        private mutating func value(of type: EventStreamHeaderValue.WireType) throws(EventStreamError) -> EventStreamHeaderValue {
+        private mutating func value(
+            of type: EventStreamHeaderValue.WireType
+        ) throws(EventStreamError) -> EventStreamHeaderValue {
             switch type {
             case .boolTrue: return .bool(true)
             case .boolFalse: return .bool(false)
             case .byte: return .byte(Int8(bitPattern: try take(1, "int8 value")[0]))
-            case .short: return .short(Int16(bigEndian: try take(2, "int16 value").loadUnaligned(as: Int16.self)))
-            case .integer: return .integer(Int32(bigEndian: try take(4, "int32 value").loadUnaligned(as: Int32.self)))
-            case .long: return .long(Int64(bigEndian: try take(8, "int64 value").loadUnaligned(as: Int64.self)))
-            case .timestamp: return .timestamp(Int64(bigEndian: try take(8, "timestamp value").loadUnaligned(as: Int64.self)))
+            case .short: return .short(try bigEndian(Int16.self, "int16 value"))
+            case .integer: return .integer(try bigEndian(Int32.self, "int32 value"))
+            case .long: return .long(try bigEndian(Int64.self, "int64 value"))
+            case .timestamp: return .timestamp(try bigEndian(Int64.self, "timestamp value"))
             case .uuid: return .uuid(Array(try take(EventStreamHeaderValue.uuidLength, "uuid value")))
             case .bytes: return .bytes(Array(try variable("bytes")))
             case .string:
@@ -61,8 +66,15 @@ extension EventStreamHeader {
 
         /// Reads a u16 big-endian length and that many bytes (types 6 and 7).
         private mutating func variable(_ kind: String) throws(EventStreamError) -> UnsafeRawBufferPointer {
-            let length = UInt16(bigEndian: try take(2, "\(kind) length").loadUnaligned(as: UInt16.self))
+            let length = try bigEndian(UInt16.self, "\(kind) length")
             return try take(Int(length), "\(kind) value")
+        }
+
+        /// Reads a big-endian integer of `Value`'s width.
+        private mutating func bigEndian<Value: FixedWidthInteger>(
+            _: Value.Type, _ what: String
+        ) throws(EventStreamError) -> Value {
+            Value(bigEndian: try take(MemoryLayout<Value>.size, what).loadUnaligned(as: Value.self))
         }
 
         /// The next `count` bytes of the region, or an error naming what was cut off.
