@@ -11,6 +11,7 @@ public struct ServeOptions: Sendable {
     public var hitLatencyMs = 0
     public var hitUsage = HitUsage.recorded
     public var hitDelayMs = 0
+    public var replayPace = ReplayPace.none
     public var threads = HTTPServer.Configuration().eventLoops
     public var readTimeoutSeconds = 30
     public var idleTimeoutSeconds = 75
@@ -33,6 +34,7 @@ public struct ServeOptions: Sendable {
         FlagSpec("hit-latency-ms", value: "N", help: "metrics.latencyMs reported by a hit", default: "0"),
         FlagSpec("hit-usage", value: "recorded|zero", help: "token usage reported by a hit", default: "recorded"),
         FlagSpec("hit-delay-ms", value: "N", help: "wait this long before answering a hit", default: "0"),
+        FlagSpec("replay-pace", value: "none|recorded|N", help: "how a replayed stream spaces its frames: at once, as recorded, or N ms apart", default: "none"),
         FlagSpec("threads", value: "N", help: "event-loop threads", default: "the number of CPUs, at most 8"),
         FlagSpec("read-timeout", value: "SECONDS", help: "a started request must arrive within this (408)", default: "30"),
         FlagSpec("idle-timeout", value: "SECONDS", help: "idle keep-alive connections are closed after this", default: "75"),
@@ -95,6 +97,12 @@ public struct ServeOptions: Sendable {
             options.hitUsage = usage
         }
         options.hitDelayMs = try integer("hit-delay-ms", 0...3_600_000) ?? options.hitDelayMs
+        if let text = one("replay-pace") {
+            guard let pace = ReplayPace(text) else {
+                throw UsageError("--replay-pace must be none, recorded or a number of milliseconds (0 to 600000), not \"\(text)\"")
+            }
+            options.replayPace = pace
+        }
         options.threads = try integer("threads", 1...64) ?? options.threads
         options.readTimeoutSeconds = try integer("read-timeout", 1...86_400) ?? options.readTimeoutSeconds
         options.idleTimeoutSeconds = try integer("idle-timeout", 1...86_400) ?? options.idleTimeoutSeconds
@@ -107,7 +115,7 @@ public struct ServeOptions: Sendable {
     public var proxyConfiguration: ProxyConfiguration {
         ProxyConfiguration(
             mode: mode, upstream: upstream, ignoreFields: ignoreFields, upstreamTimeoutSeconds: upstreamTimeoutSeconds,
-            hitLatencyMs: hitLatencyMs, hitUsage: hitUsage, hitDelayMs: hitDelayMs)
+            hitLatencyMs: hitLatencyMs, hitUsage: hitUsage, hitDelayMs: hitDelayMs, replayPace: replayPace)
     }
 
     /// The HTTP server settings these options describe.

@@ -222,6 +222,16 @@ final class Connection {
         finishResponse()
     }
 
+    /// Drops the connection mid-response: what was queued is flushed if the socket takes it, then it closes.
+    func abort(sequence: UInt64) {
+        guard !isClosed, inFlight, sequence == self.sequence else { return }
+        inFlight = false
+        keepAliveAfterResponse = false
+        closeAfterFlush = true
+        flush()
+        if !isClosed { close() }
+    }
+
     /// Whether the response for `sequence` can still reach the client.
     func isOpen(sequence: UInt64) -> Bool { !isClosed && sequence == self.sequence }
 

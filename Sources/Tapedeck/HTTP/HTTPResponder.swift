@@ -41,6 +41,39 @@ public final class HTTPResponder: @unchecked Sendable {
         loop.execute { [self] in connection.finishStream(sequence: sequence) }
     }
 
+    /// Sends a streamed response whose chunks leave at the given delays (milliseconds from the start of the answer,
+    /// non-decreasing), the whole answer starting after `startMs`. Timers on the loop do the waiting, so pacing
+    /// never holds up other connections.
+    public func stream(_ head: HTTPResponse, chunks: [(delayMs: Int, bytes: [UInt8])], startMs: Int = 0) {
+        loop.execute { [self] in
+            let begin = { [self] in
+                connection.startStream(sequence: sequence, response: head)
+                for chunk in chunks {
+                    if chunk.delayMs <= 0 {
+                        connection.sendChunk(sequence: sequence, bytes: chunk.bytes)
+                    } else {
+                        loop.schedule(afterMilliseconds: chunk.delayMs) { [self] in
+                            connection.sendChunk(sequence: sequence, bytes: chunk.bytes)
+                        }
+                    }
+                }
+                let last = chunks.last?.delayMs ?? 0
+                if last <= 0 {
+                    connection.finishStream(sequence: sequence)
+                } else {
+                    loop.schedule(afterMilliseconds: last) { [self] in connection.finishStream(sequence: sequence) }
+                }
+            }
+            if startMs > 0 { loop.schedule(afterMilliseconds: startMs, begin) } else { begin() }
+        }
+    }
+
+    /// Ends a streamed response by closing the connection without the last chunk, so the client sees the body
+    /// cut short rather than a clean end (used when upstream's stream broke).
+    public func abortStream() {
+        loop.execute { [self] in connection.abort(sequence: sequence) }
+    }
+
     /// Runs `task` on this request's event loop after `milliseconds` (for paced replays).
     public func schedule(afterMilliseconds milliseconds: Int, _ task: @escaping @Sendable () -> Void) {
         loop.execute { [self] in loop.schedule(afterMilliseconds: milliseconds, task) }

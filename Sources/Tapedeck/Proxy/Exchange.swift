@@ -13,19 +13,43 @@ final class Exchange: @unchecked Sendable {
     }
 
     /// Sends `response` with Tapedeck's headers, and logs it.
-    func send(_ response: HTTPResponse, outcome: String, delayMs: Int = 0) {
+    func send(_ response: HTTPResponse, outcome: String, servedAs: Replay.ServedAs? = nil, delayMs: Int = 0) {
         var response = response
-        if let key {
-            response.headers.set("x-tapedeck", outcome)
-            response.headers.set("x-tapedeck-key", key.hex)
-        }
-        log.request(method: request.method, path: request.path, model: model, key: key, outcome: outcome,
-                    status: response.status, startedAt: request.receivedAt)
+        decorate(&response, outcome: outcome, servedAs: servedAs)
+        logFinished(status: response.status, outcome: outcome)
         if delayMs > 0 { responder.respond(response, afterMilliseconds: delayMs) } else { responder.respond(response) }
+    }
+
+    /// Sends a replayed stream: its head with Tapedeck's headers, then its frames at their delays.
+    func send(_ stream: Replay.Stream, outcome: String, delayMs: Int) {
+        var head = stream.head
+        decorate(&head, outcome: outcome, servedAs: stream.servedAs)
+        logFinished(status: head.status, outcome: outcome)
+        responder.stream(head, chunks: stream.frames, startMs: delayMs)
+    }
+
+    /// Starts a live stream with Tapedeck's headers; the caller sends the chunks and ends it.
+    func startStream(_ head: HTTPResponse, outcome: String) {
+        var head = head
+        decorate(&head, outcome: outcome, servedAs: nil)
+        responder.startStream(head)
     }
 
     /// Sends an error in Bedrock's shape, with `headers` after the standard ones.
     func fail(_ status: Int, _ type: String, _ message: String, outcome: String = "error", headers: [(String, String)] = []) {
         send(BedrockError.response(status: status, type: type, message: message, extraHeaders: headers), outcome: outcome)
+    }
+
+    /// Writes the request's log line.
+    func logFinished(status: Int, outcome: String) {
+        log.request(method: request.method, path: request.path, model: model, key: key, outcome: outcome,
+                    status: status, startedAt: request.receivedAt)
+    }
+
+    private func decorate(_ response: inout HTTPResponse, outcome: String, servedAs: Replay.ServedAs?) {
+        guard let key else { return }
+        response.headers.set("x-tapedeck", outcome)
+        response.headers.set("x-tapedeck-key", key.hex)
+        if let servedAs { response.headers.set("x-tapedeck-served-as", servedAs.rawValue) }
     }
 }

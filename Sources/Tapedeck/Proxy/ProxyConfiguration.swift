@@ -13,6 +13,8 @@ public struct ProxyConfiguration: Sendable {
     public var hitUsage: HitUsage
     /// How long a hit waits before answering (other connections are not held up).
     public var hitDelayMs: Int
+    /// How a replayed stream spaces its frames.
+    public var replayPace: ReplayPace
 
     /// Creates a configuration; the mode defaults to `auto` with an upstream and `replay` without.
     public init(
@@ -22,7 +24,8 @@ public struct ProxyConfiguration: Sendable {
         upstreamTimeoutSeconds: Int = 300,
         hitLatencyMs: Int = 0,
         hitUsage: HitUsage = .recorded,
-        hitDelayMs: Int = 0
+        hitDelayMs: Int = 0,
+        replayPace: ReplayPace = .none
     ) {
         var base = upstream
         while let value = base, value.hasSuffix("/") { base = String(value.dropLast()) }
@@ -33,5 +36,6 @@ public struct ProxyConfiguration: Sendable {
         self.hitLatencyMs = hitLatencyMs
         self.hitUsage = hitUsage
         self.hitDelayMs = hitDelayMs
+        self.replayPace = replayPace
     }
 }

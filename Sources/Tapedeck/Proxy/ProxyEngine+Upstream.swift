@@ -41,6 +41,10 @@ extension ProxyEngine {
         }
         let request = UpstreamRequest(
             url: url, headers: headers, body: exchange.request.body, timeoutSeconds: configuration.upstreamTimeoutSeconds)
+        if route.operation == .converseStream {
+            return upstream.send(request, handler: StreamRelay(
+                engine: self, exchange: exchange, route: route, body: body, record: record, outcome: outcome))
+        }
         upstream.send(request) { [self] result in
             switch result {
             case .failure(let error):
@@ -51,17 +55,45 @@ extension ProxyEngine {
         }
     }
 
-    private func answer(
-        _ upstreamResponse: UpstreamResponse, route: ConverseRoute, body: JSONValue, exchange: Exchange, record: Bool, outcome: String
-    ) {
-        let connectionOptions = Self.connectionOptions(upstreamResponse.headerValues("Connection"))
+    /// Upstream's response headers without the hop-by-hop ones (RFC 9110 §7.6.1).
+    func passThroughHeaders(_ upstreamHeaders: [(name: String, value: String)]) -> HTTPHeaders {
+        let connectionOptions = Self.connectionOptions(
+            upstreamHeaders.filter { $0.name.lowercased() == "connection" }.map(\.value))
         var headers = HTTPHeaders()
-        for (name, value) in upstreamResponse.headers {
+        for (name, value) in upstreamHeaders {
             let lowered = name.lowercased()
             if Self.hopByHopResponseHeaders.contains(lowered) || connectionOptions.contains(lowered) { continue }
             headers.add(name, value)
         }
-        let response = HTTPResponse(status: upstreamResponse.status, headers: headers, body: upstreamResponse.body)
+        return headers
+    }
+
+    /// The cassette recording `response` for this request.
+    func cassette(key: CacheKey, route: ConverseRoute, body: JSONValue, latencyMs: Int, response: RecordedResponse) -> Cassette {
+        Cassette(
+            key: key, operation: route.operation, modelId: route.modelId,
+            request: body.removing(path: "requestMetadata"), response: response,
+            upstreamLatencyMs: latencyMs, recordedAt: Timestamp.now())
+    }
+
+    /// Writes `cassette` off the event loops and the upstream thread, then runs `then` (which sends the answer),
+    /// so a client that repeats the request at once gets a hit.
+    func save(_ cassette: Cassette, then: @escaping @Sendable () -> Void) {
+        recorder.async { [self] in
+            do {
+                try store.save(cassette)
+            } catch {
+                log.line("error: recording key \(cassette.key.prefix) failed: \(error)")
+            }
+            then()
+        }
+    }
+
+    private func answer(
+        _ upstreamResponse: UpstreamResponse, route: ConverseRoute, body: JSONValue, exchange: Exchange, record: Bool, outcome: String
+    ) {
+        let response = HTTPResponse(
+            status: upstreamResponse.status, headers: passThroughHeaders(upstreamResponse.headers), body: upstreamResponse.body)
         guard record, upstreamResponse.status == 200, let key = exchange.key else {
             if record && upstreamResponse.status != 200 {
                 log.line("not recorded: upstream answered \(upstreamResponse.status) for key \(exchange.key?.prefix ?? "-")")
@@ -80,27 +112,10 @@ extension ProxyEngine {
             log.line("not recorded: upstream's 200 answer for key \(key.prefix) is JSON but not an object")
             return exchange.send(response, outcome: outcome)
         }
-        let cassette = Cassette(
-            key: key,
-            operation: route.operation,
-            modelId: route.modelId,
-            request: body.removing(path: "requestMetadata"),
-            response: RecordedResponse(
-                status: 200,
-                contentType: upstreamResponse.headerValue("Content-Type") ?? "application/json",
-                body: recorded
-            ),
-            upstreamLatencyMs: upstreamResponse.latencyMs,
-            recordedAt: Timestamp.now()
-        )
-        // Written before the answer leaves, so a client that repeats the request at once gets a hit.
-        recorder.async { [self] in
-            do {
-                try store.save(cassette)
-            } catch {
-                log.line("error: recording key \(key.prefix) failed: \(error)")
-            }
-            exchange.send(response, outcome: outcome)
-        }
+        let contentType = upstreamResponse.headerValue("Content-Type") ?? "application/json"
+        let cassette = cassette(
+            key: key, route: route, body: body, latencyMs: upstreamResponse.latencyMs,
+            response: RecordedResponse(status: 200, contentType: contentType, body: recorded))
+        save(cassette) { exchange.send(response, outcome: outcome) }
     }
 }

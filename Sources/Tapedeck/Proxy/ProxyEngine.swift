@@ -20,7 +20,7 @@ public final class ProxyEngine: HTTPHandler, @unchecked Sendable {
         self.store = store
         self.upstream = configuration.upstream == nil ? nil : upstream
         self.log = log
-        self.replay = Replay(hitLatencyMs: configuration.hitLatencyMs, hitUsage: configuration.hitUsage)
+        self.replay = Replay(hitLatencyMs: configuration.hitLatencyMs, hitUsage: configuration.hitUsage, pace: configuration.replayPace)
     }
 
     public func handle(_ request: HTTPRequest, responder: HTTPResponder) {
@@ -36,7 +36,7 @@ public final class ProxyEngine: HTTPHandler, @unchecked Sendable {
         }
         switch ConverseRoute.parse(path: String(path)) {
         case .notFound:
-            exchange.fail(404, "UnknownOperationException", "no route for \(request.method) \(path); Tapedeck serves POST [prefix]/model/{modelId}/converse")
+            exchange.fail(404, "UnknownOperationException", "no route for \(request.method) \(path); Tapedeck serves POST [prefix]/model/{modelId}/converse and /converse-stream")
         case .invalidModelId(let reason):
             exchange.fail(400, "ValidationException", "invalid model id in \(path): \(reason)")
         case .converse(let route):
@@ -44,9 +44,6 @@ public final class ProxyEngine: HTTPHandler, @unchecked Sendable {
             guard request.method == "POST" else {
                 return exchange.fail(405, "UnknownOperationException", "\(request.method) is not allowed on \(path); use POST",
                                      headers: [("Allow", "POST")])
-            }
-            guard route.operation == .converse else {
-                return exchange.fail(404, "UnknownOperationException", "ConverseStream is not served by this build; use converse")
             }
             converse(route, exchange)
         }
@@ -85,7 +82,7 @@ public final class ProxyEngine: HTTPHandler, @unchecked Sendable {
         if mode == .auto || mode == .replay {
             do {
                 if let cassette = try store.load(key) {
-                    return exchange.send(replay.response(for: cassette), outcome: "hit", delayMs: configuration.hitDelayMs)
+                    return serveHit(cassette, route: route, exchange: exchange)
                 }
             } catch {
                 // A newer Tapedeck's cassette is kept as it is: re-recording would destroy what this build cannot read.
@@ -100,6 +97,22 @@ public final class ProxyEngine: HTTPHandler, @unchecked Sendable {
         }
         forward(route: route, body: body, exchange: exchange, record: mode != .passthrough,
                 outcome: mode == .auto ? "miss" : mode.rawValue)
+    }
+
+    /// Answers from `cassette` in the shape the request's operation expects.
+    private func serveHit(_ cassette: Cassette, route: ConverseRoute, exchange: Exchange) {
+        do {
+            switch route.operation {
+            case .converse:
+                let (response, servedAs) = try replay.response(for: cassette)
+                exchange.send(response, outcome: "hit", servedAs: servedAs, delayMs: configuration.hitDelayMs)
+            case .converseStream:
+                exchange.send(try replay.stream(for: cassette), outcome: "hit", delayMs: configuration.hitDelayMs)
+            }
+        } catch {
+            exchange.fail(500, "InternalServerException",
+                          "cassette for key \(cassette.key.hex) cannot be served as \(route.operation.rawValue): \(error)", outcome: "hit")
+        }
     }
 
     private func missMessage(route: ConverseRoute, key: CacheKey) -> String {

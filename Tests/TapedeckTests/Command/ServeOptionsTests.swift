@@ -40,7 +40,7 @@ import Testing
             "host": options.host, "port": "\(options.port)", "store": options.store,
             "max-body-bytes": "\(options.maxBodyBytes)", "upstream-timeout": "\(options.upstreamTimeoutSeconds)",
             "hit-latency-ms": "\(options.hitLatencyMs)", "hit-usage": options.hitUsage.rawValue,
-            "hit-delay-ms": "\(options.hitDelayMs)", "read-timeout": "\(options.readTimeoutSeconds)",
+            "hit-delay-ms": "\(options.hitDelayMs)", "replay-pace": "none", "read-timeout": "\(options.readTimeoutSeconds)",
             "idle-timeout": "\(options.idleTimeoutSeconds)", "shutdown-grace": "\(options.shutdownGraceSeconds)",
         ]
         for (name, value) in actual {
@@ -57,7 +57,7 @@ import Testing
             ("host", "0.0.0.0"), ("port", "0"), ("mode", "record"), ("upstream", "https://bedrock-runtime.us-east-1.amazonaws.com"),
             ("store", "json:/srv/tapes"), ("ignore-field", "inferenceConfig.topP"), ("max-body-bytes", "1024"),
             ("upstream-timeout", "5"), ("hit-latency-ms", "250"), ("hit-usage", "zero"), ("hit-delay-ms", "7"),
-            ("threads", "3"), ("read-timeout", "4"), ("idle-timeout", "6"), ("shutdown-grace", "0"),
+            ("replay-pace", "25"), ("threads", "3"), ("read-timeout", "4"), ("idle-timeout", "6"), ("shutdown-grace", "0"),
         ]
         #expect(values.count + 1 == ServeOptions.specs.count, "a flag is missing from this test")
         let spaced = try ServeOptions.parse(values.flatMap { ["--\($0)", $1] } + ["--quiet"])
@@ -74,11 +74,21 @@ import Testing
             #expect(options.hitLatencyMs == 250)
             #expect(options.hitUsage == .zero)
             #expect(options.hitDelayMs == 7)
+            #expect(options.replayPace == .every(milliseconds: 25))
             #expect(options.threads == 3)
             #expect(options.readTimeoutSeconds == 4)
             #expect(options.idleTimeoutSeconds == 6)
             #expect(options.shutdownGraceSeconds == 0)
             #expect(options.quiet)
+        }
+    }
+
+    @Test func replayPaceTakesNoneRecordedOrMilliseconds() throws {
+        #expect(try ServeOptions.parse([]).replayPace == ReplayPace.none)
+        #expect(try ServeOptions.parse(["--replay-pace", "recorded"]).replayPace == .recorded)
+        #expect(try ServeOptions.parse(["--replay-pace", "0"]).replayPace == ReplayPace.none)
+        for bad in ["fast", "-1", "600001", ""] {
+            #expect(throws: UsageError.self, "\(bad)") { try ServeOptions.parse(["--replay-pace", bad]) }
         }
     }
 

@@ -136,17 +136,6 @@ import Testing
         #expect(proxy.origin.requests.count == 1)
     }
 
-    @Test func converseStreamIsRefusedWithoutCallingUpstream() throws {
-        let proxy = try ProxyHarness()
-        defer { proxy.stop() }
-
-        let response = try proxy.post("/model/\(ProxyHarness.haiku)/converse-stream", body: ProxyHarness.helloBody)
-        #expect(response.status == 404)
-        #expect(response.headers["x-amzn-ErrorType"] != nil)
-        #expect(proxy.origin.requests.isEmpty)
-        #expect(proxy.storedFiles().isEmpty)
-    }
-
     // MARK: Corrupt cassettes
 
     @Test func aCorruptCassetteIs500InReplayAndIsRecordedAgainInAuto() throws {

@@ -67,6 +67,25 @@ final class RawClient {
         }
     }
 
+    /// Reads one chunk of a chunked body after `readHead()`; nil at the last (zero-size) chunk or when the server
+    /// closed the connection first.
+    func readChunk() throws -> [UInt8]? {
+        while true {
+            if let lineEnd = RawResponse.find(buffer, [13, 10], from: 0),
+               let size = Int(String(decoding: buffer[0..<lineEnd], as: UTF8.self), radix: 16) {
+                let start = lineEnd + 2
+                if size == 0 {
+                    if buffer.count >= start + 2 { buffer.removeFirst(start + 2); return nil }
+                } else if buffer.count >= start + size + 2 {
+                    let chunk = Array(buffer[start..<(start + size)])
+                    buffer.removeFirst(start + size + 2)
+                    return chunk
+                }
+            }
+            guard try fill() else { return nil }
+        }
+    }
+
     /// Reads the raw bytes that remain until the server closes the connection.
     func readToEnd() throws -> String {
         while try fill() {}
