@@ -123,3 +123,18 @@ def test_a_stream_cut_before_metadata_is_not_recorded(upstream, launch, tmp_path
     assert cassette_files(tmp_path) == []
     server.stop()
     assert "not recorded" in server.log and "metadata" in server.log
+
+
+def test_the_bundled_stream_cassette_replays_offline_for_both_apis(launch):
+    server = launch()
+    bedrock = client(server.url)
+    question, inference = "Write a haiku about a cassette tape.", {"maxTokens": 100, "temperature": 0.5}
+    response, events = ask_stream(bedrock, question, inference=inference)
+    assert tapedeck_header(response) == "hit" and served_as(response) == "recorded"
+    haiku = "Ribbon wound in dark,\nsummer songs sleep in plastic\u2014\npress play, they wake up."
+    assert joined_text(events) == haiku
+    folded = bedrock.converse(modelId=MODEL, messages=[{"role": "user", "content": [{"text": question}]}],
+                              inferenceConfig=inference)
+    assert served_as(folded) == "folded"
+    assert folded["output"]["message"]["content"] == [{"text": haiku}]
+    assert folded["usage"] == {"inputTokens": 17, "outputTokens": 22, "totalTokens": 39}

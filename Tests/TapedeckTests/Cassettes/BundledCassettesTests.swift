@@ -15,10 +15,18 @@ import Testing
         for sample in SampleInteractions.all {
             let key = try CacheKey.derive(modelId: sample.modelId, body: try JSONParser.parse(sample.request))
             let cassette = try #require(try store.load(key), "no bundled cassette for the \(sample.name) sample")
-            let recorded = try JSONWriter.canonical(try #require(cassette.response.body))
-            #expect(recorded == (try JSONWriter.canonical(try JSONParser.parse(sample.response))), "\(sample.name)")
             #expect(cassette.modelId == sample.modelId)
-            #expect(cassette.operation == .converse)
+            #expect(cassette.operation == sample.operation)
+            if sample.operation == .converse {
+                let recorded = try JSONWriter.canonical(try #require(cassette.response.body))
+                #expect(recorded == (try JSONWriter.canonical(try JSONParser.parse(sample.response))), "\(sample.name)")
+            } else {
+                let events = try #require(cassette.response.events)
+                #expect(events.map(\.type) == sample.events.map(\.type))
+                for (recorded, expected) in zip(events, sample.events) {
+                    #expect(try JSONWriter.canonical(recorded.payload) == (try JSONWriter.canonical(try JSONParser.parse(expected.payload))))
+                }
+            }
         }
         #expect(try store.count() == SampleInteractions.all.count)
     }
@@ -46,6 +54,10 @@ import Testing
                 return sent == mine
             }
             guard let sample else { return .response(status: 400, body: Array("unknown sample".utf8)) }
+            if sample.operation == .converseStream {
+                let frames = sample.events.map { TestOrigin.Chunk(delayMs: 20, StreamFrames.event($0.type, $0.payload)) }
+                return .chunked(headers: [("Content-Type", "application/vnd.amazon.eventstream")], chunks: frames)
+            }
             let body = JSONWriter.compact(try! JSONParser.parse(sample.response))
             return .response(status: 200, headers: [("Content-Type", "application/json")], body: body)
         }
@@ -59,7 +71,7 @@ import Testing
         for sample in SampleInteractions.all {
             let client = try RawClient(port: server.port)
             let body = Array(sample.request.utf8)
-            try client.send("POST /model/\(ConverseRoute.encodePathSegment(sample.modelId))/converse HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: \(body.count)\r\n\r\n")
+            try client.send("POST /model/\(ConverseRoute.encodePathSegment(sample.modelId))/\(sample.operation.rawValue) HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: \(body.count)\r\n\r\n")
             try client.send(body)
             let response = try #require(try client.readResponse())
             #expect(response.status == 200)

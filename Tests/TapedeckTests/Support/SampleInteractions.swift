@@ -1,16 +1,23 @@
+@testable import Tapedeck
+
 /// The interactions the bundled Cassettes/ holds: realistic requests and the answers recorded for them.
 enum SampleInteractions {
     struct Sample {
         let name: String
         let modelId: String
         let request: String
-        let response: String
+        /// The Converse answer, for samples recorded through `converse`.
+        var response: String = ""
+        /// The stream's events as (type, payload JSON), for samples recorded through `converse-stream`.
+        var events: [(type: String, payload: String)] = []
+
+        var operation: ConverseOperation { events.isEmpty ? .converse : .converseStream }
     }
 
     static let haiku = "us.anthropic.claude-3-5-haiku-20241022-v1:0"
     static let sonnet = "anthropic.claude-3-5-sonnet-20240620-v1:0"
 
-    static let all: [Sample] = [plainChat, multiTurn, toolUse]
+    static let all: [Sample] = [plainChat, multiTurn, toolUse, streamedHaiku]
 
     /// The README's first request: one question, one word back.
     static let plainChat = Sample(
@@ -66,5 +73,24 @@ enum SampleInteractions {
              "stopReason": "tool_use", "usage": {"inputTokens": 402, "outputTokens": 71, "totalTokens": 473},
              "metrics": {"latencyMs": 958}}
             """#
+    )
+
+    /// A streamed answer, recorded through converse-stream with AWS's padding fields.
+    static let streamedHaiku = Sample(
+        name: "streamed haiku",
+        modelId: haiku,
+        request: #"""
+            {"messages": [{"role": "user", "content": [{"text": "Write a haiku about a cassette tape."}]}],
+             "inferenceConfig": {"maxTokens": 100, "temperature": 0.5}}
+            """#,
+        events: [
+            ("messageStart", #"{"p": "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNO", "role": "assistant"}"#),
+            ("contentBlockDelta", #"{"contentBlockIndex": 0, "delta": {"text": "Ribbon wound in dark,"}, "p": "abcdefghijklmnop"}"#),
+            ("contentBlockDelta", #"{"contentBlockIndex": 0, "delta": {"text": "\nsummer songs sleep in plastic"}, "p": "abcdefghij"}"#),
+            ("contentBlockDelta", #"{"contentBlockIndex": 0, "delta": {"text": "\u2014\npress play, they wake up."}, "p": "abcdefghijklmnopqrstu"}"#),
+            ("contentBlockStop", #"{"contentBlockIndex": 0, "p": "abcdefghijklmnopqrstuvwxyzABCDEFGH"}"#),
+            ("messageStop", #"{"p": "abcdefghijklmnopqrstuvwxyzAB", "stopReason": "end_turn"}"#),
+            ("metadata", #"{"metrics": {"latencyMs": 1034}, "p": "abcdefghijklmnopqrstuvwxyzABCDEF", "usage": {"inputTokens": 17, "outputTokens": 22, "totalTokens": 39}}"#),
+        ]
     )
 }
