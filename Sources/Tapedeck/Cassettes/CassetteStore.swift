@@ -8,6 +8,26 @@ public protocol CassetteStore: Sendable {
     func save(_ cassette: Cassette) throws(CassetteError)
     /// How many cassettes the store holds.
     func count() throws(CassetteError) -> Int
+    /// Every cassette's key and where it lives, readable or not (`load` tells which).
+    func entries() throws(CassetteError) -> [StoreEntry]
+    /// Removes the cassette under `key`; false when there was none.
+    func remove(_ key: CacheKey) throws(CassetteError) -> Bool
+    /// Adds a batch of counts (hits per cassette, misses per model) to what the store keeps.
+    func addUsage(_ batch: UsageCounts) throws(CassetteError)
+    /// The counts the store keeps.
+    func usage() throws(CassetteError) -> UsageCounts
+}
+
+/// One cassette in a store: its key and a location a person can find it by (a file path, a database row).
+public struct StoreEntry: Sendable, Equatable {
+    public var key: CacheKey
+    public var location: String
+
+    /// Creates an entry.
+    public init(key: CacheKey, location: String) {
+        self.key = key
+        self.location = location
+    }
 }
 
 /// Parses a `--store` value such as `json:Cassettes` into a store.

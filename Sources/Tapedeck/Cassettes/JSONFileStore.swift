@@ -58,8 +58,11 @@ public final class JSONFileStore: CassetteStore, @unchecked Sendable {
 
     /// Counts the files `load` can find: `<key>.json` inside the shard its key names. Temporary and dot files,
     /// other names, and anything outside a shard directory are not cassettes.
-    public func count() throws(CassetteError) -> Int {
-        var total = 0
+    public func count() throws(CassetteError) -> Int { try entries().count }
+
+    /// Every `<2 hex>/<key>.json` file: exactly the files `load` can find.
+    public func entries() throws(CassetteError) -> [StoreEntry] {
+        var found: [StoreEntry] = []
         for shard in try FileIO.list(directory) where shard.utf8.count == 2 {
             let names: [String]
             do {
@@ -69,11 +72,18 @@ public final class JSONFileStore: CassetteStore, @unchecked Sendable {
                 guard case .io(_, let cause) = error, cause.errno == ENOTDIR else { throw error }
                 continue
             }
-            total += names.filter { name in
-                guard name.hasPrefix(shard), name.hasSuffix(".json") else { return false }
-                return CacheKey(hex: String(name.dropLast(5))) != nil
-            }.count
+            for name in names where name.hasPrefix(shard) && name.hasSuffix(".json") {
+                guard let key = CacheKey(hex: String(name.dropLast(5))) else { continue }
+                found.append(StoreEntry(key: key, location: "\(directory)/\(shard)/\(name)"))
+            }
         }
-        return total
+        return found.sorted { $0.key.hex < $1.key.hex }
+    }
+
+    public func remove(_ key: CacheKey) throws(CassetteError) -> Bool {
+        let path = path(for: key)
+        if unlink(path) == 0 { return true }
+        if errno == ENOENT { return false }
+        throw .io(path: path, error: SystemError("unlink", errno: errno))
     }
 }
