@@ -30,7 +30,9 @@ public struct ServeCommand {
         }
         let configuration = options.proxyConfiguration
         let upstream = configuration.upstream == nil ? nil : UpstreamClient()
-        let engine = ProxyEngine(configuration: configuration, store: store, upstream: upstream, log: requestLog)
+        let ledger = UsageLedger(store: store, log: log)
+        let engine = ProxyEngine(
+            configuration: configuration, store: store, upstream: upstream, log: requestLog, ledger: ledger)
         let server = HTTPServer(configuration: options.serverConfiguration, handler: engine, log: { log.line($0) })
         let port: Int
         do {
@@ -39,6 +41,7 @@ public struct ServeCommand {
             log.line("error: cannot listen on \(options.host):\(options.port): \(error)")
             return 1
         }
+        ledger.start()
         let upstreamText = configuration.upstream.map { CurlError.redact($0) } ?? "none (offline)"
         log.line("tapedeck \(ProxyEngine.version) mode=\(configuration.mode.rawValue) store=\(store.description) (\(cassettes) cassettes) upstream=\(upstreamText)")
         log.line("listening on http://\(options.host.contains(":") ? "[\(options.host)]" : options.host):\(port)")
@@ -48,6 +51,7 @@ public struct ServeCommand {
         log.line("received \(received == SIGINT ? "SIGINT" : "SIGTERM"); finishing in-flight requests (up to \(options.shutdownGraceSeconds) s)")
         server.shutdown(graceMs: options.shutdownGraceSeconds * 1000)
         upstream?.shutdown()
+        ledger.stop()
         log.line("stopped")
         return 0
     }

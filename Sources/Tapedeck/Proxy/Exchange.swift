@@ -3,13 +3,21 @@ final class Exchange: @unchecked Sendable {
     let request: HTTPRequest
     let responder: HTTPResponder
     private let log: RequestLog
+    private let stats: ProxyStats
+    private let ledger: UsageLedger?
     var model: String?
     var key: CacheKey?
+    /// Upstream could not be reached or answered with an error.
+    var upstreamFailed = false
+    /// The tokens a hit served from its cassette.
+    var saved: TokenUsage?
 
-    init(request: HTTPRequest, responder: HTTPResponder, log: RequestLog) {
+    init(request: HTTPRequest, responder: HTTPResponder, log: RequestLog, stats: ProxyStats, ledger: UsageLedger?) {
         self.request = request
         self.responder = responder
         self.log = log
+        self.stats = stats
+        self.ledger = ledger
     }
 
     /// Sends `response` with Tapedeck's headers, and logs it.
@@ -40,10 +48,15 @@ final class Exchange: @unchecked Sendable {
         send(BedrockError.response(status: status, type: type, message: message, extraHeaders: headers), outcome: outcome)
     }
 
-    /// Writes the request's log line.
+    /// Writes the request's log line and counts it.
     func logFinished(status: Int, outcome: String) {
         log.request(method: request.method, path: request.path, model: model, key: key, outcome: outcome,
                     status: status, startedAt: request.receivedAt)
+        let seconds = Double(MonotonicClock.nanoseconds() &- request.receivedAt) / 1e9
+        stats.record(outcome: outcome, model: model, seconds: seconds, upstreamFailed: upstreamFailed, saved: saved)
+        guard let ledger, let model else { return }
+        if outcome == "hit", let key { ledger.hit(key) }
+        if outcome == "miss" || outcome == "record" || outcome == "passthrough" { ledger.miss(model: model) }
     }
 
     private func decorate(_ response: inout HTTPResponse, outcome: String, servedAs: Replay.ServedAs?) {

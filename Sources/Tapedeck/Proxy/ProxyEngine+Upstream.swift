@@ -27,6 +27,7 @@ extension ProxyEngine {
 
     func forward(route: ConverseRoute, body: JSONValue, exchange: Exchange, record: Bool, outcome: String) {
         guard let upstream, let base = configuration.upstream else {
+            exchange.upstreamFailed = true
             return exchange.fail(502, "BadGatewayException", "no upstream is configured", outcome: outcome)
         }
         let url = "\(base)/model/\(ConverseRoute.encodePathSegment(route.modelId))/\(route.operation.rawValue)"
@@ -48,6 +49,7 @@ extension ProxyEngine {
         upstream.send(request) { [self] result in
             switch result {
             case .failure(let error):
+                exchange.upstreamFailed = true
                 exchange.fail(502, "BadGatewayException", "upstream \(CurlError.redact(url)) failed: \(error.message)", outcome: outcome)
             case .success(let response):
                 answer(response, route: route, body: body, exchange: exchange, record: record, outcome: outcome)
@@ -94,6 +96,7 @@ extension ProxyEngine {
     ) {
         let response = HTTPResponse(
             status: upstreamResponse.status, headers: passThroughHeaders(upstreamResponse.headers), body: upstreamResponse.body)
+        if upstreamResponse.status != 200 { exchange.upstreamFailed = true }
         guard record, upstreamResponse.status == 200, let key = exchange.key else {
             if record && upstreamResponse.status != 200 {
                 log.line("not recorded: upstream answered \(upstreamResponse.status) for key \(exchange.key?.prefix ?? "-")")

@@ -11,11 +11,19 @@ public final class ProxyEngine: HTTPHandler, @unchecked Sendable {
     let upstream: UpstreamClient?
     let log: RequestLog
     let replay: Replay
+    /// Live counters for `/_tapedeck/stats` and `/metrics`.
+    public let stats: ProxyStats
+    let ledger: UsageLedger?
     /// Cassette writes fsync; they run here, never on an event loop or the upstream thread.
     let recorder = DispatchQueue(label: "tapedeck.recorder", attributes: .concurrent)
 
     /// Creates an engine; `upstream` is required unless the mode never leaves the machine.
-    public init(configuration: ProxyConfiguration, store: CassetteStore, upstream: UpstreamClient?, log: RequestLog) {
+    public init(
+        configuration: ProxyConfiguration, store: CassetteStore, upstream: UpstreamClient?, log: RequestLog,
+        stats: ProxyStats = ProxyStats(), ledger: UsageLedger? = nil
+    ) {
+        self.stats = stats
+        self.ledger = ledger
         self.configuration = configuration
         self.store = store
         self.upstream = configuration.upstream == nil ? nil : upstream
@@ -24,15 +32,15 @@ public final class ProxyEngine: HTTPHandler, @unchecked Sendable {
     }
 
     public func handle(_ request: HTTPRequest, responder: HTTPResponder) {
-        let exchange = Exchange(request: request, responder: responder, log: log)
+        let exchange = Exchange(request: request, responder: responder, log: log, stats: stats, ledger: ledger)
         let path = request.path
-        if path == "/_tapedeck/health" {
+        if let page = adminPage(path) {
             guard request.method == "GET" || request.method == "HEAD" else {
                 // RFC 9110 §15.5.6: a 405 lists the allowed methods in Allow.
                 return exchange.fail(405, "UnknownOperationException", "\(request.method) is not allowed on \(path); use GET",
                                      headers: [("Allow", "GET, HEAD")])
             }
-            return exchange.send(health(), outcome: "health")
+            return exchange.send(page, outcome: "admin")
         }
         switch ConverseRoute.parse(path: String(path)) {
         case .notFound:
@@ -101,6 +109,7 @@ public final class ProxyEngine: HTTPHandler, @unchecked Sendable {
 
     /// Answers from `cassette` in the shape the request's operation expects.
     private func serveHit(_ cassette: Cassette, route: ConverseRoute, exchange: Exchange) {
+        exchange.saved = cassette.tokenUsage
         do {
             switch route.operation {
             case .converse:
@@ -120,6 +129,25 @@ public final class ProxyEngine: HTTPHandler, @unchecked Sendable {
         text += " To record it, run: tapedeck serve --store \(store.description) --upstream <URL> --mode auto"
         if configuration.upstream == nil { text += " (this server was started without --upstream)" }
         return text
+    }
+
+    /// Tapedeck's own GET pages: health, live statistics and Prometheus metrics.
+    private func adminPage(_ path: Substring) -> HTTPResponse? {
+        switch path {
+        case "/_tapedeck/health": return health()
+        case "/_tapedeck/stats": return statsPage()
+        case "/metrics": return metricsPage()
+        default: return nil
+        }
+    }
+
+    private func statsPage() -> HTTPResponse {
+        HTTPResponse(status: 200, headers: HTTPHeaders([("Content-Type", "application/json")]), body: JSONWriter.compact(stats.json()))
+    }
+
+    private func metricsPage() -> HTTPResponse {
+        HTTPResponse(status: 200, headers: HTTPHeaders([("Content-Type", "text/plain; version=0.0.4; charset=utf-8")]),
+                     body: Array(stats.prometheus().utf8))
     }
 
     private func health() -> HTTPResponse {

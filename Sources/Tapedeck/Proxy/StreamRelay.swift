@@ -56,6 +56,7 @@ final class StreamRelay: UpstreamResponseHandler, @unchecked Sendable {
     func upstreamDidFinish(_ result: Result<Int, CurlError>) {
         switch result {
         case .failure(let error):
+            exchange.upstreamFailed = true
             if streaming {
                 engine.log.line("not recorded: stream for key \(exchange.key?.prefix ?? "-") broke: \(error.message)")
                 exchange.logFinished(status: status, outcome: outcome)
@@ -65,6 +66,7 @@ final class StreamRelay: UpstreamResponseHandler, @unchecked Sendable {
             }
         case .success(let latencyMs):
             guard streaming else {
+                exchange.upstreamFailed = true
                 let response = HTTPResponse(status: status, headers: engine.passThroughHeaders(headers), body: buffered)
                 if record { engine.log.line("not recorded: upstream answered \(status) for key \(exchange.key?.prefix ?? "-")") }
                 return exchange.send(response, outcome: outcome)

@@ -1,0 +1,55 @@
+import Testing
+@testable import Tapedeck
+
+@Suite struct UsageCountsTests {
+    @Test func addingSumsCountsAndKeepsTheLatestHit() {
+        let key = CassetteFixtures.cassette().key
+        var counts = UsageCounts(hits: [key: .init(count: 2, lastHitAt: 100)], misses: ["a": 1])
+        counts.add(UsageCounts(hits: [key: .init(count: 3, lastHitAt: 50)], misses: ["a": 2, "b": 1]))
+        #expect(counts.hits[key] == .init(count: 5, lastHitAt: 100))
+        #expect(counts.misses == ["a": 3, "b": 1])
+    }
+
+    @Test func theJSONFormRoundTripsAndRefusesGarbage() throws {
+        let key = CassetteFixtures.cassette().key
+        let counts = UsageCounts(hits: [key: .init(count: 7, lastHitAt: 1_764_000_000)], misses: ["model:x": 4])
+        #expect(try UsageCounts(json: try JSONParser.parse(JSONWriter.pretty(counts.jsonValue))) == counts)
+        #expect(throws: CassetteError.self) { try UsageCounts(json: try JSONParser.parse(#"{"hits": {"nothex": {"count": 1, "lastHitAt": 1}}}"#)) }
+        #expect(throws: CassetteError.self) { try UsageCounts(json: try JSONParser.parse(#"{"misses": {"m": "x"}}"#)) }
+    }
+
+    @Test func theJSONStoreKeepsUsageBesideTheCassettesAcrossInstances() throws {
+        let scratch = try ScratchDirectory()
+        defer { scratch.remove() }
+        let cassette = CassetteFixtures.cassette()
+        let first = JSONFileStore(directory: scratch.path), second = JSONFileStore(directory: scratch.path)
+        try first.save(cassette)
+        let before = first.fileBytes(cassette.key)
+        try first.addUsage(UsageCounts(hits: [cassette.key: .init(count: 1, lastHitAt: 10)]))
+        try second.addUsage(UsageCounts(hits: [cassette.key: .init(count: 2, lastHitAt: 20)], misses: ["m": 1]))
+        #expect(try first.usage() == UsageCounts(hits: [cassette.key: .init(count: 3, lastHitAt: 20)], misses: ["m": 1]))
+        #expect(first.fileBytes(cassette.key) == before, "hits never rewrite a cassette file")
+        #expect(try first.count() == 1, "the usage file is not a cassette")
+    }
+
+    @Test func entriesAndRemove() throws {
+        let scratch = try ScratchDirectory()
+        defer { scratch.remove() }
+        let store = JSONFileStore(directory: scratch.path)
+        let a = CassetteFixtures.cassette("a"), b = CassetteFixtures.cassette("b")
+        try store.save(a)
+        try store.save(b)
+        #expect(try store.entries().map(\.key) == [a.key, b.key].sorted { $0.hex < $1.hex })
+        #expect(try store.entries().allSatisfy { $0.location == store.path(for: $0.key) })
+        #expect(try store.remove(a.key))
+        #expect(try !store.remove(a.key))
+        #expect(try store.load(a.key) == nil)
+        #expect(try store.count() == 1)
+    }
+}
+
+extension JSONFileStore {
+    func fileBytes(_ key: CacheKey) -> [UInt8]? {
+        do { return try FileIO.readIfPresent(path(for: key), limit: 1 << 30) } catch { return nil }
+    }
+}

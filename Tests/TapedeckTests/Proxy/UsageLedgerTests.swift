@@ -1,0 +1,72 @@
+import Testing
+@testable import Tapedeck
+
+/// A store that counts how often usage is written, and can be told to fail.
+final class CountingStore: CassetteStore, @unchecked Sendable {
+    let inner: JSONFileStore
+    let writes = Mutex(0)
+    let failing = Mutex(false)
+
+    init(_ inner: JSONFileStore) { self.inner = inner }
+
+    var description: String { inner.description }
+    func load(_ key: CacheKey) throws(CassetteError) -> Cassette? { try inner.load(key) }
+    func save(_ cassette: Cassette) throws(CassetteError) { try inner.save(cassette) }
+    func count() throws(CassetteError) -> Int { try inner.count() }
+    func entries() throws(CassetteError) -> [StoreEntry] { try inner.entries() }
+    func remove(_ key: CacheKey) throws(CassetteError) -> Bool { try inner.remove(key) }
+    func usage() throws(CassetteError) -> UsageCounts { try inner.usage() }
+    func addUsage(_ batch: UsageCounts) throws(CassetteError) {
+        if failing.withLock({ $0 }) { throw .malformed("told to fail") }
+        writes.withLock { $0 += 1 }
+        try inner.addUsage(batch)
+    }
+}
+
+@Suite struct UsageLedgerTests {
+    @Test func manyHitsAreOneWriteAndCountExactly() throws {
+        let scratch = try ScratchDirectory()
+        defer { scratch.remove() }
+        let store = CountingStore(JSONFileStore(directory: scratch.path))
+        let ledger = UsageLedger(store: store, log: RequestLog(enabled: false))
+        let a = CassetteFixtures.cassette("a").key, b = CassetteFixtures.cassette("b").key
+        for _ in 0..<1000 { ledger.hit(a) }
+        ledger.hit(b)
+        ledger.miss(model: "m")
+        ledger.miss(model: "m")
+        #expect(store.writes.withLock { $0 } == 0, "nothing is written per hit")
+        ledger.stop()
+        #expect(store.writes.withLock { $0 } == 1)
+        let usage = try store.usage()
+        #expect(usage.hits[a]?.count == 1000)
+        #expect(usage.hits[b]?.count == 1)
+        #expect(usage.misses == ["m": 2])
+    }
+
+    @Test func aFailedFlushKeepsTheCountsForTheNextOne() throws {
+        let scratch = try ScratchDirectory()
+        defer { scratch.remove() }
+        let store = CountingStore(JSONFileStore(directory: scratch.path))
+        let ledger = UsageLedger(store: store, log: RequestLog(enabled: false))
+        let key = CassetteFixtures.cassette().key
+        store.failing.withLock { $0 = true }
+        ledger.hit(key)
+        ledger.flush()
+        store.failing.withLock { $0 = false }
+        ledger.hit(key)
+        ledger.flush()
+        #expect(try store.usage().hits[key]?.count == 2)
+    }
+
+    @Test func theRunningThreadFlushesOnStop() throws {
+        let scratch = try ScratchDirectory()
+        defer { scratch.remove() }
+        let store = CountingStore(JSONFileStore(directory: scratch.path))
+        let ledger = UsageLedger(store: store, log: RequestLog(enabled: false), intervalSeconds: 3600)
+        ledger.start()
+        let key = CassetteFixtures.cassette().key
+        ledger.hit(key)
+        ledger.stop()
+        #expect(try store.usage().hits[key]?.count == 1)
+    }
+}
