@@ -8,7 +8,7 @@ APT_PACKAGES := libcurl4-openssl-dev libsqlite3-dev
 PY_PACKAGES := boto3 pytest
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps venv build release run test test-swift test-python clean
+.PHONY: deps venv build release run test test-swift test-python bench-stores clean
 
 ## Install the C libraries' headers with apt-get when they are missing.
 deps:
@@ -48,6 +48,10 @@ test-swift: deps
 
 test-python: deps venv build
 	TAPEDECK_BIN=$$($(SWIFT) build --show-bin-path)/tapedeck $(VENV)/bin/python -m pytest -q Tests/python
+
+## Store scale: lookups in stores of 1,000 vs 1,000,000 cassettes, and serve start-up on 100,000 JSON files.
+bench-stores: release
+	$(PYTHON) Benchmarks/store_scale.py --binary .build/release/tapedeck
 
 clean:
 	rm -rf .build $(VENV)
