@@ -1,0 +1,109 @@
+import CSQLite
+
+/// One SQLite connection (`sqlite3*`), opened read-write (created if missing) and closed in `deinit`.
+///
+/// Opened with `SQLITE_OPEN_NOMUTEX`: a connection is used through prepared statements, and each use is a
+/// sequence (reset, bind, step, read columns) that must not interleave with another thread's. SQLite's
+/// FULLMUTEX locks only single calls, so the owner must serialise whole uses anyway; `SQLiteStore` does that
+/// with one `Mutex`, and a second lock inside SQLite would add cost and nothing else. Not `Sendable`.
+final class SQLiteDatabase {
+    /// The `sqlite3*`.
+    let handle: OpaquePointer
+    /// The file, as given.
+    let path: String
+    /// How long a statement waits for another connection's lock before failing with `SQLITE_BUSY`.
+    static let busyTimeoutMs: Int32 = 10_000
+    /// How many statements this connection has compiled, so tests can see that statements are reused.
+    private(set) var preparedCount = 0
+    /// `BEGIN IMMEDIATE`, `BEGIN`, `COMMIT` and `ROLLBACK`, compiled on first use.
+    private var transactionStatements: [String: SQLiteStatement] = [:]
+
+    /// Opens (creating if missing) the database file at `path`; the path is taken literally, never as a URI.
+    init(path: String) throws(SQLiteError) {
+        var connection: OpaquePointer?
+        let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
+        let rc = sqlite3_open_v2(path, &connection, flags, nil)
+        guard rc == SQLITE_OK, let connection else {
+            let error = SQLiteError(rc, connection: connection, context: "open \(path)")
+            // sqlite3_open_v2: a handle is returned even on failure and must still be closed.
+            sqlite3_close_v2(connection)
+            throw error
+        }
+        handle = connection
+        self.path = path
+        sqlite3_extended_result_codes(connection, 1)
+        sqlite3_busy_timeout(connection, Self.busyTimeoutMs)
+    }
+
+    deinit {
+        transactionStatements.removeAll()
+        // sqlite3_close_v2 defers the close until any statement still alive is finalized.
+        sqlite3_close_v2(handle)
+    }
+
+    /// Compiles `sql` into a statement meant to be kept and reused.
+    func prepare(_ sql: String) throws(SQLiteError) -> SQLiteStatement {
+        preparedCount += 1
+        return try SQLiteStatement(sql, connection: handle)
+    }
+
+    /// Runs one or more SQL statements once, ignoring any rows (schema changes, pragmas).
+    func execute(_ sql: String) throws(SQLiteError) {
+        var message: UnsafeMutablePointer<CChar>?
+        let rc = sqlite3_exec(handle, sql, nil, nil, &message)
+        defer { sqlite3_free(message) }
+        guard rc == SQLITE_OK else {
+            let text = message.map { String(cString: $0) } ?? String(cString: sqlite3_errstr(rc))
+            throw SQLiteError(extendedCode: sqlite3_extended_errcode(handle), message: text, context: sql)
+        }
+    }
+
+    /// The first column of the first row `sql` returns, as text; nil when it returns no row.
+    func text(_ sql: String) throws(SQLiteError) -> String? {
+        let statement = try SQLiteStatement(sql, connection: handle, persistent: false)
+        return try statement.step() ? statement.text(at: 0) : nil
+    }
+
+    /// The first column of the first row `sql` returns, as an integer; nil when it returns no row.
+    func integer(_ sql: String) throws(SQLiteError) -> Int64? {
+        let statement = try SQLiteStatement(sql, connection: handle, persistent: false)
+        return try statement.step() ? statement.int64(at: 0) : nil
+    }
+
+    /// Turns on write-ahead logging, which the file keeps, and `synchronous=NORMAL` for this connection.
+    ///
+    /// In WAL mode readers never block the writer nor each other, across processes too; NORMAL syncs at
+    /// checkpoints rather than every commit, which WAL keeps consistent (a power loss may lose the last commits).
+    func useWriteAheadLog() throws(SQLiteError) {
+        let sql = "PRAGMA journal_mode=WAL"
+        let mode = try text(sql)
+        guard mode?.lowercased() == "wal" else {
+            throw SQLiteError(extendedCode: SQLITE_ERROR, message: "journal mode stayed \(mode ?? "unknown"), not wal", context: sql)
+        }
+        try execute("PRAGMA synchronous=NORMAL")
+    }
+
+    /// `PRAGMA user_version`: the schema version the file records.
+    func userVersion() throws(SQLiteError) -> Int {
+        Int(try integer("PRAGMA user_version") ?? 0)
+    }
+
+    /// Records `version` as the file's schema version.
+    func setUserVersion(_ version: Int) throws(SQLiteError) {
+        try execute("PRAGMA user_version = \(version)")
+    }
+
+    /// How many rows the last INSERT, UPDATE or DELETE changed.
+    var changes: Int { Int(sqlite3_changes64(handle)) }
+
+    /// Whether no transaction is open (SQLite rolls some back by itself after errors such as SQLITE_FULL).
+    var isAutocommit: Bool { sqlite3_get_autocommit(handle) != 0 }
+
+    /// The cached statement for a transaction control command.
+    func transactionStatement(_ sql: String) throws(SQLiteError) -> SQLiteStatement {
+        if let statement = transactionStatements[sql] { return statement }
+        let statement = try prepare(sql)
+        transactionStatements[sql] = statement
+        return statement
+    }
+}
