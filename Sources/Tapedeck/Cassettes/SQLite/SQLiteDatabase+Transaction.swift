@@ -27,7 +27,8 @@ extension SQLiteDatabase {
 
     /// Runs one cached transaction control statement.
     private func step(_ sql: String) throws(SQLiteError) {
-        try transactionStatement(sql).use { statement throws(SQLiteError) in try statement.run() }
+        guard let statement = transactionStatements[sql] else { preconditionFailure("\(sql) is not compiled at open") }
+        try statement.use { statement throws(SQLiteError) in try statement.run() }
     }
 
     /// Rolls back the open transaction, if SQLite has not already done so after the error.

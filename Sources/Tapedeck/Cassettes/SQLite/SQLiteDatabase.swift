@@ -15,8 +15,9 @@ final class SQLiteDatabase {
     static let busyTimeoutMs: Int32 = 10_000
     /// How many statements this connection has compiled, so tests can see that statements are reused.
     private(set) var preparedCount = 0
-    /// `BEGIN IMMEDIATE`, `BEGIN`, `COMMIT` and `ROLLBACK`, compiled on first use.
-    private var transactionStatements: [String: SQLiteStatement] = [:]
+    /// `BEGIN IMMEDIATE`, `BEGIN`, `COMMIT` and `ROLLBACK`, compiled when the connection opens (so an error
+    /// path never has to compile its ROLLBACK).
+    private(set) var transactionStatements: [String: SQLiteStatement] = [:]
 
     /// Opens (creating if missing) the database file at `path`; the path is taken literally, never as a URI.
     init(path: String) throws(SQLiteError) {
@@ -33,10 +34,12 @@ final class SQLiteDatabase {
         self.path = path
         sqlite3_extended_result_codes(connection, 1)
         sqlite3_busy_timeout(connection, Self.busyTimeoutMs)
+        for sql in ["BEGIN IMMEDIATE", "BEGIN", "COMMIT", "ROLLBACK"] {
+            transactionStatements[sql] = try prepare(sql)
+        }
     }
 
     deinit {
-        transactionStatements.removeAll()
         // sqlite3_close_v2 defers the close until any statement still alive is finalized.
         sqlite3_close_v2(handle)
     }
@@ -98,12 +101,4 @@ final class SQLiteDatabase {
 
     /// Whether no transaction is open (SQLite rolls some back by itself after errors such as SQLITE_FULL).
     var isAutocommit: Bool { sqlite3_get_autocommit(handle) != 0 }
-
-    /// The cached statement for a transaction control command.
-    func transactionStatement(_ sql: String) throws(SQLiteError) -> SQLiteStatement {
-        if let statement = transactionStatements[sql] { return statement }
-        let statement = try prepare(sql)
-        transactionStatements[sql] = statement
-        return statement
-    }
 }

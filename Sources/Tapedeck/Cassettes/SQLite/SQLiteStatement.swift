@@ -78,6 +78,9 @@ final class SQLiteStatement {
         while try step() {}
     }
 
+    /// How many columns each row has.
+    var columnCount: Int32 { sqlite3_column_count(handle) }
+
     /// The 0-based column `index` of the current row as an integer.
     func int64(at index: Int32) -> Int64 { sqlite3_column_int64(handle, index) }
 

@@ -1,7 +1,5 @@
-import CSQLite
-
-/// Cassettes as rows of one SQLite file: `cassettes` holds each one's compact JSON document and hit counts,
-/// `misses` counts requests that went upstream per model.
+/// Cassettes as rows of one SQLite file: `cassettes` holds each one's document (the cassette file's JSON,
+/// compact, keys sorted) and hit counts; `misses` counts requests that went upstream per model.
 ///
 /// Several processes can share the file: WAL lets readers run beside the one writer, every write is a
 /// `BEGIN IMMEDIATE` transaction, and a busy file is waited for (up to `SQLiteDatabase.busyTimeoutMs`).
@@ -38,7 +36,7 @@ public final class SQLiteStore: CassetteStore, @unchecked Sendable {
     }
 
     public func save(_ cassette: Cassette) throws(CassetteError) {
-        let document = JSONWriter.compact(cassette.jsonValue)
+        let document = JSONWriter.compact(Self.sortingKeys(cassette.jsonValue))
         try locked { statements throws(SQLiteError) in
             try statements.database.writeTransaction { () throws(SQLiteError) in
                 try statements.save.use { save throws(SQLiteError) in
@@ -95,6 +93,16 @@ public final class SQLiteStore: CassetteStore, @unchecked Sendable {
             Result { () throws(SQLiteError) -> T in try body(statements) }
         }
         return try result.mapError { CassetteError.database(path: path, error: $0) }.get()
+    }
+
+    /// `value` with every object's members in the order a cassette file has them, so a cassette reads back
+    /// the same from this store as from a `JSONFileStore`, and a re-recorded row differs only where the answer did.
+    static func sortingKeys(_ value: JSONValue) -> JSONValue {
+        switch value {
+        case .null, .bool, .number, .string: value
+        case .array(let elements): .array(elements.map(sortingKeys))
+        case .object(let members): .object(JSONWriter.sortedByUTF16(members).map { JSONMember($0.key, sortingKeys($0.value)) })
+        }
     }
 
     /// The cassette in a row's `document`, checked against the key it was looked up by.
