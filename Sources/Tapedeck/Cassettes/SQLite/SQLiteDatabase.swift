@@ -78,10 +78,27 @@ final class SQLiteDatabase {
     /// In WAL mode readers never block the writer nor each other, across processes too; NORMAL syncs at
     /// checkpoints rather than every commit, which WAL keeps consistent (a power loss may lose the last commits).
     func useWriteAheadLog() throws(SQLiteError) {
-        let sql = "PRAGMA journal_mode=WAL"
-        let mode = try text(sql)
-        guard mode?.lowercased() == "wal" else {
-            throw SQLiteError(extendedCode: SQLITE_ERROR, message: "journal mode stayed \(mode ?? "unknown"), not wal", context: sql)
+        // Reading the header first makes this connection see a file that is already WAL as WAL, so after the
+        // first open there is nothing to convert and no lock to take.
+        _ = try userVersion()
+        var waitedMs: Int32 = 0
+        var pauseMs: Int32 = 1
+        while try text("PRAGMA journal_mode")?.lowercased() != "wal" {
+            let sql = "PRAGMA journal_mode=WAL"
+            let refusal: SQLiteError
+            do {
+                let mode = try text(sql)
+                if mode?.lowercased() == "wal" { break }
+                refusal = SQLiteError(extendedCode: SQLITE_BUSY, message: "journal mode stayed \(mode ?? "unknown"), not wal", context: sql)
+            } catch where SQLITE_BUSY ~= error {
+                refusal = error
+            }
+            // Converting needs the file to itself, and SQLite does not run the busy handler for it (another
+            // connection opening the same new file at once is enough): wait and retry within the busy timeout.
+            guard waitedMs < Self.busyTimeoutMs else { throw refusal }
+            sqlite3_sleep(pauseMs)
+            waitedMs += pauseMs
+            pauseMs = min(pauseMs * 2, 50)
         }
         try execute("PRAGMA synchronous=NORMAL")
     }
