@@ -123,24 +123,4 @@ import Testing
         #expect(try SQLiteFixtures.text("PRAGMA integrity_check", on: file) == "ok")
         #expect(try SQLiteStore(path: file).count() == count)
     }
-
-    @Test func processesOpeningOneNewFileAtOnceAllStart() async throws {
-        // Converting a new file to WAL does not wait for a busy file by itself; every process must still start.
-        let scratch = try ScratchDirectory()
-        defer { scratch.remove() }
-        let failures = try await onOwnThread { () throws -> [String] in
-            var failures: [String] = []
-            for round in 0..<5 {
-                let file = scratch("round\(round).db")
-                let processes = try (0..<4).map { _ in try TapedeckBinary.Running(["serve", "--port", "0", "--store", "sqlite:\(file)", "--quiet"]) }
-                for process in processes where process.waitForLine(containing: "listening on") == nil {
-                    failures.append("round \(round): \(process.lines)")
-                }
-                for process in processes { process.send(SIGTERM) }
-                for process in processes { _ = process.waitForExit() }
-            }
-            return failures
-        }
-        #expect(failures == [])
-    }
 }
