@@ -18,11 +18,13 @@ public final class SQLiteStore: CassetteStore, @unchecked Sendable {
         self.statements = Mutex(statements)
     }
 
+    /// `sqlite:PATH`, as `--store` names it.
     public var description: String { "sqlite:\(path)" }
 
     /// Where a user finds the cassette for `key`: the file and the row's key.
     public func location(of key: CacheKey) -> String { "\(path)#\(key.hex)" }
 
+    /// One primary-key lookup; the row's document is decoded and checked against `key`.
     public func load(_ key: CacheKey) throws(CassetteError) -> Cassette? {
         let document = try locked { statements throws(SQLiteError) in
             try statements.load.use { load throws(SQLiteError) -> [UInt8]? in
@@ -35,6 +37,7 @@ public final class SQLiteStore: CassetteStore, @unchecked Sendable {
         return try decode(document, key: key)
     }
 
+    /// Inserts or replaces the cassette's row in one `BEGIN IMMEDIATE` transaction, keeping its hit counts.
     public func save(_ cassette: Cassette) throws(CassetteError) {
         let document = JSONWriter.compact(Self.sortingKeys(cassette.jsonValue))
         try locked { statements throws(SQLiteError) in
@@ -72,6 +75,7 @@ public final class SQLiteStore: CassetteStore, @unchecked Sendable {
         return keys.map { StoreEntry(key: $0, location: location(of: $0)) }
     }
 
+    /// Deletes the cassette's row, and with it its hit counts.
     public func remove(_ key: CacheKey) throws(CassetteError) -> Bool {
         try locked { statements throws(SQLiteError) in
             try statements.database.writeTransaction { () throws(SQLiteError) in
