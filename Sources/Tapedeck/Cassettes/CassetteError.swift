@@ -12,6 +12,10 @@ public enum CassetteError: Error, Sendable, CustomStringConvertible {
     case unsupportedStore(String)
     /// A file operation failed.
     case io(path: String, error: SystemError)
+    /// A database store's file could not be opened, read or written.
+    case database(path: String, error: SQLiteError)
+    /// A database store whose schema a newer Tapedeck wrote; it is left exactly as it is.
+    case newerSchema(path: String, version: Int)
 
     public var description: String {
         switch self {
@@ -21,6 +25,9 @@ public enum CassetteError: Error, Sendable, CustomStringConvertible {
             return "cassette \(path) has format \(format), written by a newer Tapedeck; this one reads up to \(Cassette.formatVersion)"
         case .corrupt(let path, let reason): return "corrupt cassette \(path): \(reason)"
         case .io(let path, let error): return "\(error.call) \(path): \(String(cString: strerror(error.errno)))"
+        case .database(let path, let error): return "store \(path): \(error)"
+        case .newerSchema(let path, let version):
+            return "store \(path) has schema version \(version), written by a newer Tapedeck; this one knows up to \(SQLiteSchema.currentVersion) and leaves it unchanged"
         }
     }
 }

@@ -30,11 +30,13 @@ public struct StoreEntry: Sendable, Equatable {
     }
 }
 
-/// Parses a `--store` value such as `json:Cassettes` into a store.
+/// Parses a `--store` value such as `json:Cassettes` or `sqlite:tapes.db` into a store.
 public enum StoreLocation {
-    /// Opens the store `spec` names: `json:DIR` is a directory of JSON files; anything else is refused.
+    /// Opens the store `spec` names: `json:DIR` is a directory of JSON files, `sqlite:FILE` one SQLite database
+    /// (the file is created if missing, its directory is not); anything else is refused.
     public static func open(_ spec: String) throws(CassetteError) -> CassetteStore {
         if spec.hasPrefix("json:") && spec.utf8.count > 5 { return JSONFileStore(directory: String(spec.dropFirst(5))) }
-        throw .unsupportedStore("unknown store \"\(spec)\"; expected json:DIR")
+        if spec.hasPrefix("sqlite:") && spec.utf8.count > 7 { return try SQLiteStore(path: String(spec.dropFirst(7))) }
+        throw .unsupportedStore("unknown store \"\(spec)\"; expected json:DIR or sqlite:FILE")
     }
 }

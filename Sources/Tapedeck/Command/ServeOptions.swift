@@ -27,7 +27,7 @@ public struct ServeOptions: Sendable {
         FlagSpec("port", value: "PORT", help: "port to listen on; 0 picks a free one and the log says which", default: "8787"),
         FlagSpec("mode", value: "MODE", help: "auto | replay | record | passthrough", default: "replay without --upstream, auto with it"),
         FlagSpec("upstream", value: "URL", help: "Bedrock or Bifrost base URL that misses go to, e.g. https://bedrock-runtime.us-east-1.amazonaws.com", default: "none: offline"),
-        FlagSpec("store", value: "STORE", help: "where cassettes live: json:DIR", default: "json:Cassettes"),
+        FlagSpec("store", value: "STORE", help: "where cassettes live: json:DIR (a directory of JSON files) or sqlite:FILE (one SQLite database)", default: "json:Cassettes"),
         FlagSpec("ignore-field", value: "PATH", help: "dotted body path left out of the key, e.g. serviceTier; repeatable", default: "none; requestMetadata is always left out", repeatable: true),
         FlagSpec("max-body-bytes", value: "N", help: "largest request body accepted (413 beyond)", default: "67108864"),
         FlagSpec("upstream-timeout", value: "SECONDS", help: "longest wait for one upstream call", default: "300"),
@@ -78,8 +78,9 @@ public struct ServeOptions: Sendable {
             throw UsageError("--mode \(mode.rawValue) needs --upstream URL")
         }
         if let store = one("store") {
-            guard store.hasPrefix("json:"), store.count > 5 else {
-                throw UsageError("--store must be json:DIR, not \"\(store)\"")
+            let named = store.hasPrefix("json:") ? 5 : store.hasPrefix("sqlite:") ? 7 : 0
+            guard named > 0, store.utf8.count > named else {
+                throw UsageError("--store must be json:DIR or sqlite:FILE, not \"\(store)\"")
             }
             options.store = store
         }

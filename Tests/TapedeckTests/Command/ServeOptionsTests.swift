@@ -111,6 +111,11 @@ import Testing
         }
     }
 
+    @Test(arguments: ["json:Cassettes", "json:/srv/tapes", "sqlite:tapes.db", "sqlite:/var/lib/tapedeck/tapes.sqlite3"])
+    func bothStoreFormsAreAccepted(_ store: String) throws {
+        #expect(try ServeOptions.parse(["--store", store]).store == store)
+    }
+
     @Test(arguments: ["http://a", "https://b", "http://127.0.0.1:8080", "https://h/bifrost/bedrock", "http://[::1]:9"])
     func httpUpstreamsWithAHostAreAccepted(_ url: String) throws {
         #expect(try ServeOptions.parse(["--upstream", url]).upstream == url)
@@ -166,9 +171,11 @@ import Testing
             (["--upstream", "http://"], #"--upstream must be an http:// or https:// URL, not "http://""#),
             (["--upstream", "https://"], #"--upstream must be an http:// or https:// URL, not "https://""#),
             (["--upstream", "http:///model"], #"--upstream must be an http:// or https:// URL, not "http:///model""#),
-            (["--store", "Cassettes"], #"--store must be json:DIR, not "Cassettes""#),
-            (["--store", "json:"], #"--store must be json:DIR, not "json:""#),
-            (["--store", "sqlite:tapes.db"], #"--store must be json:DIR, not "sqlite:tapes.db""#),
+            (["--store", "Cassettes"], #"--store must be json:DIR or sqlite:FILE, not "Cassettes""#),
+            (["--store", "json:"], #"--store must be json:DIR or sqlite:FILE, not "json:""#),
+            (["--store", "sqlite:"], #"--store must be json:DIR or sqlite:FILE, not "sqlite:""#),
+            (["--store", "SQLITE:tapes.db"], #"--store must be json:DIR or sqlite:FILE, not "SQLITE:tapes.db""#),
+            (["--store", "tapes.db"], #"--store must be json:DIR or sqlite:FILE, not "tapes.db""#),
             (["--hit-usage", "none"], #"--hit-usage must be recorded or zero, not "none""#),
             (["--host", ""], "--host must not be empty"),
             (["--quiet=yes"], "--quiet takes no value"),

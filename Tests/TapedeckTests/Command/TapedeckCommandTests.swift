@@ -61,7 +61,7 @@ import Testing
         (["serve", "--bogus"], "tapedeck serve: unknown flag --bogus (see tapedeck serve --help)"),
         (["serve", "--port", "70000"], #"tapedeck serve: --port must be a whole number from 0 to 65535, not "70000""#),
         (["serve", "--mode", "auto"], "tapedeck serve: --mode auto needs --upstream URL"),
-        (["serve", "--store", "Cassettes"], #"tapedeck serve: --store must be json:DIR, not "Cassettes""#),
+        (["serve", "--store", "Cassettes"], #"tapedeck serve: --store must be json:DIR or sqlite:FILE, not "Cassettes""#),
         (["nonsense"], #"tapedeck: unknown command "nonsense" (see tapedeck --help)"#),
         (["--bogus"], #"tapedeck: unknown command "--bogus" (see tapedeck --help)"#),
     ])

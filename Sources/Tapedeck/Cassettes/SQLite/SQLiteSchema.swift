@@ -1,0 +1,68 @@
+/// The SQLite store's tables, versioned with `PRAGMA user_version` and migrated forward only.
+///
+/// Each migration takes the file from one version to the next inside its own `BEGIN IMMEDIATE` transaction,
+/// which re-reads the version first: two processes opening an old file at once migrate it once. A file with
+/// a higher version than this build knows was written by a newer Tapedeck and is refused, never modified.
+enum SQLiteSchema {
+    /// One step forward: the SQL that turns a version `version - 1` file into a version `version` one.
+    struct Migration: Sendable {
+        let version: Int
+        let sql: String
+    }
+
+    /// Every migration in order: the Nth takes a file from version N-1 to N. A new version is one more entry.
+    static let migrations: [Migration] = [
+        // The first release: cassettes only, one row each, the document as compact JSON.
+        Migration(version: 1, sql: """
+            CREATE TABLE cassettes(
+                key TEXT PRIMARY KEY,
+                model_id TEXT NOT NULL,
+                operation TEXT NOT NULL,
+                recorded_at TEXT NOT NULL,
+                document TEXT NOT NULL
+            ) WITHOUT ROWID;
+            CREATE INDEX cassettes_model_id ON cassettes(model_id);
+            """),
+        // Usage counts: hits beside each cassette (so they vanish with it), misses per model.
+        Migration(version: 2, sql: """
+            ALTER TABLE cassettes ADD COLUMN hits INTEGER NOT NULL DEFAULT 0;
+            ALTER TABLE cassettes ADD COLUMN last_hit_at INTEGER NOT NULL DEFAULT 0;
+            CREATE TABLE misses(model_id TEXT PRIMARY KEY, count INTEGER NOT NULL) WITHOUT ROWID;
+            """),
+    ]
+
+    /// The version this build writes and reads.
+    static var currentVersion: Int { migrations.count }
+
+    /// Readies `database` for the store: refuses a newer schema untouched, turns on WAL, then migrates forward.
+    static func prepare(_ database: SQLiteDatabase) throws(CassetteError) {
+        let path = database.path
+        // Checked before anything writes, so a newer file keeps every byte (its journal mode included).
+        var version = try CassetteError.database(path) { () throws(SQLiteError) in try database.userVersion() }
+        try check(version, path: path)
+        try CassetteError.database(path) { () throws(SQLiteError) in try database.useWriteAheadLog() }
+        while version < currentVersion {
+            version = try CassetteError.database(path) { () throws(SQLiteError) in try migrateOneStep(database) }
+        }
+        try check(version, path: path)
+    }
+
+    /// Refuses a version this build cannot read.
+    private static func check(_ version: Int, path: String) throws(CassetteError) {
+        guard version >= 0 else { throw .corrupt(path: path, reason: "user_version \(version) is not a schema version") }
+        guard version <= currentVersion else { throw .newerSchema(path: path, version: version) }
+    }
+
+    /// Applies the next migration if the file still needs one; returns the version the file has afterwards.
+    private static func migrateOneStep(_ database: SQLiteDatabase) throws(SQLiteError) -> Int {
+        try database.writeTransaction { () throws(SQLiteError) -> Int in
+            // Read under the write lock: another process may have migrated since the last look.
+            let version = try database.userVersion()
+            guard (0..<currentVersion).contains(version) else { return version }
+            let migration = migrations[version]
+            try database.execute(migration.sql)
+            try database.setUserVersion(migration.version)
+            return migration.version
+        }
+    }
+}
