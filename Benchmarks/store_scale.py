@@ -85,7 +85,7 @@ def make_sqlite_store(binary, path, size):
     batch = []
     for i in range(size):
         key, doc = cassette(i)
-        batch.append((key, MODEL, "converse", doc["recordedAt"], json.dumps(doc, separators=(",", ":"), ensure_ascii=False)))
+        batch.append((key, MODEL, "converse", doc["recordedAt"], json.dumps(doc, separators=(",", ":"), ensure_ascii=False, sort_keys=True)))
         if len(batch) == 50_000:
             db.executemany("INSERT INTO cassettes(key, model_id, operation, recorded_at, document) VALUES (?,?,?,?,?)", batch)
             db.commit()

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The flags of `tapedeck serve`, parsed and checked.
 public struct ServeOptions: Sendable {
     public var host = "127.0.0.1"
@@ -17,6 +19,8 @@ public struct ServeOptions: Sendable {
     public var idleTimeoutSeconds = 75
     public var shutdownGraceSeconds = 10
     public var quiet = false
+    /// Tapedeck's own upstream credentials when `--aws-sign` is given.
+    public var upstreamAuth: UpstreamAuth?
 
     /// Default options.
     public init() {}
@@ -39,11 +43,15 @@ public struct ServeOptions: Sendable {
         FlagSpec("read-timeout", value: "SECONDS", help: "a started request must arrive within this (408)", default: "30"),
         FlagSpec("idle-timeout", value: "SECONDS", help: "idle keep-alive connections are closed after this", default: "75"),
         FlagSpec("shutdown-grace", value: "SECONDS", help: "on SIGINT/SIGTERM, how long in-flight requests may finish", default: "10"),
+        FlagSpec("aws-sign", value: nil, help: "re-sign forwarded requests with SigV4 (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN) or send AWS_BEARER_TOKEN_BEDROCK as a Bearer key", default: "off: forward the client's headers"),
+        FlagSpec("aws-region", value: "REGION", help: "region for --aws-sign", default: "AWS_REGION, then AWS_DEFAULT_REGION"),
         FlagSpec("quiet", value: nil, help: "no log line per request", default: "off"),
     ]
 
     /// Parses `serve`'s arguments (without the `serve` word).
-    public static func parse(_ arguments: [String]) throws(UsageError) -> ServeOptions {
+    public static func parse(
+        _ arguments: [String], environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws(UsageError) -> ServeOptions {
         let values = try FlagParser.parse(arguments, specs: specs, command: "serve")
         var options = ServeOptions()
         func one(_ name: String) -> String? { values[name]?.last }
@@ -109,6 +117,18 @@ public struct ServeOptions: Sendable {
         options.idleTimeoutSeconds = try integer("idle-timeout", 1...86_400) ?? options.idleTimeoutSeconds
         options.shutdownGraceSeconds = try integer("shutdown-grace", 0...3600) ?? options.shutdownGraceSeconds
         options.quiet = one("quiet") != nil
+        if one("aws-sign") != nil {
+            guard options.upstream != nil else { throw UsageError("--aws-sign needs --upstream URL") }
+            guard let region = one("aws-region") ?? environment["AWS_REGION"] ?? environment["AWS_DEFAULT_REGION"], !region.isEmpty else {
+                throw UsageError("--aws-sign needs a region: --aws-region REGION or AWS_REGION")
+            }
+            guard let auth = UpstreamAuth.fromEnvironment(environment, region: region) else {
+                throw UsageError("--aws-sign needs AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_BEARER_TOKEN_BEDROCK, in the environment")
+            }
+            options.upstreamAuth = auth
+        } else if one("aws-region") != nil {
+            throw UsageError("--aws-region is used only with --aws-sign")
+        }
         return options
     }
 
@@ -116,7 +136,8 @@ public struct ServeOptions: Sendable {
     public var proxyConfiguration: ProxyConfiguration {
         ProxyConfiguration(
             mode: mode, upstream: upstream, ignoreFields: ignoreFields, upstreamTimeoutSeconds: upstreamTimeoutSeconds,
-            hitLatencyMs: hitLatencyMs, hitUsage: hitUsage, hitDelayMs: hitDelayMs, replayPace: replayPace)
+            hitLatencyMs: hitLatencyMs, hitUsage: hitUsage, hitDelayMs: hitDelayMs, replayPace: replayPace,
+            upstreamAuth: upstreamAuth)
     }
 
     /// The HTTP server settings these options describe.

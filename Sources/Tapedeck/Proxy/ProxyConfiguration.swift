@@ -15,6 +15,8 @@ public struct ProxyConfiguration: Sendable {
     public var hitDelayMs: Int
     /// How a replayed stream spaces its frames.
     public var replayPace: ReplayPace
+    /// Tapedeck's own upstream credentials (`--aws-sign`), or nil to forward the client's.
+    public var upstreamAuth: UpstreamAuth?
 
     /// Creates a configuration; the mode defaults to `auto` with an upstream and `replay` without.
     public init(
@@ -25,7 +27,8 @@ public struct ProxyConfiguration: Sendable {
         hitLatencyMs: Int = 0,
         hitUsage: HitUsage = .recorded,
         hitDelayMs: Int = 0,
-        replayPace: ReplayPace = .none
+        replayPace: ReplayPace = .none,
+        upstreamAuth: UpstreamAuth? = nil
     ) {
         var base = upstream
         while let value = base, value.hasSuffix("/") { base = String(value.dropLast()) }
@@ -37,5 +40,6 @@ public struct ProxyConfiguration: Sendable {
         self.hitUsage = hitUsage
         self.hitDelayMs = hitDelayMs
         self.replayPace = replayPace
+        self.upstreamAuth = upstreamAuth
     }
 }

@@ -40,6 +40,10 @@ extension ProxyEngine {
             }
             headers.append((field.name, field.value))
         }
+        if let auth = configuration.upstreamAuth {
+            // Signed at send time, so X-Amz-Date stays within AWS's clock skew allowance.
+            headers = auth.apply(url: url, headers: headers, body: exchange.request.body)
+        }
         let request = UpstreamRequest(
             url: url, headers: headers, body: exchange.request.body, timeoutSeconds: configuration.upstreamTimeoutSeconds)
         if route.operation == .converseStream {
