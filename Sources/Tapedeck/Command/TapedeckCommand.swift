@@ -24,7 +24,8 @@ public enum TapedeckCommand {
     /// The subcommands that work on a store, in the order the help lists them.
     static var subcommands: [any Subcommand.Type] {
         [
-            LsCommand.self, ShowCommand.self, RmCommand.self, PruneCommand.self, ExportCommand.self, ImportCommand.self, VerifyCommand.self,
+            LsCommand.self, ShowCommand.self, RmCommand.self, PruneCommand.self,
+            ExportCommand.self, ImportCommand.self, VerifyCommand.self, StatsCommand.self,
         ]
     }
 
