@@ -80,8 +80,8 @@ struct PriceTable: Sendable {
         var scale = 1
         for _ in 0..<decimals { scale *= 10 }
         let units = Int((value * Double(scale)).rounded())
+        guard decimals > 0 else { return String(units) }
         let fraction = String(units % scale)
-        let padded = String(repeating: "0", count: decimals - fraction.count) + fraction
-        return decimals == 0 ? "\(units)" : "\(units / scale).\(padded)"
+        return "\(units / scale)." + String(repeating: "0", count: decimals - fraction.count) + fraction
     }
 }

@@ -15,10 +15,21 @@ struct PruneCommand: Subcommand {
         StoreOption.spec,
     ]
 
-    /// Which time a cassette is judged by.
-    enum Criterion: Sendable, Equatable {
-        case olderThan(TimeSpan)
-        case unusedFor(TimeSpan)
+    /// How long is too long, and whether it is measured from the recording or from the last use.
+    struct Criterion: Sendable, Equatable {
+        var span: TimeSpan
+        /// Measure from the last hit (the recording when never hit) rather than from the recording.
+        var byLastUse: Bool
+
+        /// The time a cassette is judged by, and that time in words for the report.
+        func moment(recordedAt: String, recorded: Int, hits: UsageCounts.Hits?) -> (time: Int, words: String) {
+            guard byLastUse else { return (recorded, "recorded \(recordedAt)") }
+            guard let hits else { return (recorded, "never hit, recorded \(recordedAt)") }
+            return (hits.lastHitAt, "last hit \(Timestamp.format(seconds: hits.lastHitAt))")
+        }
+
+        /// `recorded more than 30d ago` or `unused for more than 30d`.
+        var rule: String { byLastUse ? "unused for more than \(span)" : "recorded more than \(span) ago" }
     }
 
     let store: String
@@ -28,8 +39,8 @@ struct PruneCommand: Subcommand {
     init(values: [String: [String]], operands: [String]) throws(UsageError) {
         if let operand = operands.first { throw UsageError("unexpected argument \"\(operand)\" (see tapedeck prune --help)") }
         switch (values["older-than"]?.last, values["unused-for"]?.last) {
-        case (let age?, nil): criterion = .olderThan(try TimeSpan.parse(age, flag: "older-than"))
-        case (nil, let age?): criterion = .unusedFor(try TimeSpan.parse(age, flag: "unused-for"))
+        case (let age?, nil): criterion = Criterion(span: try TimeSpan.parse(age, flag: "older-than"), byLastUse: false)
+        case (nil, let age?): criterion = Criterion(span: try TimeSpan.parse(age, flag: "unused-for"), byLastUse: true)
         case (.some, .some): throw UsageError("give either --older-than or --unused-for, not both")
         case (nil, nil): throw UsageError("needs --older-than AGE or --unused-for AGE, e.g. --older-than 30d")
         }
@@ -49,9 +60,6 @@ struct PruneCommand: Subcommand {
         let entries = try StoreOption.entries(of: opened)
         let usage = try StoreOption.usage(of: opened)
         let now = Timestamp.nowSeconds()
-        let age = switch criterion {
-        case .olderThan(let age), .unusedFor(let age): age
-        }
         var victims: [Victim] = []
         var undated: [StoreScan.Unreadable] = []
         var unreadable = StoreScan.each(entries, in: opened) { entry, cassette in
@@ -59,15 +67,8 @@ struct PruneCommand: Subcommand {
                 undated.append(.init(entry: entry, reason: "recordedAt \"\(cassette.recordedAt)\" is not an RFC 3339 time"))
                 return
             }
-            let (time, why): (Int, String)
-            if case .unusedFor = criterion, let hit = usage.hits[entry.key] {
-                (time, why) = (hit.lastHitAt, "last hit \(Timestamp.format(seconds: hit.lastHitAt))")
-            } else if case .unusedFor = criterion {
-                (time, why) = (recorded, "never hit, recorded \(cassette.recordedAt)")
-            } else {
-                (time, why) = (recorded, "recorded \(cassette.recordedAt)")
-            }
-            if now - time > age.seconds { victims.append(Victim(entry: entry, recordedAt: cassette.recordedAt, why: why)) }
+            let (time, why) = criterion.moment(recordedAt: cassette.recordedAt, recorded: recorded, hits: usage.hits[entry.key])
+            if now - time > criterion.span.seconds { victims.append(Victim(entry: entry, recordedAt: cassette.recordedAt, why: why)) }
         }
         unreadable += undated
         victims.sort { ($0.recordedAt, $0.entry.key.hex) < ($1.recordedAt, $1.entry.key.hex) }
@@ -87,14 +88,10 @@ struct PruneCommand: Subcommand {
                 failed = true
             }
         }
-        let rule = switch criterion {
-        case .olderThan(let age): "recorded more than \(age) ago"
-        case .unusedFor(let age): "unused for more than \(age)"
-        }
         if dryRun {
-            Output.out("would prune \(victims.count) of \(entries.count) cassettes (\(rule)); nothing removed (--dry-run)\n")
+            Output.out("would prune \(victims.count) of \(entries.count) cassettes (\(criterion.rule)); nothing removed (--dry-run)\n")
         } else {
-            Output.out("pruned \(pruned) of \(entries.count) cassettes (\(rule))\n")
+            Output.out("pruned \(pruned) of \(entries.count) cassettes (\(criterion.rule))\n")
         }
         StoreScan.warn(unreadable, command: Self.name)
         return failed || !unreadable.isEmpty ? 1 : 0

@@ -45,7 +45,9 @@ struct VerifyCommand: Subcommand {
         for line in outcome.lines { Output.out(line + "\n") }
         for failure in outcome.failures { Output.err("tapedeck verify: \(failure)\n") }
         let corrupt = audit.corrupt.isEmpty ? "" : "; \(audit.corrupt.count) corrupt left as they are"
-        Output.out("rekeyed \(outcome.rekeyed) cassettes, removed \(outcome.removedDuplicates) duplicates\(corrupt)\n")
+        let rekeyed = outcome.rekeyed == 1 ? "1 cassette" : "\(outcome.rekeyed) cassettes"
+        let removed = outcome.removedDuplicates == 1 ? "1 duplicate" : "\(outcome.removedDuplicates) duplicates"
+        Output.out("rekeyed \(rekeyed), removed \(removed)\(corrupt)\n")
         return audit.corrupt.isEmpty && outcome.failures.isEmpty ? 0 : 1
     }
 }
