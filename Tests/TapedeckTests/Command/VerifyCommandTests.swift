@@ -52,6 +52,23 @@ import Testing
         #expect(again.status == 0)
     }
 
+    @Test func twoCassettesUnderEachOthersNamesTradePlacesBack() async throws {
+        let scratch = try ScratchDirectory()
+        defer { scratch.remove() }
+        let cassettes = try CommandFixtures.store(at: scratch.path)
+        let store = JSONFileStore(directory: scratch.path)
+        let (a, b) = (cassettes[1], cassettes[3])
+        let parked = scratch("parked.json")
+        #expect(rename(store.path(for: a.key), parked) == 0)
+        #expect(rename(store.path(for: b.key), store.path(for: a.key)) == 0)
+        #expect(rename(parked, store.path(for: b.key)) == 0)
+        let result = try await CommandRunner.run("verify", ["--rekey"], store: scratch.path)
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("verified 5 cassettes: 0 corrupt, 2 wrong keys, 0 duplicates\n"))
+        #expect(result.stdout.hasSuffix("rekeyed 2 cassettes, removed 0 duplicates\n"))
+        for cassette in cassettes { #expect(try store.load(cassette.key) == CassetteFixtures.asLoaded(cassette)) }
+    }
+
     /// Three cassettes whose requests differ from others only in `serviceTier`, and one without it.
     private func tieredStore(at directory: String) throws -> (older: Cassette, newer: Cassette, single: Cassette, plain: Cassette) {
         let model = CommandFixtures.haiku
