@@ -24,7 +24,7 @@ let package = Package(
             dependencies: ["CCurl", "CSQLite", "CLinux"]
         ),
         .executableTarget(name: "TapedeckCLI", dependencies: ["Tapedeck"]),
-        .testTarget(name: "TapedeckTests", dependencies: ["Tapedeck"]),
+        .testTarget(name: "TapedeckTests", dependencies: ["Tapedeck"], exclude: ["Command/Golden"]),
     ],
     swiftLanguageModes: [.v6]
 )

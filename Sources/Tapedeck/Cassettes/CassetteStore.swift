@@ -4,6 +4,9 @@ public protocol CassetteStore: Sendable {
     var description: String { get }
     /// The cassette recorded under `key`, or nil when there is none.
     func load(_ key: CacheKey) throws(CassetteError) -> Cassette?
+    /// The cassette filed under `key` even when its own `key` field names another (`load` refuses those), so
+    /// `tapedeck verify` can say where it belongs; nil when there is none.
+    func loadAsFiled(_ key: CacheKey) throws(CassetteError) -> Cassette?
     /// Stores `cassette` under its key, replacing any earlier one, all or nothing.
     func save(_ cassette: Cassette) throws(CassetteError)
     /// How many cassettes the store holds.
@@ -16,6 +19,11 @@ public protocol CassetteStore: Sendable {
     func addUsage(_ batch: UsageCounts) throws(CassetteError)
     /// The counts the store keeps.
     func usage() throws(CassetteError) -> UsageCounts
+}
+
+extension CassetteStore {
+    /// Stores that cannot hold a cassette under another key's name read it as `load` does.
+    public func loadAsFiled(_ key: CacheKey) throws(CassetteError) -> Cassette? { try load(key) }
 }
 
 /// One cassette in a store: its key and a location a person can find it by (a file path, a database row).

@@ -29,6 +29,14 @@ public final class JSONFileStore: CassetteStore, @unchecked Sendable {
     }
 
     public func load(_ key: CacheKey) throws(CassetteError) -> Cassette? {
+        guard let cassette = try loadAsFiled(key) else { return nil }
+        guard cassette.key == key else {
+            throw .corrupt(path: path(for: key), reason: "it holds key \(cassette.key.hex), not the key its name says")
+        }
+        return cassette
+    }
+
+    public func loadAsFiled(_ key: CacheKey) throws(CassetteError) -> Cassette? {
         let path = path(for: key)
         guard let bytes = try FileIO.readIfPresent(path, limit: maxFileBytes) else { return nil }
         let json: JSONValue
@@ -37,17 +45,12 @@ public final class JSONFileStore: CassetteStore, @unchecked Sendable {
         } catch {
             throw .corrupt(path: path, reason: error.description)
         }
-        let cassette: Cassette
         do {
-            cassette = try Cassette(json: json)
+            return try Cassette(json: json)
         } catch {
             if case .newerFormat(_, let format) = error { throw .newerFormat(path: path, format: format) }
             throw .corrupt(path: path, reason: "\(error)")
         }
-        guard cassette.key == key else {
-            throw .corrupt(path: path, reason: "it holds key \(cassette.key.hex), not the key its name says")
-        }
-        return cassette
     }
 
     public func save(_ cassette: Cassette) throws(CassetteError) {

@@ -19,15 +19,28 @@ public struct FlagSpec: Sendable {
 
 /// Splits `--flag value`, `--flag=value` and switches into values per flag, rejecting anything unknown.
 public enum FlagParser {
-    /// Every value given for each flag, in order; switches map to `["true"]`.
+    /// Every value given for each flag, in order; switches map to `["true"]`. Anything that is not a flag is refused.
     public static func parse(_ arguments: [String], specs: [FlagSpec], command: String) throws(UsageError) -> [String: [String]] {
+        let parsed = try parseWithOperands(arguments, specs: specs, command: command)
+        if let operand = parsed.operands.first {
+            throw UsageError("unexpected argument \"\(operand)\" (see tapedeck \(command) --help)")
+        }
+        return parsed.values
+    }
+
+    /// The flags' values as `parse` gives them, and the other arguments (operands such as key prefixes) in order.
+    public static func parseWithOperands(
+        _ arguments: [String], specs: [FlagSpec], command: String
+    ) throws(UsageError) -> (values: [String: [String]], operands: [String]) {
         var values: [String: [String]] = [:]
+        var operands: [String] = []
         var index = 0
         while index < arguments.count {
             let argument = arguments[index]
             index += 1
             guard argument.hasPrefix("--") else {
-                throw UsageError("unexpected argument \"\(argument)\" (see tapedeck \(command) --help)")
+                operands.append(argument)
+                continue
             }
             var name = String(argument.dropFirst(2))
             var inline: String?
@@ -52,7 +65,7 @@ public enum FlagParser {
             if values[name] != nil && !spec.repeatable { throw UsageError("--\(name) given more than once") }
             values[name, default: []].append(value)
         }
-        return values
+        return (values, operands)
     }
 
     /// The help text listing every flag with its value, meaning and default.

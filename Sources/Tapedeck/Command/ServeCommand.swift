@@ -32,7 +32,9 @@ public struct ServeCommand {
         let upstream = configuration.upstream == nil ? nil : UpstreamClient()
         let ledger = UsageLedger(store: store, log: log)
         let engine = ProxyEngine(
-            configuration: configuration, store: store, upstream: upstream, log: requestLog, ledger: ledger)
+            configuration: configuration, store: store, upstream: upstream, log: requestLog,
+            stats: ProxyStats(price: { model in PriceTable().price(for: model).map { (input: $0.input, output: $0.output) } }),
+            ledger: ledger)
         let server = HTTPServer(configuration: options.serverConfiguration, handler: engine, log: { log.line($0) })
         let port: Int
         do {

@@ -11,12 +11,28 @@ public enum TapedeckCommand {
           tapedeck --help           this text
           tapedeck --version        the version
 
+        Cassette commands (each takes --store STORE, default json:Cassettes, and --help):
+        \(subcommandList)
+
         Point a client at it by changing one URL:
           AWS_ENDPOINT_URL_BEDROCK_RUNTIME=http://127.0.0.1:8787
 
         serve flags:
         \(FlagParser.help(ServeOptions.specs))
         """
+
+    /// The subcommands that work on a store, in the order the help lists them.
+    static var subcommands: [any Subcommand.Type] {
+        [
+            LsCommand.self, ShowCommand.self, RmCommand.self, PruneCommand.self,
+            ExportCommand.self, ImportCommand.self, VerifyCommand.self, StatsCommand.self,
+        ]
+    }
+
+    /// Each subcommand's usage line and, below it, what it does.
+    static var subcommandList: String {
+        subcommands.map { "  \($0.usage)\n      \($0.summary)" }.joined(separator: "\n")
+    }
 
     /// The help text of `tapedeck serve`.
     public static let serveHelp = """
@@ -55,23 +71,15 @@ public enum TapedeckCommand {
                 writeStderr("tapedeck serve: \(error)\n")
                 return UsageError.exitStatus
             }
+        case let name where subcommands.contains { $0.name == name }:
+            let type = subcommands.first { $0.name == name }
+            return type.map { $0.main(Array(arguments.dropFirst())) } ?? UsageError.exitStatus
         default:
             writeStderr("tapedeck: unknown command \"\(command)\" (see tapedeck --help)\n")
             return UsageError.exitStatus
         }
     }
 
-    static func writeStdout(_ text: String) { write(1, text) }
-    static func writeStderr(_ text: String) { write(2, text) }
-
-    private static func write(_ fd: Int32, _ text: String) {
-        let bytes = Array(text.utf8)
-        var written = 0
-        while written < bytes.count {
-            let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + written, bytes.count - written) }
-            if n < 0 && errno == EINTR { continue }
-            if n <= 0 { return }
-            written += n
-        }
-    }
+    static func writeStdout(_ text: String) { Output.out(text) }
+    static func writeStderr(_ text: String) { Output.err(text) }
 }

@@ -109,7 +109,7 @@ public final class ProxyEngine: HTTPHandler, @unchecked Sendable {
 
     /// Answers from `cassette` in the shape the request's operation expects.
     private func serveHit(_ cassette: Cassette, route: ConverseRoute, exchange: Exchange) {
-        exchange.saved = cassette.tokenUsage
+        exchange.saved = TokenUsage(of: cassette)
         do {
             switch route.operation {
             case .converse:

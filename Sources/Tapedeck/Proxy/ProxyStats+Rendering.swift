@@ -10,8 +10,8 @@ extension ProxyStats {
             total.hits += counts.hits
             total.misses += counts.misses
             total.upstreamErrors += counts.upstreamErrors
-            total.tokensSaved.input += counts.tokensSaved.input
-            total.tokensSaved.output += counts.tokensSaved.output
+            total.tokensSaved.inputTokens += counts.tokensSaved.inputTokens
+            total.tokensSaved.outputTokens += counts.tokensSaved.outputTokens
             let cost = cost(of: counts.tokensSaved, model: model)
             totalCost += cost ?? 0
             models.append(JSONMember(model, Self.json(counts, cost: cost)))
@@ -27,8 +27,8 @@ extension ProxyStats {
             JSONMember("misses", .number(String(counts.misses))),
             JSONMember("upstreamErrors", .number(String(counts.upstreamErrors))),
             JSONMember("tokensSaved", .object([
-                JSONMember("input", .number(String(counts.tokensSaved.input))),
-                JSONMember("output", .number(String(counts.tokensSaved.output))),
+                JSONMember("input", .number(String(counts.tokensSaved.inputTokens))),
+                JSONMember("output", .number(String(counts.tokensSaved.outputTokens))),
             ])),
             JSONMember("costSaved", cost.map { .number(dollars($0)) } ?? .null),
         ])
@@ -54,8 +54,8 @@ extension ProxyStats {
         }
         out += "# HELP tapedeck_tokens_saved_total Tokens served from cassettes instead of upstream.\n# TYPE tapedeck_tokens_saved_total counter\n"
         for (model, counts) in models {
-            out += "tapedeck_tokens_saved_total{model=\"\(Self.label(model))\",direction=\"input\"} \(counts.tokensSaved.input)\n"
-            out += "tapedeck_tokens_saved_total{model=\"\(Self.label(model))\",direction=\"output\"} \(counts.tokensSaved.output)\n"
+            out += "tapedeck_tokens_saved_total{model=\"\(Self.label(model))\",direction=\"input\"} \(counts.tokensSaved.inputTokens)\n"
+            out += "tapedeck_tokens_saved_total{model=\"\(Self.label(model))\",direction=\"output\"} \(counts.tokensSaved.outputTokens)\n"
         }
         out += "# HELP tapedeck_cost_saved_dollars_total US dollars not spent upstream, for models with a price.\n# TYPE tapedeck_cost_saved_dollars_total counter\n"
         for (model, counts) in models {

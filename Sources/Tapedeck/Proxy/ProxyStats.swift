@@ -9,7 +9,7 @@ public final class ProxyStats: Sendable {
         public var hits = 0
         public var misses = 0
         public var upstreamErrors = 0
-        public var tokensSaved = TokenUsage(input: 0, output: 0)
+        public var tokensSaved = TokenUsage(inputTokens: 0, outputTokens: 0)
     }
 
     /// Durations of the requests with one outcome.
@@ -54,8 +54,8 @@ public final class ProxyStats: Sendable {
             }
             if upstreamFailed { counts.upstreamErrors += 1 }
             if let saved {
-                counts.tokensSaved.input += saved.input
-                counts.tokensSaved.output += saved.output
+                counts.tokensSaved.inputTokens += saved.inputTokens
+                counts.tokensSaved.outputTokens += saved.outputTokens
             }
             snapshot.models[model] = counts
         }
@@ -67,6 +67,6 @@ public final class ProxyStats: Sendable {
     /// The money `tokens` of `model` would have cost upstream, or nil for a model without a price.
     public func cost(of tokens: TokenUsage, model: String) -> Double? {
         guard let price = price(model) else { return nil }
-        return (Double(tokens.input) * price.input + Double(tokens.output) * price.output) / 1_000_000
+        return (Double(tokens.inputTokens) * price.input + Double(tokens.outputTokens) * price.output) / 1_000_000
     }
 }

@@ -71,6 +71,15 @@ import Testing
         }
     }
 
+    @Test func operandsAreCollectedInOrderBesideTheFlags() throws {
+        let parsed = try FlagParser.parseWithOperands(["ab12", "--name", "x", "cd", "--verbose", "-e"], specs: specs, command: "demo")
+        #expect(parsed.values == ["name": ["x"], "verbose": ["true"]])
+        #expect(parsed.operands == ["ab12", "cd", "-e"])
+        #expect(throws: UsageError("unknown flag --bogus (see tapedeck demo --help)")) {
+            try FlagParser.parseWithOperands(["ab", "--bogus"], specs: specs, command: "demo")
+        }
+    }
+
     @Test func helpListsEveryFlagWithItsValueMeaningAndDefaultAligned() {
         let help = FlagParser.help(specs)
         #expect(help == """

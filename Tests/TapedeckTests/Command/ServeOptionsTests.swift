@@ -49,7 +49,7 @@ import Testing
         }
         #expect(Set(ServeOptions.specs.map(\.name)).count == ServeOptions.specs.count)
         #expect(ServeOptions.specs.filter(\.repeatable).map(\.name) == ["ignore-field"])
-        #expect(ServeOptions.specs.filter { $0.value == nil }.map(\.name) == ["quiet"])
+        #expect(ServeOptions.specs.filter { $0.value == nil }.map(\.name) == ["aws-sign", "quiet"])
     }
 
     @Test func everyFlagIsReadInBothForms() throws {
@@ -58,10 +58,12 @@ import Testing
             ("store", "json:/srv/tapes"), ("ignore-field", "inferenceConfig.topP"), ("max-body-bytes", "1024"),
             ("upstream-timeout", "5"), ("hit-latency-ms", "250"), ("hit-usage", "zero"), ("hit-delay-ms", "7"),
             ("replay-pace", "25"), ("threads", "3"), ("read-timeout", "4"), ("idle-timeout", "6"), ("shutdown-grace", "0"),
+            ("aws-region", "eu-west-1"),
         ]
-        #expect(values.count + 1 == ServeOptions.specs.count, "a flag is missing from this test")
-        let spaced = try ServeOptions.parse(values.flatMap { ["--\($0)", $1] } + ["--quiet"])
-        let joined = try ServeOptions.parse(values.map { "--\($0)=\($1)" } + ["--quiet"])
+        #expect(values.count + 2 == ServeOptions.specs.count, "a flag is missing from this test")
+        let environment = ["AWS_ACCESS_KEY_ID": "AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY": "secret"]
+        let spaced = try ServeOptions.parse(values.flatMap { ["--\($0)", $1] } + ["--quiet", "--aws-sign"], environment: environment)
+        let joined = try ServeOptions.parse(values.map { "--\($0)=\($1)" } + ["--quiet", "--aws-sign"], environment: environment)
         for options in [spaced, joined] {
             #expect(options.host == "0.0.0.0")
             #expect(options.port == 0)
@@ -81,6 +83,25 @@ import Testing
             #expect(options.shutdownGraceSeconds == 0)
             #expect(options.quiet)
         }
+    }
+
+    @Test func awsSignTakesKeysOrABearerTokenFromTheEnvironment() throws {
+        let upstream = ["--upstream", "https://bedrock-runtime.us-east-1.amazonaws.com", "--aws-sign"]
+        let keys = ["AWS_ACCESS_KEY_ID": "AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY": "wJalr", "AWS_REGION": "us-west-2"]
+        guard case .sigV4(let signer)? = try ServeOptions.parse(upstream, environment: keys).upstreamAuth else {
+            Issue.record("expected SigV4")
+            return
+        }
+        #expect(signer.region == "us-west-2")
+        #expect(signer.service == "bedrock")
+        let bearer = try ServeOptions.parse(upstream + ["--aws-region", "us-east-1"], environment: ["AWS_BEARER_TOKEN_BEDROCK": "bedrock-api-key-x"])
+        guard case .bearer(let token)? = bearer.upstreamAuth else { Issue.record("expected Bearer"); return }
+        #expect(token == "bedrock-api-key-x")
+        #expect(throws: UsageError.self) { try ServeOptions.parse(upstream, environment: ["AWS_REGION": "us-east-1"]) }
+        #expect(throws: UsageError.self) { try ServeOptions.parse(upstream, environment: ["AWS_ACCESS_KEY_ID": "a", "AWS_SECRET_ACCESS_KEY": "b"]) }
+        #expect(throws: UsageError.self) { try ServeOptions.parse(["--aws-sign"], environment: keys) }
+        #expect(throws: UsageError.self) { try ServeOptions.parse(["--aws-region", "us-east-1"], environment: keys) }
+        #expect(try ServeOptions.parse([], environment: keys).upstreamAuth == nil, "nothing is signed unless asked")
     }
 
     @Test func replayPaceTakesNoneRecordedOrMilliseconds() throws {

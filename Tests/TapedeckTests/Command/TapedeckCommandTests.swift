@@ -80,3 +80,30 @@ import Testing
         #expect(result.stdout == "")
     }
 }
+
+/// The store commands as the top-level help lists them and as each one's `--help` explains it.
+@Suite struct SubcommandHelpTests {
+    @Test func theTopLevelHelpListsEveryStoreCommandsUsageLine() {
+        for command in TapedeckCommand.subcommands {
+            #expect(TapedeckCommand.help.contains("  \(command.usage)\n      \(command.summary)\n"), "\(command.name)")
+            #expect(command.usage.hasPrefix("tapedeck \(command.name)"))
+            #expect(command.usage.hasSuffix("[--store STORE]"))
+        }
+    }
+
+    @Test(arguments: ["ls", "show", "rm", "prune", "export", "import", "verify", "stats"])
+    func eachHelpExitsZeroListingItsFlags(_ name: String) async throws {
+        let command = try #require(TapedeckCommand.subcommands.first { $0.name == name })
+        for flag in ["--help", "-h"] {
+            let result = try await onOwnThread { try TapedeckBinary.run([name, "--bogus", flag]) }
+            #expect(result.status == 0)
+            #expect(result.stderr == "")
+            #expect(result.stdout == command.help + "\n")
+        }
+        #expect(command.help.hasPrefix("Usage: \(command.usage)\n\n"))
+        for spec in command.specs {
+            #expect(command.help.contains("  --\(spec.name)"), "--\(spec.name)")
+        }
+        #expect(command.help.contains("  --store STORE") && command.help.contains("(default: json:Cassettes)"))
+    }
+}

@@ -258,3 +258,39 @@ import Testing
         #expect(proxy.storedFiles().count == 2)
     }
 }
+
+/// `--aws-sign`: what reaches upstream carries Tapedeck's signature, never the client's, and nothing is recorded of it.
+@Suite struct ProxyEngineSigningTests {
+    static let credentials = AWSCredentials(accessKeyId: "AKIDTAPEDECK", secretAccessKey: "never-in-a-cassette", sessionToken: "token-never-logged")
+
+    @Test func forwardedRequestsAreReSignedAndTheClientsSignatureDropped() throws {
+        let signer = SigV4Signer(credentials: Self.credentials, region: "us-east-1")
+        let proxy = try ProxyHarness(configure: { $0.upstreamAuth = .sigV4(signer) })
+        defer { proxy.stop() }
+        let response = try proxy.post(ProxyHarness.haikuPath, body: ProxyHarness.helloBody, headers: [
+            ("Authorization", "AWS4-HMAC-SHA256 Credential=CLIENTKEY/20261125/us-east-1/bedrock/aws4_request, SignedHeaders=host, Signature=00"),
+            ("X-Amz-Date", "20200101T000000Z"),
+        ])
+        #expect(response.status == 200)
+        let sent = try #require(proxy.origin.requests.first)
+        let authorization = try #require(sent.header("Authorization"))
+        #expect(authorization.hasPrefix("AWS4-HMAC-SHA256 Credential=AKIDTAPEDECK/"))
+        #expect(authorization.contains("/us-east-1/bedrock/aws4_request"))
+        #expect(!authorization.contains("CLIENTKEY"))
+        #expect(sent.headerValues("Authorization").count == 1)
+        #expect(sent.header("X-Amz-Date") != "20200101T000000Z")
+        #expect(sent.header("X-Amz-Security-Token") == "token-never-logged")
+        let files = proxy.storedFiles()
+        #expect(files.count == 1)
+        let text = String(decoding: proxy.fileBytes(files[0]) ?? [], as: UTF8.self)
+        for secret in ["never-in-a-cassette", "token-never-logged", "AKIDTAPEDECK", "CLIENTKEY"] { #expect(!text.contains(secret)) }
+    }
+
+    @Test func aBedrockAPIKeyReplacesTheClientsAuthorization() throws {
+        let proxy = try ProxyHarness(configure: { $0.upstreamAuth = .bearer("bedrock-api-key-abc") })
+        defer { proxy.stop() }
+        _ = try proxy.post(ProxyHarness.haikuPath, body: ProxyHarness.helloBody, headers: [("Authorization", "Bearer client-key")])
+        let sent = try #require(proxy.origin.requests.first)
+        #expect(sent.headerValues("Authorization") == ["Bearer bedrock-api-key-abc"])
+    }
+}

@@ -6,8 +6,8 @@ import Testing
 
     @Test func countsByModelWithTokensAndMoneySaved() throws {
         let stats = Self.priced
-        stats.record(outcome: "hit", model: "m", seconds: 0.0004, upstreamFailed: false, saved: TokenUsage(input: 1_000_000, output: 100_000))
-        stats.record(outcome: "hit", model: "m", seconds: 0.0004, upstreamFailed: false, saved: TokenUsage(input: 1_000_000, output: 100_000))
+        stats.record(outcome: "hit", model: "m", seconds: 0.0004, upstreamFailed: false, saved: TokenUsage(inputTokens: 1_000_000, outputTokens: 100_000))
+        stats.record(outcome: "hit", model: "m", seconds: 0.0004, upstreamFailed: false, saved: TokenUsage(inputTokens: 1_000_000, outputTokens: 100_000))
         stats.record(outcome: "miss", model: "m", seconds: 1.2, upstreamFailed: true, saved: nil)
         stats.record(outcome: "miss", model: "unpriced", seconds: 0.3, upstreamFailed: false, saved: nil)
         let json = stats.json()

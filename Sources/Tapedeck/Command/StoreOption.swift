@@ -1,0 +1,46 @@
+/// The `--store STORE` flag every store command shares with `serve`, and opening what it names.
+enum StoreOption {
+    /// The default store, as `serve` has it.
+    static let defaultSpec = "json:Cassettes"
+
+    /// The flag, described as `serve` describes it, so both stay in step when a store kind is added.
+    static let spec: FlagSpec = {
+        let serves = ServeOptions.specs.first { $0.name == "store" }
+        return FlagSpec("store", value: "STORE", help: serves?.help ?? "where cassettes live: json:DIR", default: defaultSpec)
+    }()
+
+    /// The `--store` value given, or the default; an empty value is refused.
+    static func value(_ values: [String: [String]], flag: String = "store") throws(UsageError) -> String {
+        guard let given = values[flag]?.last else { return defaultSpec }
+        guard !given.isEmpty else { throw UsageError("--\(flag) must name a store such as json:DIR") }
+        return given
+    }
+
+    /// Opens `spec`; a store kind this build does not know is a bad command line (exit 2), anything else a failure.
+    static func open(_ spec: String, flag: String = "store") throws(CommandFailure) -> CassetteStore {
+        do {
+            return try StoreLocation.open(spec)
+        } catch {
+            if case .unsupportedStore(let reason) = error { throw CommandFailure(usage: UsageError("--\(flag): \(reason)")) }
+            throw CommandFailure("cannot open store \(spec): \(error)")
+        }
+    }
+
+    /// Every entry of `store`, or a failure naming the store.
+    static func entries(of store: CassetteStore) throws(CommandFailure) -> [StoreEntry] {
+        do {
+            return try store.entries()
+        } catch {
+            throw CommandFailure("cannot list store \(store.description): \(error)")
+        }
+    }
+
+    /// The usage counts `store` keeps, or a failure naming the store.
+    static func usage(of store: CassetteStore) throws(CommandFailure) -> UsageCounts {
+        do {
+            return try store.usage()
+        } catch {
+            throw CommandFailure("cannot read usage counts of \(store.description): \(error)")
+        }
+    }
+}
