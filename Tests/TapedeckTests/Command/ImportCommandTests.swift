@@ -18,6 +18,28 @@ import Testing
         #expect(try CommandRunner.files(copy) == before)
     }
 
+    @Test func jsonToSQLiteAndBackGivesIdenticalJSONFiles() async throws {
+        let scratch = try ScratchDirectory()
+        defer { scratch.remove() }
+        let (home, back) = (scratch("home"), scratch("back"))
+        let database = "sqlite:\(scratch.path)/team.sqlite"
+        let cassettes = try CommandFixtures.store(at: home)
+        let before = try CommandRunner.files(home)
+        let exported = try await CommandRunner.run("export", ["--to", database], store: home)
+        #expect(exported.status == 0)
+        let listed = try await CommandRunner.run(["ls", "--store", database, "--json"])
+        #expect(listed.status == 0)
+        #expect(try JSONParser.parse(listed.stdout).arrayValue?.count == cassettes.count)
+        let imported = try await CommandRunner.run("import", ["--from", database], store: back)
+        #expect(imported.status == 0)
+        #expect(try CommandRunner.files(back) == before, "JSON → SQLite → JSON gives back the same files, usage included")
+        let again = try await CommandRunner.run("export", ["--to", database], store: home)
+        #expect(again.status == 0)
+        #expect(try CommandRunner.files(home) == before)
+        let verified = try await CommandRunner.run(["verify", "--store", database])
+        #expect(verified.status == 0)
+    }
+
     @Test func importingIntoAnEmptyStoreCopiesEverything() async throws {
         let scratch = try ScratchDirectory()
         defer { scratch.remove() }
