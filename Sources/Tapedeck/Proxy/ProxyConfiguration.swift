@@ -17,6 +17,17 @@ public struct ProxyConfiguration: Sendable {
     public var replayPace: ReplayPace
     /// Tapedeck's own upstream credentials (`--aws-sign`), or nil to forward the client's.
     public var upstreamAuth: UpstreamAuth?
+    /// The namespace of requests without `x-tapedeck-namespace` ("" is the shared one).
+    public var namespace: String = ""
+    /// Whether a miss in a namespace falls back to the shared namespace.
+    public var namespaceFallback = false
+    /// One answer per key, or the n-th answer for the n-th identical request.
+    public var repeats = RepeatsMode.last
+    /// Replay mode for CI: misses fail, and unused cassettes are listed.
+    public var strict = false
+    /// Cassettes older than this many seconds are expired; nil never expires.
+    public var maxAgeSeconds: Int?
+    public var onExpired = ExpiredPolicy.replay
 
     /// Creates a configuration; the mode defaults to `auto` with an upstream and `replay` without.
     public init(
