@@ -2,7 +2,7 @@
 extension Cassette {
     /// The cassette as a JSON document (the writer sorts the keys).
     public var jsonValue: JSONValue {
-        .object([
+        var members: [JSONMember] = [
             JSONMember("format", .number(String(Self.formatVersion))),
             JSONMember("key", .string(key.hex)),
             JSONMember("operation", .string(operation.rawValue)),
@@ -15,7 +15,9 @@ extension Cassette {
                 JSONMember("contentType", .string(response.contentType)),
                 Self.contentMember(response.content),
             ])),
-        ])
+        ]
+        if repeatIndex > 0 { members.append(JSONMember("repeat", .number(String(repeatIndex)))) }
+        return .object(members)
     }
 
     /// The bytes of a cassette file: pretty, sorted keys, trailing newline, so re-recordings diff well.
@@ -49,6 +51,11 @@ extension Cassette {
             upstreamLatencyMs: try Self.integer(json, "upstreamLatencyMs"),
             recordedAt: try Self.string(json, "recordedAt")
         )
+        if json["repeat"] != nil {
+            let index = try Self.integer(json, "repeat")
+            guard index > 0 else { throw .malformed("\"repeat\" must be a positive integer") }
+            repeatIndex = index
+        }
     }
 
     /// `body` for a Converse answer; `events` (type, offsetMs, payload each) for a stream.

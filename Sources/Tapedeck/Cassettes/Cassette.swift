@@ -15,6 +15,9 @@ public struct Cassette: Sendable, Equatable {
     public var upstreamLatencyMs: Int
     /// When it was recorded, as an RFC 3339 UTC timestamp.
     public var recordedAt: String
+    /// Which answer to identical requests this is under `--repeats sequence` (0 for the first or only one);
+    /// the key is then `CacheKey.repeated(repeatIndex)` of the request's key.
+    public var repeatIndex = 0
 
     /// Creates a cassette.
     public init(

@@ -1,3 +1,4 @@
+import Foundation
 import Glibc
 
 /// `tapedeck serve`: opens the store, starts the server, and shuts down cleanly on SIGINT or SIGTERM.
@@ -44,6 +45,7 @@ public struct ServeCommand {
             return 1
         }
         ledger.start()
+        Thread { engine.indexStore() }.start()
         let upstreamText = configuration.upstream.map { CurlError.redact($0) } ?? "none (offline)"
         log.line("tapedeck \(ProxyEngine.version) mode=\(configuration.mode.rawValue) store=\(store.description) (\(cassettes) cassettes) upstream=\(upstreamText)")
         if let auth = configuration.upstreamAuth { log.line("upstream authentication: \(auth.summary)") }
@@ -55,7 +57,19 @@ public struct ServeCommand {
         server.shutdown(graceMs: options.shutdownGraceSeconds * 1000)
         upstream?.shutdown()
         ledger.stop()
+        if configuration.strict { reportUnused(engine, log: log) }
         log.line("stopped")
         return 0
+    }
+
+    /// `--strict`: lists the cassettes nothing used, so stale ones can be pruned.
+    private func reportUnused(_ engine: ProxyEngine, log: RequestLog) {
+        do {
+            let unused = try engine.unused()
+            log.line("strict: \(unused.count) cassette\(unused.count == 1 ? "" : "s") unused in this run")
+            for entry in unused { log.line("unused: \(entry.key.hex) \(entry.location)") }
+        } catch {
+            log.line("warning: cannot list unused cassettes: \(error)")
+        }
     }
 }

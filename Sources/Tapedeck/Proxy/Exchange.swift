@@ -7,6 +7,11 @@ final class Exchange: @unchecked Sendable {
     private let ledger: UsageLedger?
     var model: String?
     var key: CacheKey?
+    var route: ConverseRoute?
+    /// Which answer to identical requests this is (`--repeats sequence`).
+    var repeatIndex = 0
+    /// The served cassette is older than `--max-age`.
+    var expired = false
     /// Upstream could not be reached or answered with an error.
     var upstreamFailed = false
     /// The tokens a hit served from its cassette.
@@ -64,5 +69,6 @@ final class Exchange: @unchecked Sendable {
         response.headers.set("x-tapedeck", outcome)
         response.headers.set("x-tapedeck-key", key.hex)
         if let servedAs { response.headers.set("x-tapedeck-served-as", servedAs.rawValue) }
+        if expired { response.headers.set("x-tapedeck-expired", "true") }
     }
 }

@@ -75,11 +75,15 @@ extension ProxyEngine {
     }
 
     /// The cassette recording `response` for this request.
-    func cassette(key: CacheKey, route: ConverseRoute, body: JSONValue, latencyMs: Int, response: RecordedResponse) -> Cassette {
-        Cassette(
+    func cassette(
+        key: CacheKey, route: ConverseRoute, body: JSONValue, latencyMs: Int, response: RecordedResponse, repeatIndex: Int
+    ) -> Cassette {
+        var cassette = Cassette(
             key: key, operation: route.operation, modelId: route.modelId,
             request: body.removing(path: "requestMetadata"), response: response,
             upstreamLatencyMs: latencyMs, recordedAt: Timestamp.now())
+        cassette.repeatIndex = repeatIndex
+        return cassette
     }
 
     /// Writes `cassette` off the event loops and the upstream thread, then runs `then` (which sends the answer),
@@ -88,6 +92,7 @@ extension ProxyEngine {
         recorder.async { [self] in
             do {
                 try store.save(cassette)
+                nearest.insert(key: cassette.key.hex, model: cassette.modelId, namespace: "", request: cassette.request)
             } catch {
                 log.line("error: recording key \(cassette.key.prefix) failed: \(error)")
             }
@@ -122,7 +127,7 @@ extension ProxyEngine {
         let contentType = upstreamResponse.headerValue("Content-Type") ?? "application/json"
         let cassette = cassette(
             key: key, route: route, body: body, latencyMs: upstreamResponse.latencyMs,
-            response: RecordedResponse(status: 200, contentType: contentType, body: recorded))
+            response: RecordedResponse(status: 200, contentType: contentType, body: recorded), repeatIndex: exchange.repeatIndex)
         save(cassette) { exchange.send(response, outcome: outcome) }
     }
 }

@@ -14,6 +14,12 @@ public final class ProxyEngine: HTTPHandler, @unchecked Sendable {
     /// Live counters for `/_tapedeck/stats` and `/metrics`.
     public let stats: ProxyStats
     let ledger: UsageLedger?
+    /// Recorded requests by model, for naming the nearest one when replay misses.
+    public let nearest = NearestIndex()
+    /// Per-session counts of identical requests (`--repeats sequence`).
+    public let sessions = SessionCounters()
+    /// Keys served since start, for `GET /_tapedeck/unused`.
+    let used = Mutex(Set<CacheKey>())
     /// Cassette writes fsync; they run here, never on an event loop or the upstream thread.
     let recorder = DispatchQueue(label: "tapedeck.recorder", attributes: .concurrent)
 
@@ -34,6 +40,17 @@ public final class ProxyEngine: HTTPHandler, @unchecked Sendable {
     public func handle(_ request: HTTPRequest, responder: HTTPResponder) {
         let exchange = Exchange(request: request, responder: responder, log: log, stats: stats, ledger: ledger)
         let path = request.path
+        if path == "/_tapedeck/session/reset" {
+            guard request.method == "POST" else {
+                return exchange.fail(405, "UnknownOperationException", "\(request.method) is not allowed on \(path); use POST",
+                                     headers: [("Allow", "POST")])
+            }
+            let session = request.headers["x-tapedeck-session"]
+            sessions.reset(session: session)
+            let body = JSONValue.object([JSONMember("reset", .string(session ?? "all sessions"))])
+            return exchange.send(HTTPResponse(status: 200, headers: HTTPHeaders([("Content-Type", "application/json")]),
+                                              body: JSONWriter.compact(body)), outcome: "admin")
+        }
         if let page = adminPage(path) {
             guard request.method == "GET" || request.method == "HEAD" else {
                 // RFC 9110 §15.5.6: a 405 lists the allowed methods in Allow.
@@ -49,6 +66,7 @@ public final class ProxyEngine: HTTPHandler, @unchecked Sendable {
             exchange.fail(400, "ValidationException", "invalid model id in \(path): \(reason)")
         case .converse(let route):
             exchange.model = route.modelId
+            exchange.route = route
             guard request.method == "POST" else {
                 return exchange.fail(405, "UnknownOperationException", "\(request.method) is not allowed on \(path); use POST",
                                      headers: [("Allow", "POST")])
@@ -85,22 +103,24 @@ public final class ProxyEngine: HTTPHandler, @unchecked Sendable {
         } catch {
             return exchange.fail(400, "ValidationException", "request body cannot be canonicalized: \(error)")
         }
-        exchange.key = key
+        let session = request.headers["x-tapedeck-session"] ?? ""
+        let index = configuration.repeats == .sequence && mode != .passthrough ? sessions.next(session: session, key: key) : 0
+        exchange.key = key.repeated(index)
+        exchange.repeatIndex = index
 
         if mode == .auto || mode == .replay {
-            do {
-                if let cassette = try store.load(key) {
-                    return serveHit(cassette, route: route, exchange: exchange)
+            switch lookup(key: key, index: index, mode: mode, exchange: exchange) {
+            case .served:
+                return
+            case .failed(let status, let type, let message):
+                return exchange.fail(status, type, message, outcome: "miss")
+            case .record:
+                break
+            case .miss:
+                if mode == .replay {
+                    return exchange.fail(404, "CassetteNotFoundException",
+                                         missMessage(route: route, key: exchange.key ?? key, body: body), outcome: "miss")
                 }
-            } catch {
-                // A newer Tapedeck's cassette is kept as it is: re-recording would destroy what this build cannot read.
-                if mode == .replay || error.isNewerFormat {
-                    return exchange.fail(500, "InternalServerException", "cassette for key \(key.hex) cannot be read: \(error)", outcome: "miss")
-                }
-                log.line("warning: \(error); recording it again")
-            }
-            if mode == .replay {
-                return exchange.fail(404, "CassetteNotFoundException", missMessage(route: route, key: key), outcome: "miss")
             }
         }
         forward(route: route, body: body, exchange: exchange, record: mode != .passthrough,
@@ -108,8 +128,9 @@ public final class ProxyEngine: HTTPHandler, @unchecked Sendable {
     }
 
     /// Answers from `cassette` in the shape the request's operation expects.
-    private func serveHit(_ cassette: Cassette, route: ConverseRoute, exchange: Exchange) {
+    func serveHit(_ cassette: Cassette, route: ConverseRoute, exchange: Exchange) {
         exchange.saved = TokenUsage(of: cassette)
+        used.withLock { _ = $0.insert(cassette.key) }
         do {
             switch route.operation {
             case .converse:
@@ -124,8 +145,13 @@ public final class ProxyEngine: HTTPHandler, @unchecked Sendable {
         }
     }
 
-    private func missMessage(route: ConverseRoute, key: CacheKey) -> String {
+    private func missMessage(route: ConverseRoute, key: CacheKey, body: JSONValue) -> String {
         var text = "no cassette for key \(key.hex) (model \(route.modelId)) in \(store.description), and replay mode never calls upstream."
+        if let nearest = nearest.nearest(model: route.modelId, namespace: "", request: body.removing(path: "requestMetadata")) {
+            let differences = RequestDiff.differences(from: nearest.request, to: body)
+            text += " Nearest recorded request: \(nearest.key.prefix(12)) (tapedeck show \(nearest.key.prefix(12)))"
+            text += differences.isEmpty ? "." : "; it differs: " + differences.joined(separator: "; ") + "."
+        }
         text += " To record it, run: tapedeck serve --store \(store.description) --upstream <URL> --mode auto"
         if configuration.upstream == nil { text += " (this server was started without --upstream)" }
         return text
@@ -137,7 +163,48 @@ public final class ProxyEngine: HTTPHandler, @unchecked Sendable {
         case "/_tapedeck/health": return health()
         case "/_tapedeck/stats": return statsPage()
         case "/metrics": return metricsPage()
+        case "/_tapedeck/unused": return unusedPage()
         default: return nil
+        }
+    }
+
+    private func unusedPage() -> HTTPResponse {
+        let entries: [StoreEntry]
+        do {
+            entries = try unused()
+        } catch {
+            return BedrockError.response(status: 500, type: "InternalServerException", message: "cannot list \(store.description): \(error)")
+        }
+        let body = JSONValue.object([
+            JSONMember("count", .number(String(entries.count))),
+            JSONMember("unused", .array(entries.map { entry in
+                .object([JSONMember("key", .string(entry.key.hex)), JSONMember("location", .string(entry.location))])
+            })),
+        ])
+        return HTTPResponse(status: 200, headers: HTTPHeaders([("Content-Type", "application/json")]), body: JSONWriter.compact(body))
+    }
+
+    /// The cassettes no request has used since the server started.
+    public func unused() throws(CassetteError) -> [StoreEntry] {
+        let served = used.withLock { $0 }
+        return try store.entries().filter { !served.contains($0.key) }
+    }
+
+    /// Fills the nearest-request index from the store (run it off the event loops; misses before it ends see less).
+    public func indexStore() {
+        let entries: [StoreEntry]
+        do {
+            entries = try store.entries()
+        } catch {
+            return log.line("warning: cannot index \(store.description) for miss diagnostics: \(error)")
+        }
+        for entry in entries {
+            do {
+                guard let cassette = try store.load(entry.key) else { continue }
+                nearest.insert(key: cassette.key.hex, model: cassette.modelId, namespace: "", request: cassette.request)
+            } catch {
+                continue
+            }
         }
     }
 

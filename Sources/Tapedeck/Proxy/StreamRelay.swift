@@ -111,7 +111,8 @@ final class StreamRelay: UpstreamResponseHandler, @unchecked Sendable {
         let contentType = headers.first { $0.name.lowercased() == "content-type" }?.value ?? "application/vnd.amazon.eventstream"
         let cassette = engine.cassette(
             key: key, route: route, body: body, latencyMs: latencyMs,
-            response: RecordedResponse(status: 200, contentType: contentType, content: .events(events)))
+            response: RecordedResponse(status: 200, contentType: contentType, content: .events(events)),
+            repeatIndex: exchange.repeatIndex)
         // The stream's last chunk leaves after the cassette is on disk, so a client that repeats at once gets a hit.
         engine.save(cassette) { [exchange, status, outcome] in
             exchange.logFinished(status: status, outcome: outcome)

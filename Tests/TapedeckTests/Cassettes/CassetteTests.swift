@@ -170,3 +170,17 @@ import Testing
         #expect(try Cassette(json: extended) == CassetteFixtures.cassette())
     }
 }
+
+@Suite struct CassetteRepeatTests {
+    @Test func aRepeatIndexRoundTripsAndTheFirstAnswerHasNone() throws {
+        var cassette = CassetteFixtures.cassette()
+        #expect(!String(decoding: cassette.encoded(), as: UTF8.self).contains("\"repeat\""))
+        cassette.repeatIndex = 2
+        cassette.key = cassette.key.repeated(2)
+        let loaded = try Cassette(json: try JSONParser.parse(cassette.encoded()))
+        #expect(loaded.repeatIndex == 2)
+        #expect(loaded.key == cassette.key)
+        #expect(CassetteFixtures.cassette().key.repeated(0) == CassetteFixtures.cassette().key)
+        #expect(CassetteFixtures.cassette().key.repeated(1) != CassetteFixtures.cassette().key.repeated(2))
+    }
+}

@@ -1,0 +1,62 @@
+/// The store lookup of a request: the answer its position in the session asks for, expiry, and what to do
+/// when there is none.
+extension ProxyEngine {
+    /// What the lookup decided.
+    enum LookupResult {
+        /// A cassette answered the request.
+        case served
+        /// Nothing recorded for it.
+        case miss
+        /// There is an answer, but it must be recorded again (expired, `--on-expired rerecord`).
+        case record
+        /// The store could not answer.
+        case failed(status: Int, type: String, message: String)
+    }
+
+    /// Looks up answer `index` of `key` and serves it, or says why not.
+    func lookup(key: CacheKey, index: Int, mode: ProxyMode, exchange: Exchange) -> LookupResult {
+        let wanted = key.repeated(index)
+        do {
+            if let cassette = try store.load(wanted) {
+                if isExpired(cassette) {
+                    exchange.expired = true
+                    if configuration.onExpired == .rerecord && mode == .auto {
+                        log.line("cassette \(wanted.prefix) recorded \(cassette.recordedAt) is older than --max-age: recording it again")
+                        return .record
+                    }
+                    if configuration.onExpired != .replay {
+                        log.line("warning: cassette \(wanted.prefix) recorded \(cassette.recordedAt) is older than --max-age")
+                    } else {
+                        exchange.expired = false
+                    }
+                }
+                serveHit(cassette, route: exchange.route!, exchange: exchange)
+                return .served
+            }
+            // Past the last recorded answer, replay repeats the last one, unless --strict makes it a miss.
+            if index > 0 && mode == .replay && !configuration.strict {
+                for earlier in stride(from: index - 1, through: 0, by: -1) {
+                    if let cassette = try store.load(key.repeated(earlier)) {
+                        exchange.key = cassette.key
+                        serveHit(cassette, route: exchange.route!, exchange: exchange)
+                        return .served
+                    }
+                }
+            }
+            return .miss
+        } catch {
+            // A newer Tapedeck's cassette is kept as it is: re-recording would destroy what this build cannot read.
+            if mode == .replay || error.isNewerFormat {
+                return .failed(status: 500, type: "InternalServerException", message: "cassette for key \(wanted.hex) cannot be read: \(error)")
+            }
+            log.line("warning: \(error); recording it again")
+            return .record
+        }
+    }
+
+    /// Whether `cassette` is older than `--max-age`.
+    func isExpired(_ cassette: Cassette) -> Bool {
+        guard let maxAge = configuration.maxAgeSeconds, let recorded = Timestamp.parse(cassette.recordedAt) else { return false }
+        return Timestamp.nowSeconds() - recorded > maxAge
+    }
+}
