@@ -25,7 +25,7 @@ public enum TapedeckCommand {
     static var subcommands: [any Subcommand.Type] {
         [
             LsCommand.self, ShowCommand.self, RmCommand.self, PruneCommand.self,
-            ExportCommand.self, ImportCommand.self, VerifyCommand.self, StatsCommand.self,
+            ExportCommand.self, ImportCommand.self, VerifyCommand.self, StatsCommand.self, DiffCommand.self,
         ]
     }
 
