@@ -19,6 +19,12 @@ public protocol CassetteStore: Sendable {
     func addUsage(_ batch: UsageCounts) throws(CassetteError)
     /// The counts the store keeps.
     func usage() throws(CassetteError) -> UsageCounts
+    /// The same store seen through namespace `name` (already validated with `Namespace.validate`): its own
+    /// cassettes and counts, apart from the shared ones and every other namespace's. "" is the shared namespace
+    /// itself. Names are the store's, whichever view is asked: a namespace never nests inside another.
+    func namespace(_ name: String) throws(CassetteError) -> CassetteStore
+    /// The namespaces that hold at least one cassette, sorted (the shared one is not listed).
+    func namespaces() throws(CassetteError) -> [String]
 }
 
 extension CassetteStore {

@@ -1,27 +1,45 @@
 import Glibc
 
-/// Cassettes as pretty JSON files, one per interaction, at `DIR/<first two hex digits>/<key>.json`.
+/// Cassettes as pretty JSON files, one per interaction, at `DIR/<first two hex digits>/<key>.json`; namespace
+/// `N` keeps the same layout in `DIR/namespaces/N/`.
 ///
 /// A lookup is one file read, so a file added by `git pull` is found at once. Writes go to a temporary
 /// file that is fsynced and renamed into place: readers and other processes see the old file or the new
 /// one, never half of one.
 public final class JSONFileStore: CassetteStore, @unchecked Sendable {
-    /// The directory holding the cassettes.
+    /// The directory holding this view's cassettes: the store's own, or `DIR/namespaces/N` for namespace `N`.
     public let directory: String
+    /// The store's directory, which holds the shared cassettes and the `namespaces` directory.
+    public let root: String
+    /// The namespace this view shows; "" for the shared one.
+    public let namespaceName: String
     /// Files larger than this are refused as corrupt rather than read into memory.
     public let maxFileBytes: Int
     /// The size limit unless one is given.
     public static let defaultMaxFileBytes = 512 * 1024 * 1024
 
-    /// Opens (without creating) the store at `directory`.
+    /// Opens (without creating) the store at `directory`, seen through the shared namespace.
     public init(directory: String, maxFileBytes: Int = JSONFileStore.defaultMaxFileBytes) {
         var trimmed = directory
         while trimmed.count > 1 && trimmed.hasSuffix("/") { trimmed.removeLast() }
-        self.directory = trimmed.isEmpty ? "." : trimmed
+        self.root = trimmed.isEmpty ? "." : trimmed
+        self.directory = root
+        self.namespaceName = ""
         self.maxFileBytes = maxFileBytes
     }
 
-    public var description: String { "json:\(directory)" }
+    /// A view of the store at `root` through namespace `name`, whose cassettes are in `directory`.
+    init(root: String, namespace name: String, directory: String, maxFileBytes: Int) {
+        self.root = root
+        self.directory = directory
+        self.namespaceName = name
+        self.maxFileBytes = maxFileBytes
+    }
+
+    /// `json:DIR`, as `--store` names it, with the namespace when the view has one.
+    public var description: String {
+        namespaceName.isEmpty ? "json:\(root)" : "json:\(root) (namespace \(namespaceName))"
+    }
 
     /// The file that holds the cassette for `key`.
     public func path(for key: CacheKey) -> String {

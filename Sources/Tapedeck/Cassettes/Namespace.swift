@@ -25,6 +25,15 @@ public enum Namespace {
         }
         return .success(name)
     }
+
+    /// `name` when `validate` accepts it, or `.invalidNamespace`: what a store checks again before it builds
+    /// anything from a name, whoever validated it before.
+    static func checked(_ name: String) throws(CassetteError) -> String {
+        switch validate(name) {
+        case .success(let name): return name
+        case .failure(let error): throw .invalidNamespace(name: name, reason: error.reason)
+        }
+    }
 }
 
 /// Why a namespace name was refused.

@@ -16,6 +16,8 @@ final class CountingStore: CassetteStore, @unchecked Sendable {
     func entries() throws(CassetteError) -> [StoreEntry] { try inner.entries() }
     func remove(_ key: CacheKey) throws(CassetteError) -> Bool { try inner.remove(key) }
     func usage() throws(CassetteError) -> UsageCounts { try inner.usage() }
+    func namespace(_ name: String) throws(CassetteError) -> CassetteStore { try inner.namespace(name) }
+    func namespaces() throws(CassetteError) -> [String] { try inner.namespaces() }
     func addUsage(_ batch: UsageCounts) throws(CassetteError) {
         if failing.withLock({ $0 }) { throw .malformed("told to fail") }
         writes.withLock { $0 += 1 }

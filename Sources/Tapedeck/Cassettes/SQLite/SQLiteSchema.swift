@@ -29,6 +29,35 @@ enum SQLiteSchema {
             ALTER TABLE cassettes ADD COLUMN last_hit_at INTEGER NOT NULL DEFAULT 0;
             CREATE TABLE misses(model_id TEXT PRIMARY KEY, count INTEGER NOT NULL) WITHOUT ROWID;
             """),
+        // Namespaces: each cassette and miss count belongs to one, '' the shared one. ALTER TABLE cannot change
+        // a primary key, so both tables are rebuilt; every row so far is shared, its hits kept.
+        Migration(version: 3, sql: """
+            CREATE TABLE cassettes_v3(
+                namespace TEXT NOT NULL DEFAULT '',
+                key TEXT NOT NULL,
+                model_id TEXT NOT NULL,
+                operation TEXT NOT NULL,
+                recorded_at TEXT NOT NULL,
+                document TEXT NOT NULL,
+                hits INTEGER NOT NULL DEFAULT 0,
+                last_hit_at INTEGER NOT NULL DEFAULT 0,
+                PRIMARY KEY(namespace, key)
+            ) WITHOUT ROWID;
+            INSERT INTO cassettes_v3(namespace, key, model_id, operation, recorded_at, document, hits, last_hit_at)
+                SELECT '', key, model_id, operation, recorded_at, document, hits, last_hit_at FROM cassettes;
+            DROP TABLE cassettes;
+            ALTER TABLE cassettes_v3 RENAME TO cassettes;
+            CREATE INDEX cassettes_model_id ON cassettes(namespace, model_id);
+            CREATE TABLE misses_v3(
+                namespace TEXT NOT NULL DEFAULT '',
+                model_id TEXT NOT NULL,
+                count INTEGER NOT NULL,
+                PRIMARY KEY(namespace, model_id)
+            ) WITHOUT ROWID;
+            INSERT INTO misses_v3(namespace, model_id, count) SELECT '', model_id, count FROM misses;
+            DROP TABLE misses;
+            ALTER TABLE misses_v3 RENAME TO misses;
+            """),
     ]
 
     /// The version this build writes and reads.

@@ -1,5 +1,6 @@
 /// Cassettes as rows of one SQLite file: `cassettes` holds each one's document (the cassette file's JSON,
-/// compact, keys sorted) and hit counts; `misses` counts requests that went upstream per model.
+/// compact, keys sorted) and hit counts; `misses` counts requests that went upstream per model. Every row
+/// belongs to a namespace, '' the shared one; a store sees one namespace and binds it into every statement.
 ///
 /// Several processes can share the file: WAL lets readers run beside the one writer, every write is a
 /// `BEGIN IMMEDIATE` transaction, and a busy file is waited for (up to `SQLiteDatabase.busyTimeoutMs`).
@@ -7,6 +8,9 @@
 public final class SQLiteStore: CassetteStore, @unchecked Sendable {
     /// The database file, as given.
     public let path: String
+    /// The namespace this view shows; "" for the shared one.
+    public let namespaceName: String
+    /// Shared by every namespace's view of the file: one connection, its statements compiled once.
     private let statements: Mutex<Statements>
 
     /// Opens the database at `path`, creating the file (not its directory) and migrating an older schema.
@@ -15,20 +19,59 @@ public final class SQLiteStore: CassetteStore, @unchecked Sendable {
         try SQLiteSchema.prepare(database)
         let statements = try CassetteError.database(path) { () throws(SQLiteError) in try Statements(database) }
         self.path = path
+        self.namespaceName = ""
         self.statements = Mutex(statements)
     }
 
-    /// `sqlite:PATH`, as `--store` names it.
-    public var description: String { "sqlite:\(path)" }
+    /// A view of `store`'s file through namespace `name`, on the same connection.
+    private init(_ store: SQLiteStore, namespace name: String) {
+        path = store.path
+        namespaceName = name
+        statements = store.statements
+    }
 
-    /// Where a user finds the cassette for `key`: the file and the row's key.
-    public func location(of key: CacheKey) -> String { "\(path)#\(key.hex)" }
+    /// `sqlite:PATH`, as `--store` names it, with the namespace when the view has one.
+    public var description: String {
+        namespaceName.isEmpty ? "sqlite:\(path)" : "sqlite:\(path) (namespace \(namespaceName))"
+    }
+
+    /// Where a user finds the cassette for `key`: the file and the row's key, after its namespace if it has one.
+    public func location(of key: CacheKey) -> String {
+        namespaceName.isEmpty ? "\(path)#\(key.hex)" : "\(path)#\(namespaceName)/\(key.hex)"
+    }
+
+    /// The store seen through namespace `name` ("" the shared one), sharing this one's connection and statements.
+    public func namespace(_ name: String) throws(CassetteError) -> CassetteStore {
+        try namespaceStore(name)
+    }
+
+    /// `namespace(_:)` as an `SQLiteStore`.
+    public func namespaceStore(_ name: String) throws(CassetteError) -> SQLiteStore {
+        if !name.isEmpty { _ = try Namespace.checked(name) }
+        return name == namespaceName ? self : SQLiteStore(self, namespace: name)
+    }
+
+    /// Every namespace with a row `load` can find, sorted; a hand-written name `validate` refuses is left out.
+    public func namespaces() throws(CassetteError) -> [String] {
+        let names = try locked { statements throws(SQLiteError) in
+            try statements.namespaces.use { namespaces throws(SQLiteError) in
+                var names: [String] = []
+                while try namespaces.step() { names.append(namespaces.text(at: 0)) }
+                return names
+            }
+        }
+        return names.filter { name in
+            guard case .success = Namespace.validate(name) else { return false }
+            return true
+        }
+    }
 
     /// One primary-key lookup; the row's document is decoded and checked against `key`.
     public func load(_ key: CacheKey) throws(CassetteError) -> Cassette? {
         let document = try locked { statements throws(SQLiteError) in
             try statements.load.use { load throws(SQLiteError) -> [UInt8]? in
-                try load.bind(key.hex, at: 1)
+                try load.bind(namespaceName, at: 1)
+                try load.bind(key.hex, at: 2)
                 return try load.step() ? load.bytes(at: 0) : nil
             }
         }
@@ -43,11 +86,12 @@ public final class SQLiteStore: CassetteStore, @unchecked Sendable {
         try locked { statements throws(SQLiteError) in
             try statements.database.writeTransaction { () throws(SQLiteError) in
                 try statements.save.use { save throws(SQLiteError) in
-                    try save.bind(cassette.key.hex, at: 1)
-                    try save.bind(cassette.modelId, at: 2)
-                    try save.bind(cassette.operation.rawValue, at: 3)
-                    try save.bind(cassette.recordedAt, at: 4)
-                    try save.bind(utf8: document, at: 5)
+                    try save.bind(namespaceName, at: 1)
+                    try save.bind(cassette.key.hex, at: 2)
+                    try save.bind(cassette.modelId, at: 3)
+                    try save.bind(cassette.operation.rawValue, at: 4)
+                    try save.bind(cassette.recordedAt, at: 5)
+                    try save.bind(utf8: document, at: 6)
                     try save.run()
                 }
             }
@@ -57,7 +101,10 @@ public final class SQLiteStore: CassetteStore, @unchecked Sendable {
     /// Counts the rows `load` can find.
     public func count() throws(CassetteError) -> Int {
         try locked { statements throws(SQLiteError) in
-            try statements.count.use { count throws(SQLiteError) in try count.step() ? Int(count.int64(at: 0)) : 0 }
+            try statements.count.use { count throws(SQLiteError) in
+                try count.bind(namespaceName, at: 1)
+                return try count.step() ? Int(count.int64(at: 0)) : 0
+            }
         }
     }
 
@@ -65,6 +112,7 @@ public final class SQLiteStore: CassetteStore, @unchecked Sendable {
     public func entries() throws(CassetteError) -> [StoreEntry] {
         let keys = try locked { statements throws(SQLiteError) in
             try statements.entries.use { entries throws(SQLiteError) in
+                try entries.bind(namespaceName, at: 1)
                 var keys: [CacheKey] = []
                 while try entries.step() {
                     if let key = CacheKey(hex: entries.text(at: 0)) { keys.append(key) }
@@ -80,7 +128,8 @@ public final class SQLiteStore: CassetteStore, @unchecked Sendable {
         try locked { statements throws(SQLiteError) in
             try statements.database.writeTransaction { () throws(SQLiteError) in
                 try statements.remove.use { remove throws(SQLiteError) in
-                    try remove.bind(key.hex, at: 1)
+                    try remove.bind(namespaceName, at: 1)
+                    try remove.bind(key.hex, at: 2)
                     try remove.run()
                     return statements.database.changes > 0
                 }
@@ -134,23 +183,26 @@ public final class SQLiteStore: CassetteStore, @unchecked Sendable {
 
 /// Usage counts live in the database: hits in each cassette's row, misses in the `misses` table.
 extension SQLiteStore {
-    /// Adds the whole batch in one transaction; hits for a cassette no longer in the store are dropped.
+    /// Adds the whole batch to this namespace's rows in one transaction; hits for a cassette no longer in the
+    /// namespace are dropped.
     public func addUsage(_ batch: UsageCounts) throws(CassetteError) {
         guard !batch.isEmpty else { return }
         try locked { statements throws(SQLiteError) in
             try statements.database.writeTransaction { () throws(SQLiteError) in
                 for (key, hits) in batch.hits {
                     try statements.addHits.use { add throws(SQLiteError) in
-                        try add.bind(key.hex, at: 1)
-                        try add.bind(Int64(hits.count), at: 2)
-                        try add.bind(Int64(hits.lastHitAt), at: 3)
+                        try add.bind(namespaceName, at: 1)
+                        try add.bind(key.hex, at: 2)
+                        try add.bind(Int64(hits.count), at: 3)
+                        try add.bind(Int64(hits.lastHitAt), at: 4)
                         try add.run()
                     }
                 }
                 for (model, count) in batch.misses {
                     try statements.addMisses.use { add throws(SQLiteError) in
-                        try add.bind(model, at: 1)
-                        try add.bind(Int64(count), at: 2)
+                        try add.bind(namespaceName, at: 1)
+                        try add.bind(model, at: 2)
+                        try add.bind(Int64(count), at: 3)
                         try add.run()
                     }
                 }
@@ -158,18 +210,20 @@ extension SQLiteStore {
         }
     }
 
-    /// Every hit count of a cassette still in the store, and every miss count, read from one snapshot.
+    /// Every hit count of a cassette still in the namespace, and its every miss count, read from one snapshot.
     public func usage() throws(CassetteError) -> UsageCounts {
         try locked { statements throws(SQLiteError) in
             try statements.database.readTransaction { () throws(SQLiteError) in
                 var counts = UsageCounts()
                 try statements.hits.use { hits throws(SQLiteError) in
+                    try hits.bind(namespaceName, at: 1)
                     while try hits.step() {
                         guard let key = CacheKey(hex: hits.text(at: 0)) else { continue }
                         counts.hits[key] = UsageCounts.Hits(count: Int(hits.int64(at: 1)), lastHitAt: Int(hits.int64(at: 2)))
                     }
                 }
                 try statements.misses.use { misses throws(SQLiteError) in
+                    try misses.bind(namespaceName, at: 1)
                     while try misses.step() { counts.misses[misses.text(at: 0)] = Int(misses.int64(at: 1)) }
                 }
                 return counts
@@ -193,6 +247,7 @@ extension SQLiteStore {
         let addMisses: SQLiteStatement
         let hits: SQLiteStatement
         let misses: SQLiteStatement
+        let namespaces: SQLiteStatement
 
         /// Rows `load` can find: a key spelled as `CacheKey` spells it (a hand-edited row may not be).
         static let loadableKey = "length(key) = 64 AND key NOT GLOB '*[^0-9a-f]*'"
@@ -200,26 +255,33 @@ extension SQLiteStore {
         /// Compiles every statement on `database`, whose schema is current.
         init(_ database: SQLiteDatabase) throws(SQLiteError) {
             self.database = database
-            load = try database.prepare("SELECT document FROM cassettes WHERE key = ?1")
+            // ?1 is always the namespace, so one compiled statement serves every view.
+            load = try database.prepare("SELECT document FROM cassettes WHERE namespace = ?1 AND key = ?2")
             // Re-recording replaces the cassette but keeps its usage counts.
             save = try database.prepare("""
-                INSERT INTO cassettes(key, model_id, operation, recorded_at, document) VALUES(?1, ?2, ?3, ?4, ?5)
-                ON CONFLICT(key) DO UPDATE SET model_id = excluded.model_id, operation = excluded.operation,
+                INSERT INTO cassettes(namespace, key, model_id, operation, recorded_at, document)
+                VALUES(?1, ?2, ?3, ?4, ?5, ?6)
+                ON CONFLICT(namespace, key) DO UPDATE SET model_id = excluded.model_id, operation = excluded.operation,
                 recorded_at = excluded.recorded_at, document = excluded.document
                 """)
-            count = try database.prepare("SELECT count(*) FROM cassettes WHERE \(Self.loadableKey)")
-            entries = try database.prepare("SELECT key FROM cassettes WHERE \(Self.loadableKey) ORDER BY key")
-            remove = try database.prepare("DELETE FROM cassettes WHERE key = ?1")
+            count = try database.prepare("SELECT count(*) FROM cassettes WHERE namespace = ?1 AND \(Self.loadableKey)")
+            entries = try database.prepare(
+                "SELECT key FROM cassettes WHERE namespace = ?1 AND \(Self.loadableKey) ORDER BY key")
+            remove = try database.prepare("DELETE FROM cassettes WHERE namespace = ?1 AND key = ?2")
             // A hit for a cassette removed since changes no row: there is nothing left to count it against.
-            addHits = try database.prepare(
-                "UPDATE cassettes SET hits = hits + ?2, last_hit_at = max(last_hit_at, ?3) WHERE key = ?1")
+            addHits = try database.prepare("""
+                UPDATE cassettes SET hits = hits + ?3, last_hit_at = max(last_hit_at, ?4)
+                WHERE namespace = ?1 AND key = ?2
+                """)
             addMisses = try database.prepare("""
-                INSERT INTO misses(model_id, count) VALUES(?1, ?2)
-                ON CONFLICT(model_id) DO UPDATE SET count = count + excluded.count
+                INSERT INTO misses(namespace, model_id, count) VALUES(?1, ?2, ?3)
+                ON CONFLICT(namespace, model_id) DO UPDATE SET count = count + excluded.count
                 """)
             hits = try database.prepare(
-                "SELECT key, hits, last_hit_at FROM cassettes WHERE hits > 0 AND \(Self.loadableKey)")
-            misses = try database.prepare("SELECT model_id, count FROM misses")
+                "SELECT key, hits, last_hit_at FROM cassettes WHERE namespace = ?1 AND hits > 0 AND \(Self.loadableKey)")
+            misses = try database.prepare("SELECT model_id, count FROM misses WHERE namespace = ?1")
+            namespaces = try database.prepare(
+                "SELECT DISTINCT namespace FROM cassettes WHERE namespace <> '' AND \(Self.loadableKey) ORDER BY namespace")
         }
     }
 }

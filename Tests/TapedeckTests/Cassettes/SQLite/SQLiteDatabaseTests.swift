@@ -39,8 +39,8 @@ import Testing
             if round % 2 == 0 { _ = try store.remove(cassette.key) }
         }
         #expect(store.preparedStatementCount == compiled)
-        // Four transaction statements and nine store statements.
-        #expect(compiled == 13)
+        // Four transaction statements and ten store statements.
+        #expect(compiled == 14)
         let after = try store.locked { statements in
             [statements.load, statements.save, statements.count, statements.addHits].map(\.handle)
         }
