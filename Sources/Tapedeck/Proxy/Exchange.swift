@@ -8,6 +8,9 @@ final class Exchange: @unchecked Sendable {
     var model: String?
     var key: CacheKey?
     var route: ConverseRoute?
+    /// The request's namespace ("" is the shared one) and the store seen through it.
+    var namespace = ""
+    var store: CassetteStore?
     /// Which answer to identical requests this is (`--repeats sequence`).
     var repeatIndex = 0
     /// The served cassette is older than `--max-age`.

@@ -16,8 +16,11 @@ extension ProxyEngine {
     /// Looks up answer `index` of `key` and serves it, or says why not.
     func lookup(key: CacheKey, index: Int, mode: ProxyMode, exchange: Exchange) -> LookupResult {
         let wanted = key.repeated(index)
-        do {
-            if let cassette = try store.load(wanted) {
+        let scoped = exchange.store ?? store
+        do throws(CassetteError) {
+            // A namespace falls back to the shared cassettes only with --namespace-fallback.
+            let fallback = configuration.namespaceFallback && !exchange.namespace.isEmpty ? store : nil
+            if let cassette = try Self.load(wanted, from: scoped, orElse: fallback) {
                 if isExpired(cassette) {
                     exchange.expired = true
                     if configuration.onExpired == .rerecord && mode == .auto {
@@ -36,7 +39,7 @@ extension ProxyEngine {
             // Past the last recorded answer, replay repeats the last one, unless --strict makes it a miss.
             if index > 0 && mode == .replay && !configuration.strict {
                 for earlier in stride(from: index - 1, through: 0, by: -1) {
-                    if let cassette = try store.load(key.repeated(earlier)) {
+                    if let cassette = try Self.load(key.repeated(earlier), from: scoped, orElse: fallback) {
                         exchange.key = cassette.key
                         serveHit(cassette, route: exchange.route!, exchange: exchange)
                         return .served
@@ -54,9 +57,21 @@ extension ProxyEngine {
         }
     }
 
+    /// The cassette under `key` in `store`, else in `fallback`.
+    static func load(_ key: CacheKey, from store: CassetteStore, orElse fallback: CassetteStore?) throws(CassetteError) -> Cassette? {
+        if let cassette = try store.load(key) { return cassette }
+        return try fallback?.load(key)
+    }
+
     /// Whether `cassette` is older than `--max-age`.
     func isExpired(_ cassette: Cassette) -> Bool {
         guard let maxAge = configuration.maxAgeSeconds, let recorded = Timestamp.parse(cassette.recordedAt) else { return false }
         return Timestamp.nowSeconds() - recorded > maxAge
     }
+}
+
+/// A cassette as `/_tapedeck/unused` tells them apart: the same key can be recorded in several namespaces.
+struct UsedCassette: Hashable, Sendable {
+    let namespace: String
+    let key: CacheKey
 }

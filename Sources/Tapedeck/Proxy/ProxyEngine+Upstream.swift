@@ -88,11 +88,13 @@ extension ProxyEngine {
 
     /// Writes `cassette` off the event loops and the upstream thread, then runs `then` (which sends the answer),
     /// so a client that repeats the request at once gets a hit.
-    func save(_ cassette: Cassette, then: @escaping @Sendable () -> Void) {
+    func save(_ cassette: Cassette, in exchange: Exchange, then: @escaping @Sendable () -> Void) {
+        let scoped = exchange.store ?? store
+        let namespace = exchange.namespace
         recorder.async { [self] in
             do {
-                try store.save(cassette)
-                nearest.insert(key: cassette.key.hex, model: cassette.modelId, namespace: "", request: cassette.request)
+                try scoped.save(cassette)
+                nearest.insert(key: cassette.key.hex, model: cassette.modelId, namespace: namespace, request: cassette.request)
             } catch {
                 log.line("error: recording key \(cassette.key.prefix) failed: \(error)")
             }
@@ -128,6 +130,6 @@ extension ProxyEngine {
         let cassette = cassette(
             key: key, route: route, body: body, latencyMs: upstreamResponse.latencyMs,
             response: RecordedResponse(status: 200, contentType: contentType, body: recorded), repeatIndex: exchange.repeatIndex)
-        save(cassette) { exchange.send(response, outcome: outcome) }
+        save(cassette, in: exchange) { exchange.send(response, outcome: outcome) }
     }
 }

@@ -19,7 +19,9 @@ public final class ProxyEngine: HTTPHandler, @unchecked Sendable {
     /// Per-session counts of identical requests (`--repeats sequence`).
     public let sessions = SessionCounters()
     /// Keys served since start, for `GET /_tapedeck/unused`.
-    let used = Mutex(Set<CacheKey>())
+    let used = Mutex(Set<UsedCassette>())
+    /// The store's namespace views, made once each.
+    private let views = Mutex([String: CassetteStore]())
     /// Cassette writes fsync; they run here, never on an event loop or the upstream thread.
     let recorder = DispatchQueue(label: "tapedeck.recorder", attributes: .concurrent)
 
@@ -103,6 +105,16 @@ public final class ProxyEngine: HTTPHandler, @unchecked Sendable {
         } catch {
             return exchange.fail(400, "ValidationException", "request body cannot be canonicalized: \(error)")
         }
+        let namespace = request.headers["x-tapedeck-namespace"] ?? configuration.namespace
+        if !namespace.isEmpty, case .failure(let error) = Namespace.validate(namespace) {
+            return exchange.fail(400, "ValidationException", "invalid x-tapedeck-namespace: \(error)")
+        }
+        do {
+            exchange.store = try view(namespace)
+        } catch {
+            return exchange.fail(400, "ValidationException", "invalid x-tapedeck-namespace: \(error)")
+        }
+        exchange.namespace = namespace
         let session = request.headers["x-tapedeck-session"] ?? ""
         let index = configuration.repeats == .sequence && mode != .passthrough ? sessions.next(session: session, key: key) : 0
         exchange.key = key.repeated(index)
@@ -119,7 +131,7 @@ public final class ProxyEngine: HTTPHandler, @unchecked Sendable {
             case .miss:
                 if mode == .replay {
                     return exchange.fail(404, "CassetteNotFoundException",
-                                         missMessage(route: route, key: exchange.key ?? key, body: body), outcome: "miss")
+                                         missMessage(route: route, key: exchange.key ?? key, body: body, exchange: exchange), outcome: "miss")
                 }
             }
         }
@@ -130,7 +142,7 @@ public final class ProxyEngine: HTTPHandler, @unchecked Sendable {
     /// Answers from `cassette` in the shape the request's operation expects.
     func serveHit(_ cassette: Cassette, route: ConverseRoute, exchange: Exchange) {
         exchange.saved = TokenUsage(of: cassette)
-        used.withLock { _ = $0.insert(cassette.key) }
+        used.withLock { _ = $0.insert(UsedCassette(namespace: exchange.namespace, key: cassette.key)) }
         do {
             switch route.operation {
             case .converse:
@@ -145,9 +157,13 @@ public final class ProxyEngine: HTTPHandler, @unchecked Sendable {
         }
     }
 
-    private func missMessage(route: ConverseRoute, key: CacheKey, body: JSONValue) -> String {
-        var text = "no cassette for key \(key.hex) (model \(route.modelId)) in \(store.description), and replay mode never calls upstream."
-        if let nearest = nearest.nearest(model: route.modelId, namespace: "", request: body.removing(path: "requestMetadata")) {
+    private func missMessage(route: ConverseRoute, key: CacheKey, body: JSONValue, exchange: Exchange) -> String {
+        let place = exchange.store?.description ?? store.description
+        var text = "no cassette for key \(key.hex) (model \(route.modelId)) in \(place), and replay mode never calls upstream."
+        let asked = body.removing(path: "requestMetadata")
+        if let nearest = nearest.nearest(model: route.modelId, namespace: exchange.namespace, request: asked)
+            ?? (configuration.namespaceFallback && !exchange.namespace.isEmpty
+                ? nearest.nearest(model: route.modelId, namespace: "", request: asked) : nil) {
             let differences = RequestDiff.differences(from: nearest.request, to: body)
             text += " Nearest recorded request: \(nearest.key.prefix(12)) (tapedeck show \(nearest.key.prefix(12)))"
             text += differences.isEmpty ? "." : "; it differs: " + differences.joined(separator: "; ") + "."
@@ -184,27 +200,42 @@ public final class ProxyEngine: HTTPHandler, @unchecked Sendable {
         return HTTPResponse(status: 200, headers: HTTPHeaders([("Content-Type", "application/json")]), body: JSONWriter.compact(body))
     }
 
-    /// The cassettes no request has used since the server started.
+    /// The store seen through `namespace` ("" is the store itself).
+    func view(_ namespace: String) throws(CassetteError) -> CassetteStore {
+        if namespace.isEmpty { return store }
+        if let made = views.withLock({ $0[namespace] }) { return made }
+        let made = try store.namespace(namespace)
+        views.withLock { $0[namespace] = made }
+        return made
+    }
+
+    /// The cassettes no request has used since the server started, in every namespace.
     public func unused() throws(CassetteError) -> [StoreEntry] {
         let served = used.withLock { $0 }
-        return try store.entries().filter { !served.contains($0.key) }
+        var unused: [StoreEntry] = []
+        for namespace in [""] + (try store.namespaces()) {
+            unused += try view(namespace).entries().filter { !served.contains(UsedCassette(namespace: namespace, key: $0.key)) }
+        }
+        return unused
     }
 
     /// Fills the nearest-request index from the store (run it off the event loops; misses before it ends see less).
     public func indexStore() {
-        let entries: [StoreEntry]
         do {
-            entries = try store.entries()
-        } catch {
-            return log.line("warning: cannot index \(store.description) for miss diagnostics: \(error)")
-        }
-        for entry in entries {
-            do {
-                guard let cassette = try store.load(entry.key) else { continue }
-                nearest.insert(key: cassette.key.hex, model: cassette.modelId, namespace: "", request: cassette.request)
-            } catch {
-                continue
+            for namespace in [""] + (try store.namespaces()) {
+                let scoped = try view(namespace)
+                for entry in try scoped.entries() {
+                    do {
+                        guard let cassette = try scoped.load(entry.key) else { continue }
+                        nearest.insert(key: cassette.key.hex, model: cassette.modelId, namespace: namespace, request: cassette.request)
+                    } catch {
+                        // An unreadable cassette cannot be anyone's nearest; `tapedeck verify` reports it.
+                        continue
+                    }
+                }
             }
+        } catch {
+            log.line("warning: cannot index \(store.description) for miss diagnostics: \(error)")
         }
     }
 

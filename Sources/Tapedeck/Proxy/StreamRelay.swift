@@ -114,7 +114,7 @@ final class StreamRelay: UpstreamResponseHandler, @unchecked Sendable {
             response: RecordedResponse(status: 200, contentType: contentType, content: .events(events)),
             repeatIndex: exchange.repeatIndex)
         // The stream's last chunk leaves after the cassette is on disk, so a client that repeats at once gets a hit.
-        engine.save(cassette) { [exchange, status, outcome] in
+        engine.save(cassette, in: exchange) { [exchange, status, outcome] in
             exchange.logFinished(status: status, outcome: outcome)
             exchange.responder.finishStream()
         }
