@@ -46,7 +46,8 @@ public enum TapedeckCommand {
           in the environment           TAPEDECK_PORT=9000 TAPEDECK_IGNORE_FIELD=serviceTier,fallbacks TAPEDECK_QUIET=1
           in a JSON settings file      {"port": 9000, "ignore-field": ["serviceTier"], "quiet": true}
         The file is --config FILE (or TAPEDECK_CONFIG), else tapedeck.json in the working directory if present.
-        A flag given on a higher level replaces the lower one's value, repeatable flags included.
+        Switches are 1, true, 0 or false in the environment and true or false in the file. A value on a higher
+        level replaces the lower one's, repeatable flags included; unknown variables and keys are refused.
 
         Flags:
         \(FlagParser.help(ServeOptions.specs))
