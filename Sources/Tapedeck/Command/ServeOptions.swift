@@ -23,12 +23,15 @@ public struct ServeOptions: Sendable {
     public var upstreamAuth: UpstreamAuth?
     /// The namespace of requests without `x-tapedeck-namespace`; "" is the shared one.
     public var namespace = ""
+    /// Whether a miss in a namespace is looked up in the shared namespace.
     public var namespaceFallback = false
+    /// One recording per key, or the n-th recording for the n-th identical request.
     public var repeats = RepeatsMode.last
     /// CI replay: misses fail and unused cassettes are listed; the mode is `replay` unless `--mode auto` is given.
     public var strict = false
     /// Cassettes recorded longer ago than this are expired; nil never expires.
     public var maxAgeSeconds: Int?
+    /// What an expired cassette does.
     public var onExpired = ExpiredPolicy.replay
     /// Where each setting came from (command line, environment, settings file).
     public var sources = ConfigSources()
