@@ -48,6 +48,7 @@ public struct ServeCommand {
         Thread { engine.indexStore() }.start()
         let upstreamText = configuration.upstream.map { CurlError.redact($0) } ?? "none (offline)"
         log.line("tapedeck \(ProxyEngine.version) mode=\(configuration.mode.rawValue) store=\(store.description) (\(cassettes) cassettes) upstream=\(upstreamText)")
+        for line in options.sources.summary { log.line(line) }
         if let auth = configuration.upstreamAuth { log.line("upstream authentication: \(auth.summary)") }
         log.line("listening on http://\(options.host.contains(":") ? "[\(options.host)]" : options.host):\(port)")
 

@@ -41,6 +41,14 @@ public enum TapedeckCommand {
         Answers POST [prefix]/model/{modelId}/converse from cassettes, forwarding misses to --upstream.
         Prefixes: none, /bedrock, /cursor, /litellm, /langchain, /pydanticai.
 
+        Each flag can also be set, highest precedence first:
+          on the command line          --port 9000 --ignore-field serviceTier --quiet
+          in the environment           TAPEDECK_PORT=9000 TAPEDECK_IGNORE_FIELD=serviceTier,fallbacks TAPEDECK_QUIET=1
+          in a JSON settings file      {"port": 9000, "ignore-field": ["serviceTier"], "quiet": true}
+        The file is --config FILE (or TAPEDECK_CONFIG), else tapedeck.json in the working directory if present.
+        Switches are 1, true, 0 or false in the environment and true or false in the file. A value on a higher
+        level replaces the lower one's, repeatable flags included; unknown variables and keys are refused.
+
         Flags:
         \(FlagParser.help(ServeOptions.specs))
         """

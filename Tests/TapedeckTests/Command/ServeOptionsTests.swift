@@ -42,6 +42,7 @@ import Testing
             "hit-latency-ms": "\(options.hitLatencyMs)", "hit-usage": options.hitUsage.rawValue,
             "hit-delay-ms": "\(options.hitDelayMs)", "replay-pace": "none", "read-timeout": "\(options.readTimeoutSeconds)",
             "idle-timeout": "\(options.idleTimeoutSeconds)", "shutdown-grace": "\(options.shutdownGraceSeconds)",
+            "repeats": options.repeats.rawValue, "on-expired": options.onExpired.rawValue,
         ]
         for (name, value) in actual {
             let spec = try #require(ServeOptions.specs.first { $0.name == name }, "no spec for --\(name)")
@@ -49,25 +50,28 @@ import Testing
         }
         #expect(Set(ServeOptions.specs.map(\.name)).count == ServeOptions.specs.count)
         #expect(ServeOptions.specs.filter(\.repeatable).map(\.name) == ["ignore-field"])
-        #expect(ServeOptions.specs.filter { $0.value == nil }.map(\.name) == ["aws-sign", "quiet"])
+        #expect(ServeOptions.specs.filter { $0.value == nil }.map(\.name) == ["namespace-fallback", "strict", "aws-sign", "quiet"])
     }
 
     @Test func everyFlagIsReadInBothForms() throws {
         let values: [(String, String)] = [
-            ("host", "0.0.0.0"), ("port", "0"), ("mode", "record"), ("upstream", "https://bedrock-runtime.us-east-1.amazonaws.com"),
+            ("host", "0.0.0.0"), ("port", "0"), ("mode", "auto"), ("upstream", "https://bedrock-runtime.us-east-1.amazonaws.com"),
             ("store", "json:/srv/tapes"), ("ignore-field", "inferenceConfig.topP"), ("max-body-bytes", "1024"),
             ("upstream-timeout", "5"), ("hit-latency-ms", "250"), ("hit-usage", "zero"), ("hit-delay-ms", "7"),
             ("replay-pace", "25"), ("threads", "3"), ("read-timeout", "4"), ("idle-timeout", "6"), ("shutdown-grace", "0"),
-            ("aws-region", "eu-west-1"),
+            ("aws-region", "eu-west-1"), ("namespace", "team-a"), ("repeats", "sequence"), ("max-age", "30d"),
+            ("on-expired", "rerecord"),
         ]
-        #expect(values.count + 2 == ServeOptions.specs.count, "a flag is missing from this test")
+        let switches = ["--quiet", "--aws-sign", "--namespace-fallback", "--strict"]
+        // --config is read in ConfigSourcesTests.
+        #expect(values.count + switches.count + 1 == ServeOptions.specs.count, "a flag is missing from this test")
         let environment = ["AWS_ACCESS_KEY_ID": "AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY": "secret"]
-        let spaced = try ServeOptions.parse(values.flatMap { ["--\($0)", $1] } + ["--quiet", "--aws-sign"], environment: environment)
-        let joined = try ServeOptions.parse(values.map { "--\($0)=\($1)" } + ["--quiet", "--aws-sign"], environment: environment)
+        let spaced = try ServeOptions.parse(values.flatMap { ["--\($0)", $1] } + switches, environment: environment)
+        let joined = try ServeOptions.parse(values.map { "--\($0)=\($1)" } + switches, environment: environment)
         for options in [spaced, joined] {
             #expect(options.host == "0.0.0.0")
             #expect(options.port == 0)
-            #expect(options.mode == .record)
+            #expect(options.mode == .auto)
             #expect(options.upstream == "https://bedrock-runtime.us-east-1.amazonaws.com")
             #expect(options.store == "json:/srv/tapes")
             #expect(options.ignoreFields == ["inferenceConfig.topP"])
@@ -82,6 +86,12 @@ import Testing
             #expect(options.idleTimeoutSeconds == 6)
             #expect(options.shutdownGraceSeconds == 0)
             #expect(options.quiet)
+            #expect(options.namespace == "team-a")
+            #expect(options.namespaceFallback)
+            #expect(options.repeats == .sequence)
+            #expect(options.strict)
+            #expect(options.maxAgeSeconds == 30 * 86_400)
+            #expect(options.onExpired == .rerecord)
         }
     }
 
@@ -207,6 +217,73 @@ import Testing
             #expect(reason == expected, "\(arguments)")
             #expect(reason?.contains("\n") == false)
         }
+    }
+
+    @Test func namespaceIsValidatedAndReachesTheProxy() throws {
+        #expect(try ServeOptions.parse([]).proxyConfiguration.namespace == "", "the shared namespace by default")
+        #expect(try ServeOptions.parse([]).proxyConfiguration.namespaceFallback == false)
+        let options = try ServeOptions.parse(["--namespace", "ci_run-7.a", "--namespace-fallback"])
+        #expect(options.proxyConfiguration.namespace == "ci_run-7.a")
+        #expect(options.proxyConfiguration.namespaceFallback)
+        #expect(try ServeOptions.parse(["--namespace", String(repeating: "n", count: 128)]).namespace.count == 128)
+        let cases: [(String, String)] = [
+            ("", "namespace must not be empty"),
+            ("..", #"namespace must not start with "." (no hidden or parent directories)"#),
+            (".hidden", #"namespace must not start with "." (no hidden or parent directories)"#),
+            ("a/b", #"namespace may hold only letters, digits, ".", "_" and "-""#),
+            ("a b", #"namespace may hold only letters, digits, ".", "_" and "-""#),
+            (String(repeating: "n", count: 129), "namespace is 129 characters; the limit is 128"),
+        ]
+        for (name, reason) in cases {
+            #expect(refusal(["--namespace", name]) == "--namespace \"\(name)\" is refused: \(reason)")
+        }
+        #expect(refusal(["--namespace-fallback=yes"]) == "--namespace-fallback takes no value")
+    }
+
+    @Test func repeatsIsLastOrSequence() throws {
+        #expect(try ServeOptions.parse([]).proxyConfiguration.repeats == .last)
+        #expect(try ServeOptions.parse(["--repeats", "last"]).proxyConfiguration.repeats == .last)
+        #expect(try ServeOptions.parse(["--repeats=sequence"]).proxyConfiguration.repeats == .sequence)
+        for bad in ["Sequence", "first", ""] {
+            #expect(refusal(["--repeats", bad]) == "--repeats must be last or sequence, not \"\(bad)\"")
+        }
+    }
+
+    @Test func strictImpliesReplayUnlessTheModeSaysAuto() throws {
+        let upstream = ["--upstream", "http://127.0.0.1:9"]
+        #expect(try ServeOptions.parse([]).proxyConfiguration.strict == false)
+        let offline = try ServeOptions.parse(["--strict"])
+        #expect(offline.proxyConfiguration.strict)
+        #expect(offline.proxyConfiguration.mode == .replay)
+        #expect(try ServeOptions.parse(["--strict"] + upstream).proxyConfiguration.mode == .replay, "not auto, as --upstream alone gives")
+        #expect(try ServeOptions.parse(["--strict", "--mode", "replay"]).proxyConfiguration.mode == .replay)
+        let auto = try ServeOptions.parse(["--strict", "--mode", "auto"] + upstream).proxyConfiguration
+        #expect(auto.mode == .auto)
+        #expect(auto.strict)
+        for mode in ["record", "passthrough"] {
+            #expect(refusal(["--strict", "--mode", mode] + upstream)
+                    == "--strict cannot be used with --mode \(mode): strict runs replay cassettes")
+        }
+    }
+
+    @Test func maxAgeTakesATimeSpanAndOnExpiredNeedsIt() throws {
+        let plain = try ServeOptions.parse([]).proxyConfiguration
+        #expect(plain.maxAgeSeconds == nil, "never expires by default")
+        #expect(plain.onExpired == .replay)
+        let cases: [(String, Int)] = [("30d", 2_592_000), ("12h", 43_200), ("90m", 5400), ("45s", 45)]
+        for (age, seconds) in cases {
+            let configuration = try ServeOptions.parse(["--max-age", age]).proxyConfiguration
+            #expect(configuration.maxAgeSeconds == seconds)
+            #expect(configuration.onExpired == .replay)
+        }
+        for policy in ExpiredPolicy.allCases {
+            #expect(try ServeOptions.parse(["--max-age", "1d", "--on-expired", policy.rawValue]).proxyConfiguration.onExpired == policy)
+        }
+        for bad in ["30", "1w", "-1d", "30D", ""] {
+            #expect(refusal(["--max-age", bad]) == "--max-age must be a whole number followed by d, h, m or s (e.g. 30d, 12h), not \"\(bad)\"")
+        }
+        #expect(refusal(["--max-age", "1d", "--on-expired", "delete"]) == #"--on-expired must be replay, warn or rerecord, not "delete""#)
+        #expect(refusal(["--on-expired", "warn"]) == "--on-expired needs --max-age AGE: without it nothing expires")
     }
 
     @Test(arguments: ["", ".", "a.", ".a", "a..b", "inferenceConfig..topP", "..."])

@@ -26,6 +26,10 @@ import Testing
         #expect(TapedeckCommand.help.contains("tapedeck serve [flags]"))
         #expect(TapedeckCommand.help.contains("AWS_ENDPOINT_URL_BEDROCK_RUNTIME=http://127.0.0.1:8787"))
         #expect(TapedeckCommand.serveHelp.hasPrefix("Usage: tapedeck serve [flags]\n"))
+        #expect(TapedeckCommand.serveHelp.contains("\nEach flag can also be set, highest precedence first:\n"))
+        #expect(TapedeckCommand.serveHelp.contains("TAPEDECK_PORT=9000 TAPEDECK_IGNORE_FIELD=serviceTier,fallbacks TAPEDECK_QUIET=1"))
+        #expect(TapedeckCommand.serveHelp.contains(#"{"port": 9000, "ignore-field": ["serviceTier"], "quiet": true}"#))
+        #expect(TapedeckCommand.serveHelp.contains("else tapedeck.json in the working directory if present"))
     }
 
     @Test func binaryIsFound() {

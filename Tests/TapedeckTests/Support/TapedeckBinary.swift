@@ -34,9 +34,10 @@ enum TapedeckBinary {
         var description: String { "no tapedeck binary next to the test bundle and no executable TAPEDECK_BIN" }
     }
 
-    /// Runs `tapedeck arguments` to completion on the calling thread (use `onOwnThread`).
-    static func run(_ arguments: [String]) throws -> Finished {
-        let running = try Running(arguments)
+    /// Runs `tapedeck arguments` to completion on the calling thread (use `onOwnThread`), in `workingDirectory`
+    /// (default: the test's own) with `environment` added to the test's own.
+    static func run(_ arguments: [String], workingDirectory: String? = nil, environment: [String: String] = [:]) throws -> Finished {
+        let running = try Running(arguments, workingDirectory: workingDirectory, environment: environment)
         let stdout = Mutex(Data())
         let done = DispatchSemaphore(value: 0)
         let handle = running.stdout.fileHandleForReading
@@ -63,10 +64,15 @@ enum TapedeckBinary {
         /// Every stderr line read so far.
         private(set) var lines: [String] = []
 
-        init(_ arguments: [String]) throws {
+        /// Starts `tapedeck arguments` in `workingDirectory` (default: the test's own) with `environment` added to the test's own.
+        init(_ arguments: [String], workingDirectory: String? = nil, environment: [String: String] = [:]) throws {
             guard let path = TapedeckBinary.path else { throw NotFound() }
             process.executableURL = URL(fileURLWithPath: path)
             process.arguments = arguments
+            if let workingDirectory { process.currentDirectoryURL = URL(fileURLWithPath: workingDirectory) }
+            if !environment.isEmpty {
+                process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, added in added }
+            }
             process.standardInput = FileHandle.nullDevice
             process.standardOutput = stdout
             process.standardError = stderr
