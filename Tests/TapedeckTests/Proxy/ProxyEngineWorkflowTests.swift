@@ -105,3 +105,55 @@ import Testing
         }
     }
 }
+
+/// Namespaces through the proxy: each test's cassettes apart, traversal refused, fallback only when asked.
+@Suite struct ProxyEngineNamespaceTests {
+    static func allFiles(under root: String) -> Set<String> {
+        var files: Set<String> = []
+        guard let walker = FileManager.default.enumerator(atPath: root) else { return files }
+        while let name = walker.nextObject() as? String { files.insert(name) }
+        return files
+    }
+
+    @Test func eachNamespaceRecordsAndReplaysItsOwnAnswer() throws {
+        let proxy = try ProxyHarness()
+        defer { proxy.stop() }
+        let a = try proxy.post(ProxyHarness.haikuPath, body: ProxyHarness.helloBody, headers: [("x-tapedeck-namespace", "test_a")])
+        let b = try proxy.post(ProxyHarness.haikuPath, body: ProxyHarness.helloBody, headers: [("x-tapedeck-namespace", "test_b")])
+        #expect(a.headers["x-tapedeck"] == "miss" && b.headers["x-tapedeck"] == "miss")
+        let againA = try proxy.post(ProxyHarness.haikuPath, body: ProxyHarness.helloBody, headers: [("x-tapedeck-namespace", "test_a")])
+        #expect(againA.headers["x-tapedeck"] == "hit")
+        #expect(try ProxyEngineWorkflowTests.answerText(againA) == "answer 1")
+        #expect(proxy.origin.requests.count == 2)
+        #expect(try proxy.store.namespaces() == ["test_a", "test_b"])
+        #expect(try proxy.store.count() == 0, "nothing landed in the shared namespace")
+        let shared = try proxy.post(ProxyHarness.haikuPath, body: ProxyHarness.helloBody, headers: [("x-tapedeck-mode", "replay")])
+        #expect(shared.status == 404)
+    }
+
+    @Test(arguments: ["..", ".", "../escape", "a/b", "/etc", "a\\b", ".hidden", String(repeating: "n", count: 129), "a b", "caf%C3%A9"])
+    func namesThatCouldEscapeTheStoreAre400(_ name: String) throws {
+        let proxy = try ProxyHarness()
+        defer { proxy.stop() }
+        let parent = (proxy.directory as NSString).deletingLastPathComponent
+        let before = Self.allFiles(under: parent).filter { !$0.hasPrefix((proxy.directory as NSString).lastPathComponent) }
+        let response = try proxy.post(ProxyHarness.haikuPath, body: ProxyHarness.helloBody, headers: [("x-tapedeck-namespace", name)])
+        #expect(response.status == 400)
+        #expect(response.headers["x-amzn-ErrorType"] == "ValidationException")
+        #expect(proxy.origin.requests.isEmpty)
+        #expect(proxy.storedFiles().isEmpty)
+        let after = Self.allFiles(under: parent).filter { !$0.hasPrefix((proxy.directory as NSString).lastPathComponent) }
+        #expect(after.subtracting(before).filter { $0.contains("namespace") || $0.hasSuffix(".json") }.isEmpty)
+    }
+
+    @Test func theSharedNamespaceIsAFallbackOnlyWhenAsked() throws {
+        for fallback in [false, true] {
+            let proxy = try ProxyHarness(configure: { $0.namespaceFallback = fallback })
+            defer { proxy.stop() }
+            _ = try proxy.post(ProxyHarness.haikuPath, body: ProxyHarness.helloBody)
+            let response = try proxy.post(ProxyHarness.haikuPath, body: ProxyHarness.helloBody,
+                                          headers: [("x-tapedeck-namespace", "test_c"), ("x-tapedeck-mode", "replay")])
+            #expect(response.status == (fallback ? 200 : 404))
+        }
+    }
+}
