@@ -17,9 +17,20 @@ enum StoreOption {
     }
 
     /// Opens `spec`; a store kind this build does not know is a bad command line (exit 2), anything else a failure.
+    /// A spec ending in `#NAME` (`json:Cassettes#test_login`) is that namespace of the store.
     static func open(_ spec: String, flag: String = "store") throws(CommandFailure) -> CassetteStore {
+        var location = spec
+        var namespace = ""
+        if let hash = spec.lastIndex(of: "#") {
+            location = String(spec[..<hash])
+            namespace = String(spec[spec.index(after: hash)...])
+            if case .failure(let error) = Namespace.validate(namespace) {
+                throw CommandFailure(usage: UsageError("--\(flag): invalid namespace in \"\(spec)\": \(error)"))
+            }
+        }
         do {
-            return try StoreLocation.open(spec)
+            let store = try StoreLocation.open(location)
+            return namespace.isEmpty ? store : try store.namespace(namespace)
         } catch {
             if case .unsupportedStore(let reason) = error { throw CommandFailure(usage: UsageError("--\(flag): \(reason)")) }
             throw CommandFailure("cannot open store \(spec): \(error)")

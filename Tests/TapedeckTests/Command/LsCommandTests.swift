@@ -74,3 +74,20 @@ import Testing
         #expect(result.stdout == "")
     }
 }
+
+@Suite struct StoreNamespaceOptionTests {
+    @Test func aStoreSpecEndingInANamespaceListsThatNamespace() async throws {
+        let scratch = try ScratchDirectory()
+        defer { scratch.remove() }
+        let shared = JSONFileStore(directory: scratch.path)
+        let cassette = try CommandFixtures.capital()
+        try shared.namespace("test_login").save(cassette)
+        let inNamespace = try await CommandRunner.run(["ls", "--json", "--store", "json:\(scratch.path)#test_login"])
+        #expect(inNamespace.status == 0)
+        #expect(try JSONParser.parse(inNamespace.stdout).arrayValue?.first?["key"]?.stringValue == cassette.key.hex)
+        let sharedList = try await CommandRunner.run(["ls", "--json", "--store", "json:\(scratch.path)"])
+        #expect(try JSONParser.parse(sharedList.stdout).arrayValue?.isEmpty == true)
+        let bad = try await CommandRunner.run(["ls", "--store", "json:\(scratch.path)#../x"])
+        #expect(bad.status == 2)
+    }
+}
