@@ -24,17 +24,7 @@ struct DiffCommand: Subcommand {
         let opened = try StoreOption.open(store)
         let entries = try StoreOption.entries(of: opened)
         var cassettes: [Cassette] = []
-        for prefix in prefixes {
-            let entry = try prefix.resolve(in: entries, store: opened.description)
-            let loaded: Cassette?
-            do {
-                loaded = try opened.load(entry.key)
-            } catch {
-                throw CommandFailure("cannot read \(entry.location): \(StoreScan.reason(error))")
-            }
-            guard let cassette = loaded else { throw CommandFailure("\(entry.location) was removed while it was being read") }
-            cassettes.append(cassette)
-        }
+        for prefix in prefixes { cassettes.append(try StoreOption.cassette(prefix, in: opened, entries: entries).1) }
         let (first, second) = (cassettes[0], cassettes[1])
         var lines: [String] = []
         if first.modelId != second.modelId { lines.append("model \(first.modelId) → \(second.modelId)") }

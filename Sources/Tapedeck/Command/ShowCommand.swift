@@ -31,14 +31,7 @@ struct ShowCommand: Subcommand {
 
     func run() throws(CommandFailure) -> Int32 {
         let opened = try StoreOption.open(store)
-        let entry = try prefix.resolve(in: StoreOption.entries(of: opened), store: opened.description)
-        let loaded: Cassette?
-        do {
-            loaded = try opened.load(entry.key)
-        } catch {
-            throw CommandFailure("cannot read \(entry.location): \(StoreScan.reason(error))")
-        }
-        guard let cassette = loaded else { throw CommandFailure("\(entry.location) was removed while it was being read") }
+        let (entry, cassette) = try StoreOption.cassette(prefix, in: opened, entries: StoreOption.entries(of: opened))
         if json {
             Output.out(bytes: JSONWriter.pretty(cassette.jsonValue))
             return 0

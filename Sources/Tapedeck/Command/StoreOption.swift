@@ -54,4 +54,17 @@ enum StoreOption {
             throw CommandFailure("cannot read usage counts of \(store.description): \(error)")
         }
     }
+
+    /// The cassette whose key starts with `prefix`, or a failure naming the prefix's matches or the location.
+    static func cassette(_ prefix: KeyPrefix, in store: CassetteStore, entries: [StoreEntry]) throws(CommandFailure) -> (StoreEntry, Cassette) {
+        let entry = try prefix.resolve(in: entries, store: store.description)
+        let loaded: Cassette?
+        do {
+            loaded = try store.load(entry.key)
+        } catch {
+            throw CommandFailure("cannot read \(entry.location): \(StoreScan.reason(error))")
+        }
+        guard let cassette = loaded else { throw CommandFailure("\(entry.location) was removed while it was being read") }
+        return (entry, cassette)
+    }
 }
