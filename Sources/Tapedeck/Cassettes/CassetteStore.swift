@@ -25,6 +25,8 @@ public protocol CassetteStore: Sendable {
     func namespace(_ name: String) throws(CassetteError) -> CassetteStore
     /// The namespaces that hold at least one cassette, sorted (the shared one is not listed).
     func namespaces() throws(CassetteError) -> [String]
+    /// A cheap identity of the stored version of `key` (nil: none, or the store cannot tell).
+    func version(of key: CacheKey) throws(CassetteError) -> CassetteVersion?
 }
 
 extension CassetteStore {

@@ -17,31 +17,33 @@ extension ProxyEngine {
     func lookup(key: CacheKey, index: Int, mode: ProxyMode, exchange: Exchange) -> LookupResult {
         let wanted = key.repeated(index)
         let scoped = exchange.store ?? store
+        let operation = exchange.route!.operation
         do throws(CassetteError) {
             // A namespace falls back to the shared cassettes only with --namespace-fallback.
             let fallback = configuration.namespaceFallback && !exchange.namespace.isEmpty ? store : nil
-            if let cassette = try Self.load(wanted, from: scoped, orElse: fallback) {
-                if isExpired(cassette) {
+            if let plan = try hitPlan(wanted, operation: operation, in: scoped, namespace: exchange.namespace, orElse: fallback) {
+                if isExpired(plan.recordedAt) {
                     exchange.expired = true
                     if configuration.onExpired == .rerecord && mode == .auto {
-                        log.line("cassette \(wanted.prefix) recorded \(cassette.recordedAt) is older than --max-age: recording it again")
+                        log.line("cassette \(wanted.prefix) recorded \(plan.recordedAt) is older than --max-age: recording it again")
                         return .record
                     }
                     if configuration.onExpired != .replay {
-                        log.line("warning: cassette \(wanted.prefix) recorded \(cassette.recordedAt) is older than --max-age")
+                        log.line("warning: cassette \(wanted.prefix) recorded \(plan.recordedAt) is older than --max-age")
                     } else {
                         exchange.expired = false
                     }
                 }
-                serveHit(cassette, route: exchange.route!, exchange: exchange)
+                serve(plan, exchange: exchange)
                 return .served
             }
             // Past the last recorded answer, replay repeats the last one, unless --strict makes it a miss.
             if index > 0 && mode == .replay && !configuration.strict {
                 for earlier in stride(from: index - 1, through: 0, by: -1) {
-                    if let cassette = try Self.load(key.repeated(earlier), from: scoped, orElse: fallback) {
-                        exchange.key = cassette.key
-                        serveHit(cassette, route: exchange.route!, exchange: exchange)
+                    let earlierKey = key.repeated(earlier)
+                    if let plan = try hitPlan(earlierKey, operation: operation, in: scoped, namespace: exchange.namespace, orElse: fallback) {
+                        exchange.key = plan.cassetteKey
+                        serve(plan, exchange: exchange)
                         return .served
                     }
                 }
@@ -57,15 +59,30 @@ extension ProxyEngine {
         }
     }
 
-    /// The cassette under `key` in `store`, else in `fallback`.
-    static func load(_ key: CacheKey, from store: CassetteStore, orElse fallback: CassetteStore?) throws(CassetteError) -> Cassette? {
-        if let cassette = try store.load(key) { return cassette }
-        return try fallback?.load(key)
+    /// The answer for `key` from `store`, else from the shared store `fallback`.
+    func hitPlan(
+        _ key: CacheKey, operation: ConverseOperation, in store: CassetteStore, namespace: String, orElse fallback: CassetteStore?
+    ) throws(CassetteError) -> HitCache.Plan? {
+        if let plan = try hitPlan(key, operation: operation, in: store, namespace: namespace) { return plan }
+        guard let fallback else { return nil }
+        return try hitPlan(key, operation: operation, in: fallback, namespace: "")
     }
 
-    /// Whether `cassette` is older than `--max-age`.
-    func isExpired(_ cassette: Cassette) -> Bool {
-        guard let maxAge = configuration.maxAgeSeconds, let recorded = Timestamp.parse(cassette.recordedAt) else { return false }
+    /// The answer to send for `key` from `store`: reused while the stored version is unchanged, else rendered.
+    func hitPlan(_ key: CacheKey, operation: ConverseOperation, in store: CassetteStore, namespace: String) throws(CassetteError) -> HitCache.Plan? {
+        let version = try store.version(of: key)
+        if let version, let plan = hitCache.plan(namespace: namespace, key: key, operation: operation, version: version) {
+            return plan
+        }
+        guard let cassette = try store.load(key) else { return nil }
+        let plan = render(cassette, operation: operation)
+        if let version { hitCache.keep(plan, namespace: namespace, key: key, operation: operation, version: version) }
+        return plan
+    }
+
+    /// Whether a cassette recorded at `recordedAt` is older than `--max-age`.
+    func isExpired(_ recordedAt: String) -> Bool {
+        guard let maxAge = configuration.maxAgeSeconds, let recorded = Timestamp.parse(recordedAt) else { return false }
         return Timestamp.nowSeconds() - recorded > maxAge
     }
 }

@@ -16,6 +16,10 @@ public final class ProxyEngine: HTTPHandler, @unchecked Sendable {
     let ledger: UsageLedger?
     /// Recorded requests by model, for naming the nearest one when replay misses.
     public let nearest = NearestIndex()
+    /// Answers rendered from cassettes, reused while the cassette is unchanged.
+    let hitCache = HitCache()
+    /// Keys of byte-identical request bodies seen before.
+    let memo = RequestMemo()
     /// Per-session counts of identical requests (`--repeats sequence`).
     public let sessions = SessionCounters()
     /// Keys served since start, for `GET /_tapedeck/unused`.
@@ -90,20 +94,20 @@ public final class ProxyEngine: HTTPHandler, @unchecked Sendable {
         // Without an upstream nothing reaches the network, whatever the request asks for.
         if upstream == nil { mode = .replay }
 
-        let body: JSONValue
-        do {
-            body = try JSONParser.parse(request.body)
-        } catch {
-            return exchange.fail(400, "ValidationException", "request body is not valid JSON: \(error)")
-        }
-        guard body.objectValue != nil else {
-            return exchange.fail(400, "ValidationException", "request body must be a JSON object")
-        }
+        // A byte-identical repeat skips parsing and hashing; the body is parsed only when something needs it.
+        var parsed: JSONValue?
         let key: CacheKey
-        do {
-            key = try CacheKey.derive(modelId: route.modelId, body: body, ignoring: configuration.ignoreFields)
-        } catch {
-            return exchange.fail(400, "ValidationException", "request body cannot be canonicalized: \(error)")
+        if let remembered = memo.key(model: route.modelId, body: request.body) {
+            key = remembered
+        } else {
+            guard let body = parseBody(exchange) else { return }
+            do {
+                key = try CacheKey.derive(modelId: route.modelId, body: body, ignoring: configuration.ignoreFields)
+            } catch {
+                return exchange.fail(400, "ValidationException", "request body cannot be canonicalized: \(error)")
+            }
+            memo.remember(key, model: route.modelId, body: request.body)
+            parsed = body
         }
         let namespace = request.headers["x-tapedeck-namespace"] ?? configuration.namespace
         if !namespace.isEmpty, case .failure(let error) = Namespace.validate(namespace) {
@@ -130,30 +134,60 @@ public final class ProxyEngine: HTTPHandler, @unchecked Sendable {
                 break
             case .miss:
                 if mode == .replay {
+                    guard let body = parsed ?? parseBody(exchange) else { return }
                     return exchange.fail(404, "CassetteNotFoundException",
                                          missMessage(route: route, key: exchange.key ?? key, body: body, exchange: exchange), outcome: "miss")
                 }
             }
         }
+        guard let body = parsed ?? parseBody(exchange) else { return }
         forward(route: route, body: body, exchange: exchange, record: mode != .passthrough,
                 outcome: mode == .auto ? "miss" : mode.rawValue)
     }
 
-    /// Answers from `cassette` in the shape the request's operation expects.
-    func serveHit(_ cassette: Cassette, route: ConverseRoute, exchange: Exchange) {
-        exchange.saved = TokenUsage(of: cassette)
-        used.withLock { _ = $0.insert(UsedCassette(namespace: exchange.namespace, key: cassette.key)) }
+    /// The request body as a JSON object, or nil after answering 400.
+    private func parseBody(_ exchange: Exchange) -> JSONValue? {
+        let body: JSONValue
         do {
-            switch route.operation {
+            body = try JSONParser.parse(exchange.request.body)
+        } catch {
+            exchange.fail(400, "ValidationException", "request body is not valid JSON: \(error)")
+            return nil
+        }
+        guard body.objectValue != nil else {
+            exchange.fail(400, "ValidationException", "request body must be a JSON object")
+            return nil
+        }
+        return body
+    }
+
+    /// The answer `cassette` gives in the shape `operation` expects, or a 500 saying why it cannot.
+    func render(_ cassette: Cassette, operation: ConverseOperation) -> HitCache.Plan {
+        let answer: HitCache.Plan.Answer
+        do {
+            switch operation {
             case .converse:
                 let (response, servedAs) = try replay.response(for: cassette)
-                exchange.send(response, outcome: "hit", servedAs: servedAs, delayMs: configuration.hitDelayMs)
+                answer = .converse(response, servedAs)
             case .converseStream:
-                exchange.send(try replay.stream(for: cassette), outcome: "hit", delayMs: configuration.hitDelayMs)
+                answer = .stream(try replay.stream(for: cassette))
             }
         } catch {
-            exchange.fail(500, "InternalServerException",
-                          "cassette for key \(cassette.key.hex) cannot be served as \(route.operation.rawValue): \(error)", outcome: "hit")
+            let message = "cassette for key \(cassette.key.hex) cannot be served as \(operation.rawValue): \(error)"
+            answer = .converse(BedrockError.response(status: 500, type: "InternalServerException", message: message), .recorded)
+        }
+        return HitCache.Plan(answer: answer, cassetteKey: cassette.key, recordedAt: cassette.recordedAt, saved: TokenUsage(of: cassette))
+    }
+
+    /// Sends a hit's answer.
+    func serve(_ plan: HitCache.Plan, exchange: Exchange) {
+        exchange.saved = plan.saved
+        used.withLock { _ = $0.insert(UsedCassette(namespace: exchange.namespace, key: plan.cassetteKey)) }
+        switch plan.answer {
+        case .converse(let response, let servedAs):
+            exchange.send(response, outcome: "hit", servedAs: response.status == 200 ? servedAs : nil, delayMs: configuration.hitDelayMs)
+        case .stream(let stream):
+            exchange.send(stream, outcome: "hit", delayMs: configuration.hitDelayMs)
         }
     }
 
