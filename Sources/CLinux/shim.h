@@ -31,4 +31,14 @@ static inline int tapedeck_epoll_wait(int epfd, struct epoll_event *events, int 
 extern int accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags);
 static inline int tapedeck_accept4(int fd, int flags) { return accept4(fd, NULL, NULL, flags); }
 static inline int tapedeck_errno(void) { return errno; }
+
+/* sched_getaffinity is declared only under _GNU_SOURCE; the CPUs this process may run on (taskset), or 0. */
+extern int sched_getaffinity(pid_t pid, size_t size, void *mask);
+static inline int tapedeck_allowed_cpus(void) {
+    unsigned long mask[16] = {0};
+    if (sched_getaffinity(0, sizeof mask, mask) != 0) return 0;
+    int count = 0;
+    for (int i = 0; i < 16; i++) count += __builtin_popcountl(mask[i]);
+    return count;
+}
 #endif

@@ -74,6 +74,14 @@ public struct HTTPHeaders: Sendable, Equatable, Sequence {
     public static func equalsIgnoringCase(_ a: String, _ b: String) -> Bool {
         let x = a.utf8, y = b.utf8
         guard x.count == y.count else { return false }
+        if let fast = x.withContiguousStorageIfAvailable({ p in
+            y.withContiguousStorageIfAvailable { q in
+                for i in 0..<p.count where lowerASCII(p[i]) != lowerASCII(q[i]) { return false }
+                return true
+            }
+        }), let answer = fast {
+            return answer
+        }
         return zip(x, y).allSatisfy { lowerASCII($0) == lowerASCII($1) }
     }
 

@@ -1,3 +1,4 @@
+import CLinux
 import Foundation
 import Glibc
 
@@ -23,7 +24,7 @@ public final class HTTPServer: @unchecked Sendable {
         public init(
             host: String = "127.0.0.1",
             port: Int = 8787,
-            eventLoops: Int = max(1, min(8, ProcessInfo.processInfo.activeProcessorCount)),
+            eventLoops: Int = HTTPServer.defaultEventLoops,
             limits: RequestParser.Limits = RequestParser.Limits(),
             readTimeoutMs: Int = 30_000,
             idleTimeoutMs: Int = 75_000,
@@ -39,6 +40,12 @@ public final class HTTPServer: @unchecked Sendable {
             self.writeTimeoutMs = writeTimeoutMs
             self.errorResponse = errorResponse
         }
+    }
+
+    /// One loop per CPU this process may run on (so `taskset -c 0` gives one), at most 8.
+    public static var defaultEventLoops: Int {
+        let allowed = Int(tapedeck_allowed_cpus())
+        return max(1, min(8, allowed > 0 ? allowed : ProcessInfo.processInfo.activeProcessorCount))
     }
 
     public let configuration: Configuration
