@@ -17,6 +17,7 @@ public struct ServeCommand {
         sigaddset(&stopSignals, SIGTERM)
         pthread_sigmask(SIG_BLOCK, &stopSignals, nil)
         Signals.ignoreSIGPIPE()
+        ResourceLimits.raiseOpenFiles()
 
         let log = RequestLog(enabled: true)
         let requestLog = RequestLog(enabled: !options.quiet)
