@@ -8,7 +8,7 @@ APT_PACKAGES := libcurl4-openssl-dev libsqlite3-dev
 PY_PACKAGES := boto3 pytest
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps venv build release run test test-swift test-python bench-stores clean
+.PHONY: deps venv build release run test test-swift test-python bench bench-quick bench-deps bench-stores clean
 
 ## Install the C libraries' headers with apt-get when they are missing.
 deps:
@@ -48,6 +48,25 @@ test-swift: deps
 
 test-python: deps venv build
 	TAPEDECK_BIN=$$($(SWIFT) build --show-bin-path)/tapedeck $(VENV)/bin/python -m pytest -q Tests/python
+
+## Tapedeck hits against nginx (a fixed body, and proxy_cache) under wrk, plus miss, burst, fresh-connection and
+## 10 MB-image costs; under 10 minutes, report in Benchmarks/results/. Pass options with BENCH_ARGS=..., e.g. --runs 5.
+bench: release bench-deps
+	$(PYTHON) Benchmarks/bench.py --binary .build/release/tapedeck $(BENCH_ARGS)
+
+## The same as a one-minute smoke run (one run of 2 s per cell).
+bench-quick: release bench-deps
+	$(PYTHON) Benchmarks/bench.py --binary .build/release/tapedeck --quick $(BENCH_ARGS)
+
+## nginx and wrk for make bench, installed with apt-get when missing (taskset comes with util-linux).
+bench-deps:
+	@missing=""; \
+	command -v wrk >/dev/null 2>&1 || missing="$$missing wrk"; \
+	{ command -v nginx || [ -x /usr/sbin/nginx ]; } >/dev/null 2>&1 || missing="$$missing nginx"; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
 
 ## Store scale: lookups in stores of 1,000 vs 1,000,000 cassettes, and serve start-up on 100,000 JSON files.
 bench-stores: release
