@@ -639,6 +639,14 @@ def machine_info():
     return f"{cpu}, {os.cpu_count()} CPUs, Linux {platform.release()}"
 
 
+def load_average():
+    try:
+        with open("/proc/loadavg") as f:
+            return " / ".join(f.read().split()[:3])
+    except OSError:
+        return "unknown"
+
+
 def git_commit():
     try:
         return subprocess.run(["git", "-C", HERE, "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
@@ -699,7 +707,7 @@ def main():
         shutil.rmtree(workdir, ignore_errors=True)
 
     elapsed = (datetime.datetime.now(datetime.timezone.utc) - started_at).total_seconds()
-    report = report.replace("@ELAPSED@", f"{elapsed:.0f} s")
+    report = report.replace("@ELAPSED@", f"{elapsed:.0f} s").replace("@LOAD_END@", load_average())
     print(report)
     if not args.no_save:
         os.makedirs(args.results, exist_ok=True)
@@ -707,9 +715,12 @@ def main():
         name = f"bench-{stamp}{'-quick' if args.quick else ''}.md"
         with open(os.path.join(args.results, name), "w") as f:
             f.write(report)
-        with open(os.path.join(args.results, "latest.md"), "w") as f:
-            f.write(report)
-        print(f"written: {os.path.join(args.results, name)} and latest.md", file=sys.stderr)
+        written = [os.path.join(args.results, name)]
+        if not args.quick:  # latest.md is the latest full run
+            with open(os.path.join(args.results, "latest.md"), "w") as f:
+                f.write(report)
+            written.append("latest.md")
+        print("written: " + " and ".join(written), file=sys.stderr)
     return 1 if problems else 0
 
 
@@ -718,6 +729,7 @@ def log(message):
 
 
 def benchmark(args, procs, workdir, runs, duration, connections, samples, notes, problems):
+    load_start = load_average()
     body = request_bytes()
     body_path = os.path.join(workdir, "request.json")
     with open(body_path, "wb") as f:
@@ -924,7 +936,8 @@ def benchmark(args, procs, workdir, runs, duration, connections, samples, notes,
     w(f"- Tapedeck {version} (commit {git_commit()}), {nginx.version()}, "
       f"{subprocess.run(['wrk', '--version'], capture_output=True, text=True).stdout.splitlines()[0].split(' Copyright')[0]}, "
       f"Python {platform.python_version()}")
-    w(f"- Machine: {machine_info()}")
+    w(f"- Machine: {machine_info()}; load average (1/5/15 min) {load_start} at the start, @LOAD_END@ at the end "
+      "(other work on the machine shares both CPUs)")
     w(f"- {'Quick smoke run' if args.quick else 'Full run'}: {runs} run(s) of the table, wrk {duration} s per cell, "
       f"`wrk -t1 -c<N> --latency`; each cell is the median of the runs; whole benchmark took @ELAPSED@")
     w("- Servers (fake upstream, Tapedeck, nginx) pinned to CPU 0 with `taskset -c 0`; wrk and the Python clients on "
