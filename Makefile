@@ -6,9 +6,10 @@ VENV ?= .venv
 PYTHON ?= python3
 APT_PACKAGES := libcurl4-openssl-dev libsqlite3-dev
 PY_PACKAGES := boto3 pytest
+SWIFT_BUILD_FLAGS ?=
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps venv build release run test test-swift test-python bench-stores clean
+.PHONY: deps venv build release run test test-swift test-python bench bench-quick bench-deps bench-stores clean
 
 ## Install the C libraries' headers with apt-get when they are missing.
 deps:
@@ -33,7 +34,7 @@ build: deps
 	$(SWIFT) build
 
 release: deps
-	$(SWIFT) build -c release
+	$(SWIFT) build -c release $(SWIFT_BUILD_FLAGS)
 
 run: release
 	.build/release/tapedeck serve --store json:Cassettes
@@ -48,6 +49,28 @@ test-swift: deps
 
 test-python: deps venv build
 	TAPEDECK_BIN=$$($(SWIFT) build --show-bin-path)/tapedeck $(VENV)/bin/python -m pytest -q Tests/python
+
+## Tapedeck hits against nginx (a fixed body, and proxy_cache) under wrk, plus miss, burst, fresh-connection and
+## 10 MB-image costs; under 10 minutes, report in Benchmarks/results/. Pass options with BENCH_ARGS=..., e.g. --runs 5;
+## SWIFT_BUILD_FLAGS="--scratch-path DIR" builds and benchmarks the binary in another build directory.
+BENCH_BIN = $$($(SWIFT) build -c release $(SWIFT_BUILD_FLAGS) --show-bin-path)/tapedeck
+
+bench: release bench-deps
+	$(PYTHON) Benchmarks/bench.py --binary $(BENCH_BIN) $(BENCH_ARGS)
+
+## The same as a one-minute smoke run (one run of 2 s per cell).
+bench-quick: release bench-deps
+	$(PYTHON) Benchmarks/bench.py --binary $(BENCH_BIN) --quick $(BENCH_ARGS)
+
+## nginx and wrk for make bench, installed with apt-get when missing (taskset comes with util-linux).
+bench-deps:
+	@missing=""; \
+	command -v wrk >/dev/null 2>&1 || missing="$$missing wrk"; \
+	{ command -v nginx || [ -x /usr/sbin/nginx ]; } >/dev/null 2>&1 || missing="$$missing nginx"; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
 
 ## Store scale: lookups in stores of 1,000 vs 1,000,000 cassettes, and serve start-up on 100,000 JSON files.
 bench-stores: release
