@@ -19,9 +19,10 @@ let package = Package(
             providers: [.apt(["libsqlite3-dev"])]
         ),
         .systemLibrary(name: "CLinux", path: "Sources/CLinux"),
+        .systemLibrary(name: "CSHA256", path: "Sources/CSHA256"),
         .target(
             name: "Tapedeck",
-            dependencies: ["CCurl", "CSQLite", "CLinux"]
+            dependencies: ["CCurl", "CSQLite", "CLinux", "CSHA256"]
         ),
         .executableTarget(name: "TapedeckCLI", dependencies: ["Tapedeck"]),
         .testTarget(name: "TapedeckTests", dependencies: ["Tapedeck"], exclude: ["Command/Golden"]),

@@ -1,3 +1,5 @@
+import CSHA256
+
 /// The SHA-256 compression function (FIPS 180-4 §6.2.2), run over whole 64-byte blocks in place.
 extension SHA256 {
     /// FIPS 180-4 §4.2.2: the first 32 bits of the fractional parts of the cube roots of the first 64 primes.
@@ -12,8 +14,23 @@ extension SHA256 {
         0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
     ]
 
-    /// Compresses `blocks` consecutive 64-byte blocks starting at `input` into the running state.
+    /// Whether this CPU has the SHA extensions (checked once).
+    static let hardwareAvailable = tapedeck_sha256_hw_available() != 0
+
+    /// Compresses `blocks` consecutive 64-byte blocks starting at `input` into the running state, with the CPU's
+    /// SHA instructions when it has them.
     mutating func compress(_ input: UnsafeRawPointer, blocks: Int) {
+        if Self.hardwareAvailable {
+            withUnsafeMutableBytes(of: &state) { raw in
+                tapedeck_sha256_hw(raw.baseAddress!.assumingMemoryBound(to: UInt32.self), input.assumingMemoryBound(to: UInt8.self), blocks)
+            }
+            return
+        }
+        compressPortably(input, blocks: blocks)
+    }
+
+    /// The same compression in portable Swift.
+    mutating func compressPortably(_ input: UnsafeRawPointer, blocks: Int) {
         var (h0, h1, h2, h3, h4, h5, h6, h7) = state
         Self.roundConstants.withUnsafeBufferPointer { k in
             withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { w in

@@ -71,3 +71,20 @@ import Testing
         }
     }
 }
+
+@Suite struct SHA256HardwareTests {
+    /// The CPU's SHA instructions and the portable Swift rounds give the same state for random input.
+    @Test func hardwareAndPortableCompressionAgree() {
+        var rng = SystemRandomNumberGenerator()
+        for blocks in [1, 2, 7, 64] {
+            let input = (0..<(blocks * 64)).map { _ in UInt8.random(in: 0...255, using: &rng) }
+            var portable = SHA256()
+            var chosen = SHA256()
+            input.withUnsafeBytes { raw in
+                portable.compressPortably(raw.baseAddress!, blocks: blocks)
+                chosen.compress(raw.baseAddress!, blocks: blocks)
+            }
+            #expect(portable.finalize() == chosen.finalize(), "\(blocks) blocks, hardware: \(SHA256.hardwareAvailable)")
+        }
+    }
+}
