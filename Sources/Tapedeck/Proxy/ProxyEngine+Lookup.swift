@@ -57,6 +57,29 @@ extension ProxyEngine {
         }
     }
 
+    /// Serves everyone in a new flight from a cassette that an earlier flight saved after this request's lookup
+    /// missed but before it joined; answers false when there is none, and the leader forwards.
+    ///
+    /// The earlier flight landed after its save, so a cassette it recorded is on disk by the time its key can
+    /// lead a new flight: one more look closes the gap between lookup and join.
+    func serveLanded(_ flight: Flight) -> Bool {
+        let leader = flight.leader
+        guard let key = leader.key, let route = leader.route else { return false }
+        let cassette: Cassette?
+        do {
+            cassette = try (leader.store ?? store).load(key)
+        } catch {
+            // The lookup just reported what this store cannot read; forwarding is what it decided.
+            return false
+        }
+        guard let cassette, !isExpired(cassette) else { return false }
+        for exchange in flight.land() {
+            exchange.coalesced = false
+            serveHit(cassette, route: exchange.route ?? route, exchange: exchange)
+        }
+        return true
+    }
+
     /// The cassette under `key` in `store`, else in `fallback`.
     static func load(_ key: CacheKey, from store: CassetteStore, orElse fallback: CassetteStore?) throws(CassetteError) -> Cassette? {
         if let cassette = try store.load(key) { return cassette }
