@@ -309,6 +309,55 @@ import Testing
         #expect(proxy.engine.stats.snapshot().models[ProxyHarness.haiku]?.upstreamErrors == 1)
     }
 
+    @Test func aLeaderWhoseKeyWasRecordedSinceItsLookupServesTheRecordingToItsFlight() throws {
+        // The gap closed here: a request's lookup missed, then an identical flight saved and landed, then it joined.
+        let proxy = try ProxyHarness()
+        defer { proxy.stop() }
+        let recorded = try proxy.post(ProxyHarness.haikuPath, body: ProxyHarness.helloBody)
+        #expect(recorded.headers["x-tapedeck"] == "miss")
+        let requests = try ParkedRequests()
+        defer { requests.stop() }
+        let key = try Self.flightKey()
+        let parked = try (0..<2).map { _ in try requests.exchange() }
+        for (exchange, _) in parked {
+            exchange.key = key.key
+            exchange.model = ProxyHarness.haiku
+            exchange.route = ConverseRoute(prefix: "", modelId: ProxyHarness.haiku, operation: .converse)
+        }
+        guard case .leader(let flight) = proxy.engine.coalescer.join(key, exchange: parked[0].exchange) else {
+            Issue.record("the first join leads")
+            return
+        }
+        _ = proxy.engine.coalescer.join(key, exchange: parked[1].exchange)
+
+        #expect(proxy.engine.serveLanded(flight))
+        for (_, client) in parked {
+            let response = try #require(try client.readResponse())
+            #expect(response.headers["x-tapedeck"] == "hit")
+            #expect(response.headers["x-tapedeck-coalesced"] == nil)
+            #expect(sameJSON(try json(response.body).at("output"), try json(recorded.body).at("output")))
+        }
+        #expect(proxy.engine.coalescer.flightCount == 0)
+        #expect(proxy.origin.requests.count == 1)
+    }
+
+    @Test func aLeaderWithNothingRecordedForwards() throws {
+        let proxy = try ProxyHarness()
+        defer { proxy.stop() }
+        let requests = try ParkedRequests()
+        defer { requests.stop() }
+        let (exchange, _) = try requests.exchange()
+        let key = try Self.flightKey()
+        exchange.key = key.key
+        exchange.route = ConverseRoute(prefix: "", modelId: ProxyHarness.haiku, operation: .converse)
+        guard case .leader(let flight) = proxy.engine.coalescer.join(key, exchange: exchange) else {
+            Issue.record("the first join leads")
+            return
+        }
+        #expect(!proxy.engine.serveLanded(flight))
+        #expect(proxy.engine.coalescer.flightCount == 1, "the flight stays for its upstream call")
+    }
+
     @Test func passthroughMakesOneCallPerRequest() async throws {
         let count = 4
         let barrier = Barrier(parties: count)
