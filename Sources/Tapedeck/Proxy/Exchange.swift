@@ -15,10 +15,12 @@ final class Exchange: @unchecked Sendable {
     var repeatIndex = 0
     /// The served cassette is older than `--max-age`.
     var expired = false
-    /// Upstream could not be reached or answered with an error.
+    /// Upstream could not be reached or answered with an error (set on the leader only: a follower made no call).
     var upstreamFailed = false
     /// The tokens a hit served from its cassette.
     var saved: TokenUsage?
+    /// The answer is another identical request's upstream call, which this one waited for.
+    var coalesced = false
 
     init(request: HTTPRequest, responder: HTTPResponder, log: RequestLog, stats: ProxyStats, ledger: UsageLedger?) {
         self.request = request
@@ -73,5 +75,6 @@ final class Exchange: @unchecked Sendable {
         response.headers.set("x-tapedeck-key", key.hex)
         if let servedAs { response.headers.set("x-tapedeck-served-as", servedAs.rawValue) }
         if expired { response.headers.set("x-tapedeck-expired", "true") }
+        if coalesced { response.headers.set("x-tapedeck-coalesced", "true") }
     }
 }

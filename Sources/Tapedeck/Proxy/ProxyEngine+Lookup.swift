@@ -59,6 +59,30 @@ extension ProxyEngine {
         }
     }
 
+    /// Serves everyone in a new flight from a cassette that an earlier flight saved after this request's lookup
+    /// missed but before it joined; answers false when there is none, and the leader forwards.
+    ///
+    /// The earlier flight landed after its save, so a cassette it recorded is on disk by the time its key can
+    /// lead a new flight: one more look closes the gap between lookup and join.
+    func serveLanded(_ flight: Flight) -> Bool {
+        let leader = flight.leader
+        guard let key = leader.key, let route = leader.route else { return false }
+        let plan: HitCache.Plan?
+        do {
+            plan = try hitPlan(key, operation: route.operation, in: leader.store ?? store, namespace: leader.namespace)
+        } catch {
+            // The lookup just reported what this store cannot read; forwarding is what it decided.
+            return false
+        }
+        guard let plan, !isExpired(plan.recordedAt) else { return false }
+        for exchange in flight.land() {
+            exchange.coalesced = false
+            serve(plan, exchange: exchange)
+        }
+        return true
+    }
+
+
     /// The answer for `key` from `store`, else from the shared store `fallback`.
     func hitPlan(
         _ key: CacheKey, operation: ConverseOperation, in store: CassetteStore, namespace: String, orElse fallback: CassetteStore?

@@ -25,10 +25,12 @@ extension ProxyEngine {
         return names
     }
 
-    func forward(route: ConverseRoute, body: JSONValue, exchange: Exchange, record: Bool, outcome: String) {
+    /// Makes the flight's one upstream call and answers everyone in the flight with its result.
+    func forward(route: ConverseRoute, body: JSONValue, flight: Flight, record: Bool, outcome: String) {
+        let exchange = flight.leader
         guard let upstream, let base = configuration.upstream else {
             exchange.upstreamFailed = true
-            return exchange.fail(502, "BadGatewayException", "no upstream is configured", outcome: outcome)
+            return flight.fail(502, "BadGatewayException", "no upstream is configured", outcome: outcome)
         }
         let url = "\(base)/model/\(ConverseRoute.encodePathSegment(route.modelId))/\(route.operation.rawValue)"
         let connectionOptions = Self.connectionOptions(exchange.request.headers.values("Connection"))
@@ -48,15 +50,15 @@ extension ProxyEngine {
             url: url, headers: headers, body: exchange.request.body, timeoutSeconds: configuration.upstreamTimeoutSeconds)
         if route.operation == .converseStream {
             return upstream.send(request, handler: StreamRelay(
-                engine: self, exchange: exchange, route: route, body: body, record: record, outcome: outcome))
+                engine: self, flight: flight, route: route, body: body, record: record, outcome: outcome))
         }
         upstream.send(request) { [self] result in
             switch result {
             case .failure(let error):
                 exchange.upstreamFailed = true
-                exchange.fail(502, "BadGatewayException", "upstream \(CurlError.redact(url)) failed: \(error.message)", outcome: outcome)
+                flight.fail(502, "BadGatewayException", "upstream \(CurlError.redact(url)) failed: \(error.message)", outcome: outcome)
             case .success(let response):
-                answer(response, route: route, body: body, exchange: exchange, record: record, outcome: outcome)
+                answer(response, route: route, body: body, flight: flight, record: record, outcome: outcome)
             }
         }
     }
@@ -102,9 +104,11 @@ extension ProxyEngine {
         }
     }
 
+    /// Answers everyone in `flight` with upstream's Converse answer, recording it first if it is a good one.
     private func answer(
-        _ upstreamResponse: UpstreamResponse, route: ConverseRoute, body: JSONValue, exchange: Exchange, record: Bool, outcome: String
+        _ upstreamResponse: UpstreamResponse, route: ConverseRoute, body: JSONValue, flight: Flight, record: Bool, outcome: String
     ) {
+        let exchange = flight.leader
         let response = HTTPResponse(
             status: upstreamResponse.status, headers: passThroughHeaders(upstreamResponse.headers), body: upstreamResponse.body)
         if upstreamResponse.status != 200 { exchange.upstreamFailed = true }
@@ -112,24 +116,25 @@ extension ProxyEngine {
             if record && upstreamResponse.status != 200 {
                 log.line("not recorded: upstream answered \(upstreamResponse.status) for key \(exchange.key?.prefix ?? "-")")
             }
-            return exchange.send(response, outcome: outcome)
+            return flight.send(response, outcome: outcome)
         }
         let recorded: JSONValue
         do {
             recorded = try JSONParser.parse(upstreamResponse.body)
         } catch {
             log.line("not recorded: upstream's 200 answer for key \(key.prefix) is not JSON: \(error)")
-            return exchange.send(response, outcome: outcome)
+            return flight.send(response, outcome: outcome)
         }
         // PROTOCOL.md: a Converse answer is an object; anything else would replay as a different document.
         guard recorded.objectValue != nil else {
             log.line("not recorded: upstream's 200 answer for key \(key.prefix) is JSON but not an object")
-            return exchange.send(response, outcome: outcome)
+            return flight.send(response, outcome: outcome)
         }
         let contentType = upstreamResponse.headerValue("Content-Type") ?? "application/json"
         let cassette = cassette(
             key: key, route: route, body: body, latencyMs: upstreamResponse.latencyMs,
             response: RecordedResponse(status: 200, contentType: contentType, body: recorded), repeatIndex: exchange.repeatIndex)
-        save(cassette, in: exchange) { exchange.send(response, outcome: outcome) }
+        // The flight lands once the cassette is on disk, so a request that comes later is a hit.
+        save(cassette, in: exchange) { flight.send(response, outcome: outcome) }
     }
 }

@@ -22,6 +22,8 @@ public final class ProxyEngine: HTTPHandler, @unchecked Sendable {
     let memo = RequestMemo()
     /// Per-session counts of identical requests (`--repeats sequence`).
     public let sessions = SessionCounters()
+    /// Identical misses in flight, so that they share one upstream call.
+    public let coalescer = MissCoalescer()
     /// Keys served since start, for `GET /_tapedeck/unused`.
     let used = Mutex(Set<UsedCassette>())
     /// The store's namespace views, made once each.
@@ -124,6 +126,7 @@ public final class ProxyEngine: HTTPHandler, @unchecked Sendable {
         exchange.key = key.repeated(index)
         exchange.repeatIndex = index
 
+        var missed = false
         if mode == .auto || mode == .replay {
             switch lookup(key: key, index: index, mode: mode, exchange: exchange) {
             case .served:
@@ -138,11 +141,24 @@ public final class ProxyEngine: HTTPHandler, @unchecked Sendable {
                     return exchange.fail(404, "CassetteNotFoundException",
                                          missMessage(route: route, key: exchange.key ?? key, body: body, exchange: exchange), outcome: "miss")
                 }
+                missed = true
             }
         }
         guard let body = parsed ?? parseBody(exchange) else { return }
-        forward(route: route, body: body, exchange: exchange, record: mode != .passthrough,
-                outcome: mode == .auto ? "miss" : mode.rawValue)
+        let outcome = mode == .auto ? "miss" : mode.rawValue
+        // Passthrough neither reads nor writes cassettes, so each request makes its own call.
+        guard mode != .passthrough else {
+            return forward(route: route, body: body, flight: Flight(leader: exchange), record: false, outcome: outcome)
+        }
+        let flightKey = MissCoalescer.FlightKey(namespace: namespace, key: key.repeated(index), operation: route.operation)
+        switch coalescer.join(flightKey, exchange: exchange) {
+        case .follower:
+            // The leader's flight answers this request when it lands.
+            return
+        case .leader(let flight):
+            if missed && serveLanded(flight) { return }
+            forward(route: route, body: body, flight: flight, record: true, outcome: outcome)
+        }
     }
 
     /// The request body as a JSON object, or nil after answering 400.

@@ -1,9 +1,13 @@
-/// A live ConverseStream miss: every upstream byte goes on to the client as it arrives, while the frames are
+/// A live ConverseStream miss: every upstream byte goes on to the clients as it arrives, while the frames are
 /// decoded and collected; the stream is recorded only if it ended complete.
 ///
-/// Callbacks arrive one at a time on the upstream client's thread, so the state needs no lock.
+/// The clients are the flight's: the leader's and every follower's, fanned out under the flight's lock, so a
+/// follower that joins mid-stream gets the same bytes in the same order. Callbacks arrive one at a time on the
+/// upstream client's thread, so the relay's own state needs no lock.
 final class StreamRelay: UpstreamResponseHandler, @unchecked Sendable {
     private let engine: ProxyEngine
+    private let flight: Flight
+    /// The leader's exchange: its key, namespace and store are the recording's.
     private let exchange: Exchange
     private let route: ConverseRoute
     private let body: JSONValue
@@ -20,9 +24,11 @@ final class StreamRelay: UpstreamResponseHandler, @unchecked Sendable {
     /// Why this stream will not be recorded, once known.
     private var unrecordable: String?
 
-    init(engine: ProxyEngine, exchange: Exchange, route: ConverseRoute, body: JSONValue, record: Bool, outcome: String) {
+    /// A relay answering everyone in `flight`.
+    init(engine: ProxyEngine, flight: Flight, route: ConverseRoute, body: JSONValue, record: Bool, outcome: String) {
         self.engine = engine
-        self.exchange = exchange
+        self.flight = flight
+        self.exchange = flight.leader
         self.route = route
         self.body = body
         self.record = record
@@ -36,7 +42,7 @@ final class StreamRelay: UpstreamResponseHandler, @unchecked Sendable {
         guard status == 200 else { return }
         streaming = true
         let head = HTTPResponse(status: 200, headers: engine.passThroughHeaders(headers))
-        exchange.startStream(head, outcome: outcome)
+        flight.startStream(head, outcome: outcome)
     }
 
     func upstreamDidReceive(_ bytes: [UInt8]) {
@@ -44,7 +50,7 @@ final class StreamRelay: UpstreamResponseHandler, @unchecked Sendable {
             buffered.append(contentsOf: bytes)
             return
         }
-        exchange.responder.sendChunk(bytes)
+        flight.sendChunk(bytes)
         guard record, unrecordable == nil else { return }
         do {
             for message in try decoder.feed(bytes) { collect(message) }
@@ -59,17 +65,16 @@ final class StreamRelay: UpstreamResponseHandler, @unchecked Sendable {
             exchange.upstreamFailed = true
             if streaming {
                 engine.log.line("not recorded: stream for key \(exchange.key?.prefix ?? "-") broke: \(error.message)")
-                exchange.logFinished(status: status, outcome: outcome)
-                exchange.responder.abortStream()
+                flight.abortStream(status: status, outcome: outcome)
             } else {
-                exchange.fail(502, "BadGatewayException", "upstream \(CurlError.redact(error.url)) failed: \(error.message)", outcome: outcome)
+                flight.fail(502, "BadGatewayException", "upstream \(CurlError.redact(error.url)) failed: \(error.message)", outcome: outcome)
             }
         case .success(let latencyMs):
             guard streaming else {
                 exchange.upstreamFailed = true
                 let response = HTTPResponse(status: status, headers: engine.passThroughHeaders(headers), body: buffered)
                 if record { engine.log.line("not recorded: upstream answered \(status) for key \(exchange.key?.prefix ?? "-")") }
-                return exchange.send(response, outcome: outcome)
+                return flight.send(response, outcome: outcome)
             }
             finishStream(latencyMs: latencyMs)
         }
@@ -94,10 +99,7 @@ final class StreamRelay: UpstreamResponseHandler, @unchecked Sendable {
     }
 
     private func finishStream(latencyMs: Int) {
-        guard record else {
-            exchange.logFinished(status: status, outcome: outcome)
-            return exchange.responder.finishStream()
-        }
+        guard record else { return flight.finishStream(status: status, outcome: outcome) }
         // A stream is complete only with metadata last and a body that ended on a message boundary (PROTOCOL.md).
         if unrecordable == nil && decoder.bufferedByteCount > 0 { unrecordable = "the stream ended inside a message" }
         if unrecordable == nil && events.last?.type != "metadata" {
@@ -105,18 +107,17 @@ final class StreamRelay: UpstreamResponseHandler, @unchecked Sendable {
         }
         guard unrecordable == nil, let key = exchange.key else {
             engine.log.line("not recorded: key \(exchange.key?.prefix ?? "-"): \(unrecordable ?? "no key")")
-            exchange.logFinished(status: status, outcome: outcome)
-            return exchange.responder.finishStream()
+            return flight.finishStream(status: status, outcome: outcome)
         }
         let contentType = headers.first { $0.name.lowercased() == "content-type" }?.value ?? "application/vnd.amazon.eventstream"
         let cassette = engine.cassette(
             key: key, route: route, body: body, latencyMs: latencyMs,
             response: RecordedResponse(status: 200, contentType: contentType, content: .events(events)),
             repeatIndex: exchange.repeatIndex)
-        // The stream's last chunk leaves after the cassette is on disk, so a client that repeats at once gets a hit.
-        engine.save(cassette, in: exchange) { [exchange, status, outcome] in
-            exchange.logFinished(status: status, outcome: outcome)
-            exchange.responder.finishStream()
+        // The stream's last chunk leaves (and the flight lands) after the cassette is on disk, so a client that
+        // repeats at once gets a hit.
+        engine.save(cassette, in: exchange) { [flight, status, outcome] in
+            flight.finishStream(status: status, outcome: outcome)
         }
     }
 }

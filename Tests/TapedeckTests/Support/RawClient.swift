@@ -70,19 +70,45 @@ final class RawClient {
     /// Reads one chunk of a chunked body after `readHead()`; nil at the last (zero-size) chunk or when the server
     /// closed the connection first.
     func readChunk() throws -> [UInt8]? {
+        if case .chunk(let bytes) = try nextChunk() { return bytes }
+        return nil
+    }
+
+    /// Reads a chunked response: its head, then every chunk; `finished` tells the zero-size last chunk (a clean end)
+    /// from the server closing the connection first (a stream cut short).
+    func readStream() throws -> (head: String, chunks: [[UInt8]], finished: Bool) {
+        let head = try readHead()
+        var chunks: [[UInt8]] = []
+        while true {
+            switch try nextChunk() {
+            case .chunk(let bytes): chunks.append(bytes)
+            case .last: return (head, chunks, true)
+            case .closed: return (head, chunks, false)
+            }
+        }
+    }
+
+    /// What the next piece of a chunked body was.
+    private enum ChunkRead {
+        case chunk([UInt8])
+        case last
+        case closed
+    }
+
+    private func nextChunk() throws -> ChunkRead {
         while true {
             if let lineEnd = RawResponse.find(buffer, [13, 10], from: 0),
                let size = Int(String(decoding: buffer[0..<lineEnd], as: UTF8.self), radix: 16) {
                 let start = lineEnd + 2
                 if size == 0 {
-                    if buffer.count >= start + 2 { buffer.removeFirst(start + 2); return nil }
+                    if buffer.count >= start + 2 { buffer.removeFirst(start + 2); return .last }
                 } else if buffer.count >= start + size + 2 {
                     let chunk = Array(buffer[start..<(start + size)])
                     buffer.removeFirst(start + size + 2)
-                    return chunk
+                    return .chunk(chunk)
                 }
             }
-            guard try fill() else { return nil }
+            guard try fill() else { return .closed }
         }
     }
 
