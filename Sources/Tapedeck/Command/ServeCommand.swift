@@ -58,6 +58,7 @@ public struct ServeCommand {
         log.line("received \(received == SIGINT ? "SIGINT" : "SIGTERM"); finishing in-flight requests (up to \(options.shutdownGraceSeconds) s)")
         server.shutdown(graceMs: options.shutdownGraceSeconds * 1000)
         upstream?.shutdown()
+        engine.finishRecordings()
         ledger.stop()
         if configuration.strict { reportUnused(engine, log: log) }
         log.line("stopped")

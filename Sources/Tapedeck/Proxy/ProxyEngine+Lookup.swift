@@ -94,6 +94,9 @@ extension ProxyEngine {
 
     /// The answer to send for `key` from `store`: reused while the stored version is unchanged, else rendered.
     func hitPlan(_ key: CacheKey, operation: ConverseOperation, in store: CassetteStore, namespace: String) throws(CassetteError) -> HitCache.Plan? {
+        if let recording = pending.withLock({ $0.cassettes[PendingSlot(namespace: namespace, key: key)]?.cassette }) {
+            return render(recording, operation: operation)
+        }
         let version = try store.version(of: key)
         if let version, let plan = hitCache.plan(namespace: namespace, key: key, operation: operation, version: version) {
             return plan
@@ -115,4 +118,16 @@ extension ProxyEngine {
 struct UsedCassette: Hashable, Sendable {
     let namespace: String
     let key: CacheKey
+}
+
+/// Where a pending recording will land.
+struct PendingSlot: Hashable, Sendable {
+    let namespace: String
+    let key: CacheKey
+}
+
+/// Recordings answered but not yet written; a ticket tells a newer recording of the same slot from an older one.
+struct PendingRecordings: Sendable {
+    var cassettes: [PendingSlot: (ticket: UInt64, cassette: Cassette)] = [:]
+    var next: UInt64 = 0
 }

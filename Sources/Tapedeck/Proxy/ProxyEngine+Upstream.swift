@@ -88,23 +88,44 @@ extension ProxyEngine {
         return cassette
     }
 
-    /// Writes `cassette` off the event loops and the upstream thread, then runs `then` (which sends the answer),
-    /// so a client that repeats the request at once gets a hit.
+    /// Answers at once and writes `cassette` off the event loops and the upstream thread: until the write (with its
+    /// fsyncs) is done the cassette is held in `pending`, where lookups find it, so a client that repeats the
+    /// request at once still gets a hit and a miss costs no disk wait.
     func save(_ cassette: Cassette, in exchange: Exchange, then: @escaping @Sendable () -> Void) {
         let scoped = exchange.store ?? store
         let namespace = exchange.namespace
+        let slot = PendingSlot(namespace: namespace, key: cassette.key)
+        // Held as it will read back from disk, so a hit on it is byte-identical to every later hit.
+        let asStored: Cassette
+        do {
+            asStored = try Cassette(json: try JSONParser.parse(cassette.encoded()))
+        } catch {
+            asStored = cassette
+        }
+        let ticket = pending.withLock { pending -> UInt64 in
+            pending.next &+= 1
+            pending.cassettes[slot] = (pending.next, asStored)
+            return pending.next
+        }
+        nearest.insert(key: cassette.key.hex, model: cassette.modelId, namespace: namespace, request: cassette.request)
         recorder.async { [self] in
             do {
                 try scoped.save(cassette)
-                nearest.insert(key: cassette.key.hex, model: cassette.modelId, namespace: namespace, request: cassette.request)
             } catch {
                 log.line("error: recording key \(cassette.key.prefix) failed: \(error)")
             }
-            then()
+            pending.withLock { pending in
+                if pending.cassettes[slot]?.ticket == ticket { pending.cassettes[slot] = nil }
+            }
         }
+        then()
     }
 
-    /// Answers everyone in `flight` with upstream's Converse answer, recording it first if it is a good one.
+    /// Waits until every recording handed to `save` is on disk.
+    public func finishRecordings() {
+        recorder.sync(flags: .barrier) {}
+    }
+
     private func answer(
         _ upstreamResponse: UpstreamResponse, route: ConverseRoute, body: JSONValue, flight: Flight, record: Bool, outcome: String
     ) {

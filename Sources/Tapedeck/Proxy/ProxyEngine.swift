@@ -16,6 +16,8 @@ public final class ProxyEngine: HTTPHandler, @unchecked Sendable {
     let ledger: UsageLedger?
     /// Recorded requests by model, for naming the nearest one when replay misses.
     public let nearest = NearestIndex()
+    /// Cassettes answered but still being written, by namespace and key.
+    let pending = Mutex(PendingRecordings())
     /// Answers rendered from cassettes, reused while the cassette is unchanged.
     let hitCache = HitCache()
     /// Keys of byte-identical request bodies seen before.

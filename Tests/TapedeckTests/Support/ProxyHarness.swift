@@ -92,7 +92,10 @@ final class ProxyHarness: @unchecked Sendable {
         _ method: String, _ path: String, headers: [(String, String)] = [], body: [UInt8] = []
     ) throws -> RawResponse {
         let client = try RawClient(port: port)
-        return try client.exchange(method, path, headers: headers, body: body)
+        let response = try client.exchange(method, path, headers: headers, body: body)
+        // Answers leave before their recording is on disk; tests that look at files read them after it is.
+        engine.finishRecordings()
+        return response
     }
 
     /// POSTs `body` (JSON text) to `path` on a fresh connection.
@@ -109,6 +112,7 @@ final class ProxyHarness: @unchecked Sendable {
 
     /// The paths of every file below the store directory, sorted.
     func storedFiles() -> [String] {
+        engine.finishRecordings()
         guard let walker = FileManager.default.enumerator(atPath: store.directory) else { return [] }
         var files: [String] = []
         while let name = walker.nextObject() as? String {
@@ -123,7 +127,8 @@ final class ProxyHarness: @unchecked Sendable {
 
     /// The bytes of the file at `path`, or nil.
     func fileBytes(_ path: String) -> [UInt8]? {
-        FileManager.default.contents(atPath: path).map { [UInt8]($0) }
+        engine.finishRecordings()
+        return FileManager.default.contents(atPath: path).map { [UInt8]($0) }
     }
 
     /// Writes `bytes` at `path`, creating its directory.
