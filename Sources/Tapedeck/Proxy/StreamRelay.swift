@@ -114,7 +114,7 @@ final class StreamRelay: UpstreamResponseHandler, @unchecked Sendable {
             key: key, route: route, body: body, latencyMs: latencyMs,
             response: RecordedResponse(status: 200, contentType: contentType, content: .events(events)),
             repeatIndex: exchange.repeatIndex)
-        // The stream's last chunk leaves (and the flight lands) after the cassette is on disk, so a client that
+        // The stream's last chunk leaves (and the flight lands) once the cassette is recorded, so a client that
         // repeats at once gets a hit.
         engine.save(cassette, in: exchange) { [flight, status, outcome] in
             flight.finishStream(status: status, outcome: outcome)
