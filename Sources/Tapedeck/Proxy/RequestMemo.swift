@@ -1,7 +1,8 @@
 import Glibc
 
 /// Remembers the key of recently seen request bodies, byte for byte, so a byte-identical repeat skips JSON
-/// parsing, canonicalization and hashing altogether. Bounded: when full it starts over.
+/// parsing, canonicalization and hashing altogether (for a request carrying a 10 MB image, a memcmp instead of
+/// a parse and a SHA-256). Bounded by entries and by bytes: when either is full it starts over.
 public final class RequestMemo: Sendable {
     private struct Entry: Hashable, Sendable {
         let model: String
@@ -27,29 +28,38 @@ public final class RequestMemo: Sendable {
         }
     }
 
-    /// Bodies larger than this are not remembered (big images are hashed each time rather than kept twice).
-    public static let maxBodyBytes = 256 * 1024
     private let capacity: Int
-    private let keys = Mutex([Entry: CacheKey]())
+    /// Bodies kept take at most this many bytes in all; a body over half of it is never kept.
+    private let maxBytes: Int
+    private let state = Mutex(State())
 
-    /// Creates a memo holding at most `capacity` bodies.
-    public init(capacity: Int = 4096) {
+    private struct State: Sendable {
+        var keys: [Entry: CacheKey] = [:]
+        var bytes = 0
+    }
+
+    /// Creates a memo holding at most `capacity` bodies of `maxBytes` in all.
+    public init(capacity: Int = 4096, maxBytes: Int = 48 * 1024 * 1024) {
         self.capacity = capacity
+        self.maxBytes = maxBytes
     }
 
     /// The key remembered for `body` sent to `model`, if any.
     public func key(model: String, body: [UInt8]) -> CacheKey? {
-        guard body.count <= Self.maxBodyBytes else { return nil }
+        guard body.count * 2 <= maxBytes else { return nil }
         let entry = Entry(model: model, body: body)
-        return keys.withLock { $0[entry] }
+        return state.withLock { $0.keys[entry] }
     }
 
     /// Remembers `key` as the key of `body` sent to `model`.
     public func remember(_ key: CacheKey, model: String, body: [UInt8]) {
-        guard body.count <= Self.maxBodyBytes else { return }
-        keys.withLock { keys in
-            if keys.count >= capacity { keys.removeAll(keepingCapacity: true) }
-            keys[Entry(model: model, body: body)] = key
+        guard body.count * 2 <= maxBytes else { return }
+        state.withLock { state in
+            if state.keys.count >= capacity || state.bytes + body.count > maxBytes {
+                state.keys.removeAll(keepingCapacity: true)
+                state.bytes = 0
+            }
+            if state.keys.updateValue(key, forKey: Entry(model: model, body: body)) == nil { state.bytes += body.count }
         }
     }
 }

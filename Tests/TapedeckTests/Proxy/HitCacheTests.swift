@@ -48,5 +48,16 @@ import Testing
         memo.remember(key, model: "a", body: body)
         memo.remember(key, model: "b", body: body)
         #expect(memo.key(model: "m", body: body) == nil, "a full memo starts over")
+
+        let small = RequestMemo(capacity: 100, maxBytes: 1000)
+        let big = [UInt8](repeating: 0x61, count: 400)
+        small.remember(key, model: "m", body: big)
+        #expect(small.key(model: "m", body: big) == key, "a large body is remembered within the byte budget")
+        small.remember(key, model: "n", body: big)
+        small.remember(key, model: "o", body: big)
+        #expect(small.key(model: "m", body: big) == nil, "over the byte budget it starts over")
+        let huge = [UInt8](repeating: 0x62, count: 600)
+        small.remember(key, model: "m", body: huge)
+        #expect(small.key(model: "m", body: huge) == nil, "a body over half the budget is never kept")
     }
 }
