@@ -190,3 +190,22 @@ final class Gate: @unchecked Sendable {
         for (i, client) in clients.enumerated() { #expect(try client.readResponse()?.text == "GET /\(i) 0") }
     }
 }
+
+@Suite struct HTTPServerManyConnectionsTests {
+    /// 1,000 keep-alive connections held open do not stop requests on other connections, and each still works.
+    @Test func aThousandIdleConnectionsAndHitsStillFlow() throws {
+        ResourceLimits.raiseOpenFiles()
+        let server = try HTTPServerTests.echoServer()
+        defer { server.shutdown() }
+        let idle = try (0..<1000).map { _ in try RawClient(port: server.port) }
+        for i in 0..<50 {
+            let client = try RawClient(port: server.port)
+            try client.send("GET /busy\(i) HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(try client.readResponse()?.text == "GET /busy\(i) 0")
+        }
+        for (i, client) in idle.enumerated() { try client.send("GET /idle\(i) HTTP/1.1\r\nHost: x\r\n\r\n") }
+        var answered = 0
+        for (i, client) in idle.enumerated() where try client.readResponse()?.text == "GET /idle\(i) 0" { answered += 1 }
+        #expect(answered == 1000)
+    }
+}
