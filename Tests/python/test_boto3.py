@@ -2,6 +2,7 @@
 import http.client
 import json
 import os
+import time
 
 import boto3
 import pytest
@@ -31,8 +32,16 @@ def tapedeck_header(response):
     return response["ResponseMetadata"]["HTTPHeaders"].get("x-tapedeck")
 
 
-def cassette_files(directory):
-    return [os.path.join(d, f) for d, _, files in os.walk(directory) for f in files if f.endswith(".json")]
+def cassette_files(directory, expect=0):
+    """The cassette files under `directory`; with `expect`, waits (up to 10 s) until that many are written, since
+    Tapedeck answers a miss before its cassette reaches the disk."""
+    deadline = time.monotonic() + 10
+    while True:
+        files = [os.path.join(d, f) for d, _, names in os.walk(directory) for f in names
+                 if f.endswith(".json") and not f.startswith(".")]
+        if len(files) >= expect or time.monotonic() > deadline:
+            return files
+        time.sleep(0.02)
 
 
 def test_record_then_replay_calls_upstream_once(upstream, launch, tmp_path):
@@ -52,7 +61,7 @@ def test_record_then_replay_calls_upstream_once(upstream, launch, tmp_path):
     # The upstream got boto3's body unchanged and the path boto3 would have used.
     assert upstream.requests[0]["path"] == "/model/us.anthropic.claude-3-5-haiku-20241022-v1%3A0/converse"
     # No credential reached the cassette.
-    files = cassette_files(tmp_path)
+    files = cassette_files(tmp_path, expect=1)
     assert len(files) == 1
     text = open(files[0]).read()
     for secret in ("AKIDTAPEDECKTEST", "tapedeck-secret-never-recorded", "Authorization", "X-Amz-Date"):
@@ -97,7 +106,7 @@ def test_arn_model_ids_record_and_replay(upstream, launch, tmp_path):
         "/model/arn%3Aaws%3Abedrock%3Aus-east-1%3A123456789012%3Ainference-profile%2F"
         "us.anthropic.claude-3-5-sonnet-20240620-v1%3A0/converse"
     )
-    stored = json.load(open(cassette_files(tmp_path)[0]))
+    stored = json.load(open(cassette_files(tmp_path, expect=1)[0]))
     assert stored["modelId"] == ARN
 
 
@@ -116,7 +125,7 @@ def test_upstream_429_is_a_throttling_exception_and_not_recorded(upstream, launc
     answer = ask(bedrock, "Busy?")
     assert tapedeck_header(answer) == "miss"
     assert len(upstream.requests) == 2
-    assert len(cassette_files(tmp_path)) == 1
+    assert len(cassette_files(tmp_path, expect=1)) == 1
 
 
 def test_invalid_json_is_400_and_the_server_stays_healthy(launch, tmp_path):

@@ -48,7 +48,7 @@ def test_stream_records_then_replays_the_same_events(upstream, launch, tmp_path)
     assert replayed[-1]["metadata"]["usage"] == {"inputTokens": 12, "outputTokens": 7, "totalTokens": 19}
     assert replayed[-1]["metadata"]["metrics"]["latencyMs"] == 0
     # The cassette keeps every frame with its type, payload (padding included) and offset.
-    stored = json.load(open(cassette_files(tmp_path)[0]))
+    stored = json.load(open(cassette_files(tmp_path, expect=1)[0]))
     assert stored["operation"] == "converse-stream"
     events = stored["response"]["events"]
     assert [e["type"] for e in events][0] == "messageStart" and events[-1]["type"] == "metadata"

@@ -103,6 +103,11 @@ import Testing
                 ports.append(port)
             }
             let recorded = Self.exchange(ports: ports, threads: threads, count: count, outcome: "miss")
+            // A miss is answered before its cassette is written; wait (a condition, up to 30 s) until every write landed.
+            for _ in 0..<3000 {
+                if (try? SQLiteFixtures.text("SELECT count(*) FROM cassettes", on: file)) == String(count) { break }
+                usleep(10_000)
+            }
             // Every cassette replays through the process that did not record it.
             let replayed = Self.exchange(ports: ports.reversed(), threads: threads, count: count, outcome: "hit")
             for process in processes { process.send(SIGTERM) }
