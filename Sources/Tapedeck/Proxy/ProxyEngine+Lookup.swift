@@ -62,8 +62,9 @@ extension ProxyEngine {
     /// Serves everyone in a new flight from a cassette that an earlier flight saved after this request's lookup
     /// missed but before it joined; answers false when there is none, and the leader forwards.
     ///
-    /// The earlier flight landed after its save, so a cassette it recorded is on disk by the time its key can
-    /// lead a new flight: one more look closes the gap between lookup and join.
+    /// The earlier flight landed after its recording was handed to `save` (held in `pending` until written), so
+    /// its cassette is findable by the time its key can lead a new flight: one more look closes the gap between
+    /// lookup and join.
     func serveLanded(_ flight: Flight) -> Bool {
         let leader = flight.leader
         guard let key = leader.key, let route = leader.route else { return false }
@@ -81,7 +82,6 @@ extension ProxyEngine {
         }
         return true
     }
-
 
     /// The answer for `key` from `store`, else from the shared store `fallback`.
     func hitPlan(
