@@ -27,7 +27,9 @@ enum HeadParser {
         guard let secondSpace = line[rest...].firstIndex(of: 0x20), secondSpace > rest else {
             throw .badRequest("malformed request line")
         }
-        for byte in line[rest..<secondSpace] where byte <= 0x20 || byte == 0x7F {
+        // RFC 9112 §3.2 and RFC 3986 §2: a request-target is visible ASCII only; raw bytes ≥ 0x80 (non-ASCII, maybe
+        // not even UTF-8) must be percent-encoded. Decoding them lossily let `/model/\xFF/converse` reach the origin.
+        for byte in line[rest..<secondSpace] where byte <= 0x20 || byte >= 0x7F {
             throw .badRequest("malformed request target")
         }
         let version = line[(secondSpace + 1)...]
