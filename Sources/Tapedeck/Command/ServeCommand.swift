@@ -51,6 +51,8 @@ public struct ServeCommand {
         log.line("tapedeck \(ProxyEngine.version) mode=\(configuration.mode.rawValue) store=\(store.description) (\(cassettes) cassettes) upstream=\(upstreamText)")
         for line in options.sources.summary { log.line(line) }
         if let auth = configuration.upstreamAuth { log.line("upstream authentication: \(auth.summary)") }
+        // Never the token's value: logs are shared more widely than the token should be.
+        if configuration.authToken != nil { log.line("auth token required: clients send x-tapedeck-token (health is open)") }
         log.line("listening on http://\(options.host.contains(":") ? "[\(options.host)]" : options.host):\(port)")
 
         var received: Int32 = 0

@@ -33,6 +33,8 @@ public struct ServeOptions: Sendable {
     public var maxAgeSeconds: Int?
     /// What an expired cassette does.
     public var onExpired = ExpiredPolicy.replay
+    /// The token every request but `GET /_tapedeck/health` must carry in `x-tapedeck-token`; nil lets anyone in.
+    public var authToken: String?
     /// Where each setting came from (command line, environment, settings file).
     public var sources = ConfigSources()
 
@@ -42,6 +44,7 @@ public struct ServeOptions: Sendable {
     /// Every flag `serve` accepts; the help text and the parser both come from this list.
     public static let specs: [FlagSpec] = [
         FlagSpec("host", value: "HOST", help: "address to listen on", default: "127.0.0.1"),
+        FlagSpec("auth-token", value: "TOKEN", help: "every request but GET /_tapedeck/health must send x-tapedeck-token: TOKEN (16+ characters); required with a --host that is not loopback", default: "none: no token asked for"),
         FlagSpec("port", value: "PORT", help: "port to listen on; 0 picks a free one and the log says which", default: "8787"),
         FlagSpec("mode", value: "MODE", help: "auto | replay | record | passthrough", default: "replay without --upstream or with --strict, else auto"),
         FlagSpec("upstream", value: "URL", help: "Bedrock or Bifrost base URL that misses go to, e.g. https://bedrock-runtime.us-east-1.amazonaws.com", default: "none: offline"),
@@ -109,6 +112,20 @@ public struct ServeOptions: Sendable {
             return host
         } ?? options.host
         options.port = try integer("port", 0...65535) ?? options.port
+        if let token = one("auth-token") {
+            // The token itself is never part of a message: messages end up in logs and CI output.
+            guard token.count >= minimumTokenLength else {
+                throw UsageError(
+                    "--auth-token is too short (\(token.count) characters): use at least \(minimumTokenLength), e.g. from `openssl rand -hex 32`\(from("auth-token"))")
+            }
+            guard !token.contains(where: { $0.isNewline || $0.asciiValue.map { $0 < 0x20 || $0 == 0x7F } == true }) else {
+                throw UsageError("--auth-token must not contain control characters: it is sent in an HTTP header\(from("auth-token"))")
+            }
+            options.authToken = token
+        } else if !isLoopback(options.host) {
+            throw UsageError(
+                "--host \(options.host) listens beyond this machine without --auth-token: anyone who can reach the port could spend your upstream credentials and read your cassettes; add --auth-token TOKEN (16+ characters; clients send x-tapedeck-token: TOKEN) or listen on 127.0.0.1\(from("host"))")
+        }
         options.mode = try value("mode") { text throws(UsageError) -> ProxyMode in
             guard let mode = ProxyMode(rawValue: text) else {
                 throw UsageError("--mode must be one of auto, replay, record, passthrough, not \"\(text)\"")
@@ -202,6 +219,21 @@ public struct ServeOptions: Sendable {
         return options
     }
 
+    /// The fewest characters `--auth-token` accepts.
+    public static let minimumTokenLength = 16
+
+    /// Whether `host` is a loopback address: `localhost`, `::1` or anything in 127.0.0.0/8.
+    static func isLoopback(_ host: String) -> Bool {
+        var name = host.lowercased()
+        if name.hasPrefix("[") && name.hasSuffix("]") { name = String(name.dropFirst().dropLast()) }
+        if name == "localhost" || name == "::1" || name == "0:0:0:0:0:0:0:1" { return true }
+        let parts = name.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 4, parts[0] == "127" else { return false }
+        return parts.allSatisfy { part in
+            !part.isEmpty && part.count <= 3 && part.allSatisfy(\.isASCII) && part.allSatisfy(\.isNumber) && Int(part).map { $0 <= 255 } == true
+        }
+    }
+
     /// The proxy settings these options describe.
     public var proxyConfiguration: ProxyConfiguration {
         var configuration = ProxyConfiguration(
@@ -215,6 +247,7 @@ public struct ServeOptions: Sendable {
         configuration.strict = strict
         configuration.maxAgeSeconds = maxAgeSeconds
         configuration.onExpired = onExpired
+        configuration.authToken = authToken
         return configuration
     }
 

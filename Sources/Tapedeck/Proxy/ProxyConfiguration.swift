@@ -28,6 +28,8 @@ public struct ProxyConfiguration: Sendable {
     /// Cassettes older than this many seconds are expired; nil never expires.
     public var maxAgeSeconds: Int?
     public var onExpired = ExpiredPolicy.replay
+    /// The token every request but `GET`/`HEAD /_tapedeck/health` must carry in `x-tapedeck-token`; nil asks for none.
+    public var authToken: String?
 
     /// Creates a configuration; the mode defaults to `auto` with an upstream and `replay` without.
     public init(

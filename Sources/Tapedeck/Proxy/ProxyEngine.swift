@@ -30,6 +30,8 @@ public final class ProxyEngine: HTTPHandler, @unchecked Sendable {
     let used = Mutex(Set<UsedCassette>())
     /// The store's namespace views, made once each.
     private let views = Mutex([String: CassetteStore]())
+    /// `--auth-token` as bytes, or nil when no token is asked for.
+    private let authToken: [UInt8]?
     /// Cassette writes fsync; they run here, never on an event loop or the upstream thread.
     let recorder = DispatchQueue(label: "tapedeck.recorder", attributes: .concurrent)
 
@@ -44,12 +46,16 @@ public final class ProxyEngine: HTTPHandler, @unchecked Sendable {
         self.store = store
         self.upstream = configuration.upstream == nil ? nil : upstream
         self.log = log
+        self.authToken = configuration.authToken.map { Array($0.utf8) }
         self.replay = Replay(hitLatencyMs: configuration.hitLatencyMs, hitUsage: configuration.hitUsage, pace: configuration.replayPace)
     }
 
     public func handle(_ request: HTTPRequest, responder: HTTPResponder) {
         let exchange = Exchange(request: request, responder: responder, log: log, stats: stats, ledger: ledger)
         let path = request.path
+        if let refusal = authorizationRefusal(request) {
+            return exchange.fail(403, "AccessDeniedException", refusal)
+        }
         if path == "/_tapedeck/session/reset" {
             guard request.method == "POST" else {
                 return exchange.fail(405, "UnknownOperationException", "\(request.method) is not allowed on \(path); use POST",
@@ -83,6 +89,32 @@ public final class ProxyEngine: HTTPHandler, @unchecked Sendable {
             }
             converse(route, exchange)
         }
+    }
+
+    /// Why `request` may not go on under `--auth-token`, or nil when it may; the message never repeats what was sent.
+    private func authorizationRefusal(_ request: HTTPRequest) -> String? {
+        guard let authToken else { return nil }
+        // Health stays open so that load balancers and orchestrators can probe without the token.
+        if request.path == "/_tapedeck/health" && (request.method == "GET" || request.method == "HEAD") { return nil }
+        let sent = request.headers.values("x-tapedeck-token")
+        guard sent.count == 1, let token = sent.first else {
+            return sent.isEmpty
+                ? "this Tapedeck server requires an x-tapedeck-token header (its --auth-token)"
+                : "send one x-tapedeck-token header, not \(sent.count)"
+        }
+        guard Self.constantTimeEqual(Array(token.utf8), authToken) else {
+            return "x-tapedeck-token does not match this Tapedeck server's --auth-token"
+        }
+        return nil
+    }
+
+    /// Whether `a` and `b` are equal, taking the same time whatever their contents: every byte of equal-length
+    /// arrays is compared and the differences accumulated, so the time does not reveal how many leading bytes match.
+    static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+        guard a.count == b.count else { return false }
+        var difference: UInt8 = 0
+        for index in 0..<a.count { difference |= a[index] ^ b[index] }
+        return difference == 0
     }
 
     private func converse(_ route: ConverseRoute, _ exchange: Exchange) {

@@ -73,7 +73,7 @@ import Testing
              "strict": true, "max-age": "30d", "on-expired": "warn", "max-body-bytes": 1024, "upstream-timeout": 5,
              "hit-latency-ms": 250, "hit-usage": "zero", "hit-delay-ms": 7, "replay-pace": 25, "threads": 3,
              "read-timeout": 4, "idle-timeout": 6, "shutdown-grace": 0, "aws-sign": true, "aws-region": "eu-west-1",
-             "quiet": true}
+             "quiet": true, "auth-token": "token-from-the-settings-file"}
             """, in: scratch)
         let keys = ["AWS_ACCESS_KEY_ID": "AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY": "secret"]
         let fromFile = try ServeOptions.parse([], environment: keys, workingDirectory: scratch.path)
@@ -108,6 +108,7 @@ import Testing
             #expect(options.shutdownGraceSeconds == 0)
             #expect(options.upstreamAuth != nil)
             #expect(options.quiet)
+            #expect(options.authToken == "token-from-the-settings-file")
         }
         #expect(fromFile.sources.file == "tapedeck.json")
         #expect(fromEnvironment.sources.file == nil)

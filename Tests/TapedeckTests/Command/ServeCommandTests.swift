@@ -62,6 +62,49 @@ import Testing
         #expect(run.status == 0)
     }
 
+    @Test func aHostBeyondLoopbackWithoutAnAuthTokenExitsTwo() async throws {
+        let scratch = try ScratchDirectory()
+        defer { scratch.remove() }
+        let result = try await onOwnThread {
+            try TapedeckBinary.run(["serve", "--host", "0.0.0.0", "--port", "0", "--store", "json:\(scratch.path)"])
+        }
+        #expect(result.status == 2)
+        #expect(result.stderrLines.count == 1, "\(result.stderrLines)")
+        #expect(result.stderr.contains("--host 0.0.0.0 listens beyond this machine without --auth-token"))
+        #expect(result.stderr.contains("spend your upstream credentials and read your cassettes"))
+    }
+
+    @Test func anAuthTokenIsRequiredAndNeverLogged() async throws {
+        let scratch = try ScratchDirectory()
+        defer { scratch.remove() }
+        let token = "never-in-the-log-0123456789"
+        let (lines, statuses) = try await onOwnThread { () throws -> ([String], [Int?]) in
+            let running = try TapedeckBinary.Running(
+                ["serve", "--port", "0", "--store", "json:\(scratch.path)"], environment: ["TAPEDECK_AUTH_TOKEN": token])
+            guard let line = running.waitForLine(containing: "listening on http://"),
+                  let port = line.split(separator: ":").last.flatMap({ Int($0) }) else {
+                running.send(SIGKILL)
+                _ = running.waitForExit()
+                return (running.lines, [])
+            }
+            var statuses: [Int?] = []
+            for (path, headers) in [("/_tapedeck/health", ""), ("/_tapedeck/stats", ""), ("/_tapedeck/stats", "x-tapedeck-token: \(token)\r\n"),
+                                    ("/_tapedeck/stats", "x-tapedeck-token: \(token)x\r\n")] {
+                let client = try RawClient(port: port)
+                try client.send("GET \(path) HTTP/1.1\r\nHost: x\r\n\(headers)\r\n")
+                statuses.append(try client.readResponse()?.status)
+            }
+            running.send(SIGTERM)
+            _ = running.waitForLine(containing: "stopped")
+            _ = running.waitForExit()
+            return (running.lines, statuses)
+        }
+        #expect(statuses == [200, 403, 200, 403])
+        #expect(lines.contains { $0.contains("auth token required") }, "\(lines)")
+        #expect(!lines.contains { $0.contains(token) }, "\(lines)")
+        #expect(lines.contains { $0.contains("TAPEDECK_AUTH_TOKEN") }, "the summary names the variable, not its value")
+    }
+
     @Test func aMissingStoreDirectoryStartsEmpty() async throws {
         let scratch = try ScratchDirectory()
         defer { scratch.remove() }

@@ -60,7 +60,7 @@ import Testing
             ("upstream-timeout", "5"), ("hit-latency-ms", "250"), ("hit-usage", "zero"), ("hit-delay-ms", "7"),
             ("replay-pace", "25"), ("threads", "3"), ("read-timeout", "4"), ("idle-timeout", "6"), ("shutdown-grace", "0"),
             ("aws-region", "eu-west-1"), ("namespace", "team-a"), ("repeats", "sequence"), ("max-age", "30d"),
-            ("on-expired", "rerecord"),
+            ("on-expired", "rerecord"), ("auth-token", "0123456789abcdef-token"),
         ]
         let switches = ["--quiet", "--aws-sign", "--namespace-fallback", "--strict"]
         // --config is read in ConfigSourcesTests.
@@ -92,6 +92,53 @@ import Testing
             #expect(options.strict)
             #expect(options.maxAgeSeconds == 30 * 86_400)
             #expect(options.onExpired == .rerecord)
+            #expect(options.authToken == "0123456789abcdef-token")
+            #expect(options.proxyConfiguration.authToken == "0123456789abcdef-token")
+        }
+    }
+
+    @Test func aHostBeyondLoopbackNeedsAnAuthToken() throws {
+        let reason = try #require(refusal(["--host", "0.0.0.0"]))
+        #expect(reason.hasPrefix("--host 0.0.0.0 listens beyond this machine without --auth-token"))
+        #expect(reason.contains("anyone who can reach the port could spend your upstream credentials and read your cassettes"))
+        #expect(reason.contains("add --auth-token TOKEN"))
+        #expect(!reason.contains("\n"))
+        for host in ["0.0.0.0", "::", "192.168.1.20", "10.0.0.1", "example.com", "127.0.0.1.example.com", "128.0.0.1", "127.0.0"] {
+            #expect(refusal(["--host", host]) != nil, "\(host)")
+        }
+        let options = try ServeOptions.parse(["--host", "0.0.0.0", "--auth-token", "0123456789abcdef"], environment: [:])
+        #expect(options.host == "0.0.0.0")
+        #expect(options.authToken == "0123456789abcdef")
+        #expect(options.proxyConfiguration.authToken == "0123456789abcdef")
+    }
+
+    @Test func loopbackHostsNeedNoToken() throws {
+        for host in ["127.0.0.1", "::1", "localhost", "LOCALHOST", "127.1.2.3", "127.255.255.255", "[::1]"] {
+            let options = try ServeOptions.parse(["--host", host], environment: [:])
+            #expect(options.authToken == nil, "\(host)")
+        }
+        #expect(try ServeOptions.parse([], environment: [:]).authToken == nil)
+        #expect(try ServeOptions.parse([], environment: [:]).proxyConfiguration.authToken == nil)
+    }
+
+    @Test func aShortTokenIsRefusedWithoutRepeatingIt() throws {
+        let secret = "fifteen-chars!!"
+        #expect(secret.count == 15)
+        let reason = try #require(refusal(["--auth-token", secret]))
+        #expect(reason.hasPrefix("--auth-token is too short (15 characters): use at least 16"))
+        #expect(!reason.contains(secret))
+        #expect(refusal(["--host", "0.0.0.0", "--auth-token", secret]) != nil)
+        #expect(refusal(["--auth-token", ""]) != nil)
+        #expect(try ServeOptions.parse(["--auth-token", secret + "x"], environment: [:]).authToken == secret + "x")
+        let fromVariable = try ServeOptions.parse(
+            ["--host", "0.0.0.0"], environment: ["TAPEDECK_AUTH_TOKEN": "from-the-environment"])
+        #expect(fromVariable.authToken == "from-the-environment")
+        do {
+            _ = try ServeOptions.parse([], environment: ["TAPEDECK_AUTH_TOKEN": "short"])
+            Issue.record("a short token was accepted")
+        } catch {
+            #expect(error.reason.hasSuffix("(from TAPEDECK_AUTH_TOKEN)"))
+            #expect(!error.reason.contains("short\""))
         }
     }
 
