@@ -209,3 +209,53 @@ final class Gate: @unchecked Sendable {
         #expect(answered == 1000)
     }
 }
+
+@Suite struct HTTPServerSlowClientTests {
+    /// 500 slowloris connections (a partial head, then silence) do not stop requests on other connections, and the
+    /// read timeout closes every one of them with a 408.
+    @Test func slowlorisConnectionsAreTimedOutWhileOthersAreServed() throws {
+        ResourceLimits.raiseOpenFiles()
+        let server = try HTTPServerTests.echoServer(readTimeoutMs: 1500)
+        defer { server.shutdown() }
+        let slow = try (0..<500).map { _ in try RawClient(port: server.port) }
+        for (i, client) in slow.enumerated() { try client.send("POST /slow\(i) HTTP/1.1\r\nHost: x\r\nX-Dri") }
+        for i in 0..<50 {
+            let client = try RawClient(port: server.port)
+            try client.send("GET /fast\(i) HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(try client.readResponse()?.text == "GET /fast\(i) 0")
+        }
+        var timedOut = 0
+        for client in slow {
+            if let response = try client.readResponse(), response.status == 408, client.readUntilClosed() { timedOut += 1 }
+        }
+        #expect(timedOut == 500)
+    }
+
+    /// A client that disconnects with its request in flight costs nothing: the server answers the next one.
+    @Test func aClientThatLeavesMidResponseIsForgotten() throws {
+        let gate = Gate()
+        let server = try HTTPServerTests.echoServer { request, responder in
+            if request.target == "/leave" {
+                DispatchQueue.global().async {
+                    gate.wait()
+                    responder.startStream(HTTPResponse(status: 200))
+                    for _ in 0..<100 { responder.sendChunk([UInt8](repeating: 0x61, count: 65536)) }
+                    responder.finishStream()
+                }
+            } else {
+                responder.respond(HTTPResponse(status: 200, body: Array("ok".utf8)))
+            }
+        }
+        defer { server.shutdown() }
+        do {
+            let leaving = try RawClient(port: server.port)
+            try leaving.send("GET /leave HTTP/1.1\r\nHost: x\r\n\r\n")
+        }
+        gate.open()
+        for _ in 0..<20 {
+            let client = try RawClient(port: server.port)
+            try client.send("GET /next HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(try client.readResponse()?.text == "ok")
+        }
+    }
+}
