@@ -21,8 +21,12 @@ extension SHA256 {
     /// SHA instructions when it has them.
     mutating func compress(_ input: UnsafeRawPointer, blocks: Int) {
         if Self.hardwareAvailable {
-            withUnsafeMutableBytes(of: &state) { raw in
-                tapedeck_sha256_hw(raw.baseAddress!.assumingMemoryBound(to: UInt32.self), input.assumingMemoryBound(to: UInt8.self), blocks)
+            Self.roundConstants.withUnsafeBufferPointer { k in
+                withUnsafeMutableBytes(of: &state) { raw in
+                    tapedeck_sha256_hw(
+                        raw.baseAddress!.assumingMemoryBound(to: UInt32.self), input.assumingMemoryBound(to: UInt8.self), blocks,
+                        k.baseAddress!)
+                }
             }
             return
         }

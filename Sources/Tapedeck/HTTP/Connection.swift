@@ -232,9 +232,6 @@ final class Connection {
         if !isClosed { close() }
     }
 
-    /// Whether the response for `sequence` can still reach the client.
-    func isOpen(sequence: UInt64) -> Bool { !isClosed && sequence == self.sequence }
-
     private func finishResponse() {
         inFlight = false
         lastActivity = MonotonicClock.milliseconds()

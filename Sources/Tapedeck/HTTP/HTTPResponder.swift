@@ -73,14 +73,4 @@ public final class HTTPResponder: @unchecked Sendable {
     public func abortStream() {
         loop.execute { [self] in connection.abort(sequence: sequence) }
     }
-
-    /// Runs `task` on this request's event loop after `milliseconds` (for paced replays).
-    public func schedule(afterMilliseconds milliseconds: Int, _ task: @escaping @Sendable () -> Void) {
-        loop.execute { [self] in loop.schedule(afterMilliseconds: milliseconds, task) }
-    }
-
-    /// Whether the client is still there to receive this response (checked on the loop).
-    public func checkOpen(_ result: @escaping @Sendable (Bool) -> Void) {
-        loop.execute { [self] in result(connection.isOpen(sequence: sequence)) }
-    }
 }
