@@ -42,7 +42,9 @@ import Testing
     }
 
     @Test func anUnreachableUpstreamIs502NamingItAndTheServerKeepsServing() throws {
-        let port = try ProxyHarness.closedPort()
+        let refusing = try RefusingPort()
+        let port = refusing.port
+        defer { withExtendedLifetime(refusing) {} }
         let proxy = try ProxyHarness(upstream: .url("http://127.0.0.1:\(port)"))
         defer { proxy.stop() }
 

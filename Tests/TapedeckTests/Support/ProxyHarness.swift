@@ -149,22 +149,39 @@ final class ProxyHarness: @unchecked Sendable {
     /// A Converse body as boto3 writes it: `", "` and `": "` separators, caller's key order.
     static let helloBody = #"{"messages": [{"role": "user", "content": [{"text": "Hello"}]}], "inferenceConfig": {"maxTokens": 64, "temperature": 0.7}}"#
 
-    /// A port on 127.0.0.1 that nothing listens on: bound once to learn a free number, then closed.
-    static func closedPort() throws -> Int {
+}
+
+/// A port on 127.0.0.1 that refuses every connection for as long as this value lives.
+///
+/// The socket stays bound but never listens: the kernel answers a connect with RST (ECONNREFUSED), and no other
+/// test can bind the number meanwhile. Closing it early would let a parallel test's origin take the port and
+/// receive the traffic that was meant to be refused.
+final class RefusingPort: Sendable {
+    let port: Int
+    private let fd: Int32
+
+    init() throws {
         let fd = try Syscall.call("socket") { socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0) }
-        defer { Syscall.close(fd) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        try withUnsafeMutablePointer(to: &address) { pointer in
-            try pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { socketAddress in
-                _ = try Syscall.call("bind") { bind(fd, socketAddress, length) }
-                _ = try Syscall.call("getsockname") { getsockname(fd, socketAddress, &length) }
+        do {
+            try withUnsafeMutablePointer(to: &address) { pointer in
+                try pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { socketAddress in
+                    _ = try Syscall.call("bind") { bind(fd, socketAddress, length) }
+                    _ = try Syscall.call("getsockname") { getsockname(fd, socketAddress, &length) }
+                }
             }
+        } catch {
+            Syscall.close(fd)
+            throw error
         }
-        return Int(UInt16(bigEndian: address.sin_port))
+        self.fd = fd
+        self.port = Int(UInt16(bigEndian: address.sin_port))
     }
+
+    deinit { Syscall.close(fd) }
 }
 
 /// An origin that answers every request like Bedrock's Converse, numbering its answers (`answer 1`, `answer 2`, …).
