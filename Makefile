@@ -5,7 +5,7 @@ SWIFT ?= swift
 VENV ?= .venv
 PYTHON ?= python3
 APT_PACKAGES := libcurl4-openssl-dev libsqlite3-dev
-PY_PACKAGES := boto3 pytest
+PY_PACKAGES := boto3 pytest awscli langchain-aws
 SWIFT_BUILD_FLAGS ?=
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
@@ -19,15 +19,22 @@ deps:
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
 	fi
 
-## A project-local virtual environment with boto3 and pytest (never the system's Python).
-venv: $(VENV)/.ready
+## A project-local virtual environment with the test clients (never the system's Python): boto3, pytest, the AWS
+## CLI (v1, which carries its own botocore) and langchain-aws. The stamp file is named after the package list, so
+## changing the list reinstalls and an unchanged one does nothing; `pip check` fails the rule on a version conflict.
+PY_STAMP := $(VENV)/.ready-$(shell printf '%s' '$(PY_PACKAGES)' | cksum | cut -d' ' -f1)
 
-$(VENV)/.ready:
+venv: $(PY_STAMP)
+
+$(PY_STAMP):
 	@$(PYTHON) -m venv $(VENV) 2>/dev/null || { \
 	  echo "installing python3-venv"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq python3-venv && \
 	  $(PYTHON) -m venv $(VENV); }
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check $(PY_PACKAGES)
+	@$(VENV)/bin/pip check --disable-pip-version-check
+	@$(VENV)/bin/pip list --disable-pip-version-check 2>/dev/null | grep -iE '^(boto3|botocore|awscli|langchain-aws|langchain-core|pytest) ' | tr -s ' ' | paste -sd ' ' -
+	@rm -f $(VENV)/.ready*
 	@touch $@
 
 build: deps
