@@ -285,11 +285,11 @@ def record_replay(upstream, launch, tmp_path):
 
 
 @pytest.fixture(autouse=True)
-def fake_credentials(monkeypatch, tmp_path):
-    """Dummy credentials and a region, in the environment and in temporary AWS config and credentials files, so no
-    client (boto3, the AWS CLI, langchain-aws) reads or writes the user's ~/.aws; no endpoint or tracing settings."""
-    aws = tmp_path / "aws-config"
-    aws.mkdir()
+def fake_credentials(monkeypatch, tmp_path_factory):
+    """Dummy credentials and a region, in the environment and in temporary AWS config and credentials files (kept
+    out of the test's tmp_path), so no client (boto3, the AWS CLI, langchain-aws) reads or writes the user's ~/.aws;
+    no endpoint or tracing settings."""
+    aws = tmp_path_factory.mktemp("aws")
     (aws / "config").write_text("[default]\nregion = us-east-1\n")
     (aws / "credentials").write_text(
         "[default]\naws_access_key_id = AKIDTAPEDECKTEST\naws_secret_access_key = tapedeck-secret-never-recorded\n")
