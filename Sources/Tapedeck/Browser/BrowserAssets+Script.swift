@@ -62,6 +62,8 @@ extension BrowserAssets {
             return match ? match[1] + ' ' + match[2] : (stamp || '–');
           }
           const tokens = (saved) => number(saved.input + saved.output);
+          // An inference-profile ARN is listed by the model id after its last "/"; the full id is the cell's title.
+          const shortModel = (model) => model.slice(model.lastIndexOf('/') + 1);
 
           function route() {
             const hash = location.hash.replace(/^#/, '') || '/';
@@ -123,7 +125,7 @@ extension BrowserAssets {
                 el('td', { class: 'words' }, el('a', { href }, row.firstUserWords),
                   row.operation === 'converse-stream' ? el('span', { class: 'tag stream' }, 'stream') : null,
                   row.namespace ? el('span', { class: 'tag ns' }, row.namespace) : null),
-                el('td', { class: 'model' }, row.model),
+                el('td', { class: 'model', title: row.model }, shortModel(row.model)),
                 el('td', { class: 'num' }, number(row.hits)),
                 el('td', { class: 'num hide-narrow' }, tokens(row.tokensSaved)),
                 el('td', { class: 'num' }, dollars(row.costSaved)));
@@ -161,16 +163,16 @@ extension BrowserAssets {
             const meta = el('dl', { class: 'meta' });
             const fact = (name, ...value) => meta.append(el('dt', null, name), el('dd', null, ...value));
             fact('Model', el('span', { class: 'model' }, cassette.model));
-            fact('Recorded', cassette.recordedAt);
-            fact('Operation', cassette.operation + (cassette.repeat ? ' (answer ' + (cassette.repeat + 1) + ')' : ''));
+            fact('Recorded', when(cassette.recordedAt) + ' UTC');
             fact('Upstream took', number(cassette.upstreamLatencyMs) + ' ms');
-            fact('Namespace', cassette.namespace || 'shared');
+            fact('Tools', cassette.tools.length ? cassette.tools.join(', ') : 'none');
             fact('Hits', number(cassette.hits));
             fact('Tokens saved', tokens(cassette.tokensSaved));
             fact('Saved', dollars(cassette.costSaved));
             if (cassette.inference) fact('Inference', el('code', null, cassette.inference));
-            if (cassette.tools.length) fact('Tools', cassette.tools.join(', '));
-            fact('Key', el('code', null, cassette.key));
+            const tags = [el('span', { class: 'tag' + (cassette.operation === 'converse-stream' ? ' stream' : '') }, cassette.operation),
+              el('span', { class: 'tag ns' }, cassette.namespace ? 'namespace ' + cassette.namespace : 'shared namespace'),
+              cassette.repeat ? el('span', { class: 'tag' }, 'answer ' + (cassette.repeat + 1) + ' of a sequence') : null];
 
             const chat = el('div', { class: 'chat' });
             if (cassette.system.length) chat.append(turn('system', 'System prompt', cassette.system));
@@ -186,7 +188,7 @@ extension BrowserAssets {
             if (answer.streamEvents !== null) footer.append(el('span', null, 'Folded from ' + answer.streamEvents + ' stream events'));
             chat.append(footer);
             show(el('a', { class: 'back', href: listHash }, '← All cassettes'),
-              el('section', { class: 'card' }, el('h1', null, firstWords(cassette)), meta), chat);
+              el('section', { class: 'card' }, el('h1', null, firstWords(cassette), tags), el('div', { class: 'key' }, el('code', null, cassette.key)), meta), chat);
             document.title = 'Tapedeck · ' + cassette.key.slice(0, 12);
           }
 
@@ -198,9 +200,21 @@ extension BrowserAssets {
             return 'Cassette ' + cassette.key.slice(0, 12);
           }
 
+          // A labelled bubble of blocks; attachments next to each other share a row.
           function turn(kind, label, blocks) {
-            return el('div', { class: 'turn ' + kind }, el('div', { class: 'role' }, label),
-              el('div', { class: 'bubble' }, blocks.length ? blocks.map(block) : el('span', { class: 'muted' }, '(nothing)')));
+            const bubble = el('div', { class: 'bubble' });
+            let row = null;
+            for (const item of blocks) {
+              if (item.type !== 'media') {
+                row = null;
+                bubble.append(block(item));
+                continue;
+              }
+              if (row === null) bubble.append(row = el('div', { class: 'attachments' }));
+              row.append(block(item));
+            }
+            if (!blocks.length) bubble.append(el('span', { class: 'muted' }, '(nothing)'));
+            return el('div', { class: 'turn ' + kind }, el('div', { class: 'role' }, label), bubble);
           }
 
           function chip(kind, label) {
@@ -230,7 +244,7 @@ extension BrowserAssets {
                   figure.addEventListener('click', () => figure.classList.toggle('zoom'));
                   return figure;
                 }
-                return chip(item.kind, item.label);
+                return chip(item.kind, item.label.startsWith(item.kind + ' ') ? item.label.slice(item.kind.length + 1) : item.label);
               case 'reasoning':
                 return item.text === null ? chip('reasoning', 'redacted')
                   : el('details', { class: 'reasoning' }, el('summary', null, 'Thinking'), el('div', { class: 'text' }, item.text));

@@ -32,7 +32,7 @@ extension BrowserAssets {
         .counter .label { display: block; font-size: 10.5px; text-transform: uppercase; letter-spacing: .6px; color: #aab4c3; }
         .counter .value { font-weight: 650; font-variant-numeric: tabular-nums; }
         .counter.live .label::after { content: " ●"; color: #4ade80; }
-        main { max-width: 1180px; margin: 0 auto; padding: 20px 24px 48px; }
+        main { max-width: 1180px; margin: 0 auto; padding: 16px 24px 48px; }
         .notice { max-width: 1180px; margin: 16px auto; padding: 12px 16px; background: var(--accent-soft); border-radius: 8px; }
         .toolbar { display: flex; gap: 8px; flex-wrap: wrap; align-items: center; margin-bottom: 12px; }
         .toolbar input[type=search] { flex: 1 1 320px; }
@@ -55,6 +55,7 @@ extension BrowserAssets {
         .cassettes tbody tr:hover td { background: #fbfaf8; }
         .cassettes .num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
         .cassettes .when { white-space: nowrap; color: var(--muted); }
+        .cassettes td.model { white-space: nowrap; }
         .cassettes .words a { text-decoration: none; font-weight: 550; }
         .cassettes .words a:hover { text-decoration: underline; }
         .model { font-family: var(--mono); font-size: 12px; color: #334155; word-break: break-all; }
@@ -66,21 +67,24 @@ extension BrowserAssets {
         .pager { display: flex; gap: 8px; align-items: center; justify-content: flex-end; margin-top: 12px; color: var(--muted); }
         .empty { padding: 40px; text-align: center; color: var(--muted); background: var(--card); border: 1px dashed #cfd6df; border-radius: 10px; }
         .error { padding: 12px 16px; border-radius: 8px; background: var(--bad-soft); color: var(--bad); }
-        .back { display: inline-block; margin-bottom: 12px; text-decoration: none; color: var(--muted); }
+        .back { display: inline-block; margin-bottom: 8px; text-decoration: none; color: var(--muted); }
         .back:hover { color: var(--ink); }
         .card { background: var(--card); border: 1px solid var(--line); border-radius: 10px; padding: 16px 18px; margin-bottom: 16px; }
-        .card h1 { font-size: 18px; margin: 0 0 10px; line-height: 1.35; }
-        dl.meta { display: grid; grid-template-columns: max-content 1fr max-content 1fr; gap: 4px 16px; margin: 0; }
+        .card h1 { font-size: 18px; margin: 0; line-height: 1.35; }
+        .card .key { color: var(--faint); margin: 2px 0 12px; overflow-wrap: anywhere; }
+        .card h1 .tag { font-size: 11.5px; font-weight: 500; vertical-align: 3px; }
+        dl.meta { display: grid; grid-template-columns: repeat(4, max-content minmax(0, 1fr)); gap: 4px 14px; margin: 0; }
         dl.meta dt { color: var(--muted); }
         dl.meta dd { margin: 0; min-width: 0; overflow-wrap: anywhere; }
-        .chat { display: flex; flex-direction: column; gap: 12px; }
+        .chat { display: flex; flex-direction: column; gap: 8px; }
+        .attachments { display: flex; flex-wrap: wrap; gap: 10px; align-items: flex-end; }
         .turn { display: flex; flex-direction: column; max-width: 86%; }
         .turn.user { align-self: flex-end; }
         .turn.assistant, .turn.answer { align-self: flex-start; }
         .turn.system { align-self: stretch; max-width: none; }
-        .role { font-size: 11px; text-transform: uppercase; letter-spacing: .6px; color: var(--muted); margin: 0 4px 3px; }
+        .role { font-size: 11px; text-transform: uppercase; letter-spacing: .6px; color: var(--muted); margin: 0 4px 2px; }
         .turn.user .role { text-align: right; }
-        .bubble { border-radius: 12px; padding: 10px 14px; border: 1px solid var(--line); background: var(--card);
+        .bubble { border-radius: 12px; padding: 9px 14px; border: 1px solid var(--line); background: var(--card);
           display: flex; flex-direction: column; gap: 8px; min-width: 0; }
         .turn.user .bubble { background: var(--user); border-color: var(--user-line); border-top-right-radius: 4px; }
         .turn.assistant .bubble { border-top-left-radius: 4px; }
@@ -95,7 +99,7 @@ extension BrowserAssets {
         .tool.result .head { color: #0f766e; }
         .tool.failed { border-color: #f5c2bd; background: var(--bad-soft); }
         .tool.failed .head { color: var(--bad); }
-        pre.json { margin: 6px 0 0; padding: 8px 10px; background: #fff; border: 1px solid var(--line); border-radius: 6px;
+        pre.json { margin: 6px 0 0; padding: 6px 10px; background: #fff; border: 1px solid var(--line); border-radius: 6px;
           overflow: auto; max-height: 320px; white-space: pre-wrap; overflow-wrap: anywhere; }
         .chip { display: inline-flex; align-items: center; gap: 6px; align-self: flex-start; padding: 3px 10px; border-radius: 999px;
           background: #eef1f5; color: #334155; font-size: 12.5px; }
@@ -113,7 +117,7 @@ extension BrowserAssets {
         form.token .row { display: flex; gap: 8px; }
         form.token input { flex: 1; font-family: var(--mono); }
         @media (max-width: 760px) {
-          dl.meta { grid-template-columns: max-content 1fr; }
+          dl.meta { grid-template-columns: repeat(2, max-content minmax(0, 1fr)); }
           .turn { max-width: 100%; }
           .cassettes .hide-narrow { display: none; }
         }

@@ -91,7 +91,7 @@ enum Transcript {
             if let id { toolNames[id] = name }
             return typed("toolUse", [
                 JSONMember("name", .string(name)), JSONMember("id", id.map(JSONValue.string) ?? .null),
-                JSONMember("input", .string(pretty(input ?? .object([])))),
+                JSONMember("input", .string(readable(input ?? .object([])))),
             ])
         case .toolResult(let id, let status, let content):
             var nothing: [String: String] = [:]
@@ -101,7 +101,7 @@ enum Transcript {
                 JSONMember("content", blocks(content, toolNames: &nothing, budget: &budget)),
             ])
         case .json(let value):
-            return typed("json", [JSONMember("json", .string(pretty(value)))])
+            return typed("json", [JSONMember("json", .string(readable(value)))])
         case .media(let media):
             var members = [
                 JSONMember("kind", .string(media.kind)), JSONMember("format", media.format.map(JSONValue.string) ?? .null),
@@ -148,8 +148,13 @@ enum Transcript {
         .object([JSONMember("type", .string(type))] + members)
     }
 
-    /// Pretty JSON text without its trailing newline.
-    private static func pretty(_ value: JSONValue) -> String {
+    /// JSON up to this many bytes is shown on one line; longer JSON is indented.
+    static let oneLineJSON = 72
+
+    /// Tool input or a JSON result as text: compact when short, else indented (without a trailing newline).
+    static func readable(_ value: JSONValue) -> String {
+        let compact = JSONWriter.compact(value)
+        if compact.count <= oneLineJSON { return String(decoding: compact, as: UTF8.self) }
         var bytes = JSONWriter.pretty(value)
         if bytes.last == UInt8(ascii: "\n") { bytes.removeLast() }
         return String(decoding: bytes, as: UTF8.self)

@@ -123,11 +123,11 @@ import Testing
             let call = messages[1]["content"]?.arrayValue?.last
             #expect(call?["type"]?.stringValue == "toolUse")
             #expect(call?["name"]?.stringValue == "get_weather")
-            #expect(call?["input"]?.stringValue == "{\n  \"city\": \"Lisbon\"\n}")
+            #expect(call?["input"]?.stringValue == #"{"city":"Lisbon"}"#)
             let result = messages[2]["content"]?.arrayValue ?? []
             #expect(result.first?["type"]?.stringValue == "toolResult")
             #expect(result.first?["name"]?.stringValue == "get_weather", "a result is named after the call it answers")
-            #expect(result.first?["content"]?.arrayValue?.first?["json"]?.stringValue == "{\n  \"rain\": false,\n  \"tempC\": 21\n}")
+            #expect(result.first?["content"]?.arrayValue?.first?["json"]?.stringValue == #"{"rain":false,"tempC":21}"#)
             #expect(result.last?["label"]?.stringValue == "cache point")
             #expect(transcript.at("answer", "stopReason")?.stringValue == "end_turn")
             #expect(transcript.at("answer", "content")?.arrayValue?.first?["text"]?.stringValue == "No rain in Lisbon: 21 °C and dry.")

@@ -30,3 +30,11 @@ import Testing
         #expect(Transcript.block(image, toolNames: &names, budget: &budget)["label"]?.stringValue == "image png, 6 bytes")
     }
 }
+
+@Suite struct TranscriptJSONTextTests {
+    @Test func shortJSONStaysOnOneLineAndLongJSONIsIndented() throws {
+        #expect(Transcript.readable(try JSONParser.parse(#"{"city": "Lisbon", "unit": "celsius"}"#)) == #"{"city":"Lisbon","unit":"celsius"}"#)
+        let long = try JSONParser.parse(#"{"query": "\#(String(repeating: "x", count: 80))", "limit": 5}"#)
+        #expect(Transcript.readable(long) == "{\n  \"limit\": 5,\n  \"query\": \"\(String(repeating: "x", count: 80))\"\n}")
+    }
+}
