@@ -208,6 +208,8 @@ def test_the_list_shows_every_cassette_with_hits_and_nothing_injected(browsed, t
     # The capital's row: 4 recorded hits (the 2 since this server started are not flushed yet).
     capital = key_of(server, "What is the capital")
     assert capital["hits"] == 4
+    # A namespaced hit is counted in its namespace, where the cassette is.
+    assert key_of(server, "Which coupon")["hits"] == 1
     assert "6 cassettes" in text
     # Live counters from /_tapedeck/stats: 2 hits since start, and what they saved at Haiku's price.
     assert re.search(r"Hits\s*2\s*Misses\s*0\s*Tokens saved\s*52\s*Cost saved\s*\$0\.0001", text), text[:300]

@@ -13,6 +13,7 @@ final class CassetteCatalog: Sendable {
         /// The tokens the recorded answer reported; nil when it reported none.
         var usage: TokenUsage?
 
+        /// The row of `cassette`, found in `namespace`.
         init(_ cassette: Cassette, namespace: String) {
             key = cassette.key
             self.namespace = namespace

@@ -81,6 +81,23 @@ import Testing
     }
 
     @Test(arguments: ProxyHarness.StoreKind.allCases)
+    func aRecordingMadeAgainIsListedAsItIsNow(_ kind: ProxyHarness.StoreKind) throws {
+        try withBrowser(kind) { proxy, fixtures in
+            let row = { () throws -> JSONValue? in
+                try self.get(proxy, "/_tapedeck/api/cassettes").1["cassettes"]?.arrayValue?
+                    .first { $0["key"]?.stringValue == fixtures.markup.key.hex }
+            }
+            #expect(try row()?["recordedAt"]?.stringValue == "2025-03-07T08:00:00Z")
+            var again = fixtures.markup
+            again.recordedAt = "2025-04-01T00:00:00Z"
+            try proxy.engineStore.save(again)
+            #expect(try row()?["recordedAt"]?.stringValue == "2025-04-01T00:00:00Z", "the remembered summary is not reused")
+            #expect(try proxy.engineStore.remove(again.key))
+            #expect(try row() == nil)
+        }
+    }
+
+    @Test(arguments: ProxyHarness.StoreKind.allCases)
     func pagesAreBounded(_ kind: ProxyHarness.StoreKind) throws {
         try withBrowser(kind) { proxy, fixtures in
             let all = keys(try get(proxy, "/_tapedeck/api/cassettes").1)
