@@ -1,5 +1,6 @@
 # Tapedeck: `make run` serves the bundled cassettes offline on 127.0.0.1:8787; `make test` runs every test.
-# Both install what they need first (Debian's libcurl and SQLite headers, and a project-local Python venv for tests).
+# Both install what they need first (Debian's libcurl and SQLite headers, and a project-local Python venv for tests;
+# make test also installs Debian's headless-capable Chromium for the cassette browser's test).
 
 SWIFT ?= swift
 VENV ?= .venv
@@ -9,7 +10,7 @@ PY_PACKAGES := boto3 pytest awscli langchain-aws
 SWIFT_BUILD_FLAGS ?=
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps venv build release run test test-swift test-python bench bench-quick bench-deps bench-stores clean
+.PHONY: deps venv browser-deps build release run test test-swift test-python bench bench-quick bench-deps bench-stores clean
 
 ## Install the C libraries' headers with apt-get when they are missing.
 deps:
@@ -37,6 +38,14 @@ $(PY_STAMP):
 	@rm -f $(VENV)/.ready*
 	@touch $@
 
+## Chromium for Tests/python/test_browser.py (it loads the cassette browser headless), installed with apt-get when
+## missing; without recommends it is 25 packages (about 25 s here) instead of 115.
+browser-deps:
+	@if ! command -v chromium >/dev/null 2>&1; then \
+	  echo "installing chromium"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends chromium; \
+	fi
+
 build: deps
 	$(SWIFT) build
 
@@ -46,7 +55,7 @@ release: deps
 run: release
 	.build/release/tapedeck serve --store json:Cassettes
 
-test: deps venv
+test: deps venv browser-deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test
 	TAPEDECK_BIN=$$($(SWIFT) build --show-bin-path)/tapedeck $(VENV)/bin/python -m pytest -q Tests/python
@@ -54,7 +63,7 @@ test: deps venv
 test-swift: deps
 	$(SWIFT) test
 
-test-python: deps venv build
+test-python: deps venv browser-deps build
 	TAPEDECK_BIN=$$($(SWIFT) build --show-bin-path)/tapedeck $(VENV)/bin/python -m pytest -q Tests/python
 
 ## Tapedeck hits against nginx (a fixed body, and proxy_cache) under wrk, plus miss, burst, fresh-connection and

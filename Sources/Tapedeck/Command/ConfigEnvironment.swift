@@ -3,7 +3,7 @@ enum ConfigEnvironment {
     /// What every settings variable's name starts with.
     static let prefix = "TAPEDECK_"
     /// Variables with the prefix that are not settings: the test suite's own, accepted and ignored.
-    static let ignored: Set<String> = ["TAPEDECK_BIN", "TAPEDECK_RECORD_SAMPLES", "TAPEDECK_UPDATE_GOLDEN"]
+    static let ignored: Set<String> = ["TAPEDECK_BIN", "TAPEDECK_RECORD_SAMPLES", "TAPEDECK_UPDATE_GOLDEN", "TAPEDECK_UPDATE_SCREENSHOTS"]
 
     /// The variable that sets flag `name`: `TAPEDECK_` and the name upper-cased with dashes as underscores.
     static func variable(for name: String) -> String {

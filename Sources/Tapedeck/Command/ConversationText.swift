@@ -48,48 +48,35 @@ enum ConversationText {
 
     /// One content block on one line (text may hold newlines); tool names are remembered for their results.
     static func block(_ block: JSONValue, toolNames: inout [String: String]) -> String {
-        if let text = block["text"]?.stringValue { return text }
-        if let use = block["toolUse"] {
-            let name = use["name"]?.stringValue ?? "?"
-            if let id = use["toolUseId"]?.stringValue { toolNames[id] = name }
-            return "→ tool \(name) \(use["input"].map(compact) ?? "{}")"
-        }
-        if let result = block["toolResult"] {
-            let id = result["toolUseId"]?.stringValue ?? "?"
-            let status = result["status"]?.stringValue.map { $0 == "success" ? "" : " (\($0))" } ?? ""
+        line(ContentBlock(block), toolNames: &toolNames)
+    }
+
+    /// `block` as `show` prints it: `→ tool name {input}`, `← result name: parts`, `[image png, 70 bytes]`, ….
+    static func line(_ block: ContentBlock, toolNames: inout [String: String]) -> String {
+        switch block {
+        case .text(let text):
+            return text
+        case .toolUse(let id, let name, let input):
+            if let id { toolNames[id] = name }
+            return "→ tool \(name) \(input.map(compact) ?? "{}")"
+        case .toolResult(let id, let status, let content):
+            let shown = status.map { $0 == "success" ? "" : " (\($0))" } ?? ""
             var nothing: [String: String] = [:]
-            let parts = (result["content"]?.arrayValue ?? []).map { part in
-                part["json"].map(compact) ?? Self.block(part, toolNames: &nothing)
-            }
-            return "← result \(toolNames[id] ?? id)\(status): \(parts.joined(separator: " "))"
+            let parts = content.map { line($0, toolNames: &nothing) }
+            return "← result \(toolNames[id] ?? id)\(shown): \(parts.joined(separator: " "))"
+        case .json(let value):
+            return compact(value)
+        case .media(let media):
+            return "[\(media.label)]"
+        case .reasoning(let text):
+            return text.map { "(thinking) \($0)" } ?? "[redacted reasoning]"
+        case .cachePoint:
+            return "[cache point]"
+        case .guarded(let text):
+            return "[guarded] \(text)"
+        case .other(let name):
+            return "[\(name)]"
         }
-        for kind in ["image", "document", "video"] {
-            if let media = block[kind] { return attachment(kind, media) }
-        }
-        if let reasoning = block["reasoningContent"] {
-            if let text = reasoning["reasoningText"]?["text"]?.stringValue { return "(thinking) \(text)" }
-            return "[redacted reasoning]"
-        }
-        if block["cachePoint"] != nil { return "[cache point]" }
-        if let guarded = block["guardContent"]?["text"]?["text"]?.stringValue { return "[guarded] \(guarded)" }
-        return "[\(block.objectValue?.first?.key ?? "unknown block")]"
-    }
-
-    /// `[image png, 12345 bytes]`, `[document pdf "report", 2048 bytes]`, or the S3 URI when not inline.
-    static func attachment(_ kind: String, _ media: JSONValue) -> String {
-        var what = kind
-        if let format = media["format"]?.stringValue { what += " \(format)" }
-        if let name = media["name"]?.stringValue { what += " \"\(name)\"" }
-        if let data = media["source"]?["bytes"]?.stringValue { return "[\(what), \(decodedSize(base64: data)) bytes]" }
-        if let uri = media["source"]?["s3Location"]?["uri"]?.stringValue { return "[\(what), \(uri)]" }
-        return "[\(what)]"
-    }
-
-    /// How many bytes base64 `text` decodes to (RFC 4648 §4: 4 characters carry 3 bytes, `=` pads the last group).
-    static func decodedSize(base64 text: String) -> Int {
-        let characters = text.utf8.filter { $0 > UInt8(ascii: " ") }
-        let padding = characters.reversed().prefix { $0 == UInt8(ascii: "=") }.count
-        return max(0, characters.count * 3 / 4 - padding)
     }
 
     /// Compact JSON as text.

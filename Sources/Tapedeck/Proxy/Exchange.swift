@@ -19,6 +19,8 @@ final class Exchange: @unchecked Sendable {
     var upstreamFailed = false
     /// The tokens a hit served from its cassette.
     var saved: TokenUsage?
+    /// The namespace the served cassette came from: the request's, or "" when `--namespace-fallback` found it shared.
+    var servedNamespace = ""
     /// The answer is another identical request's upstream call, which this one waited for.
     var coalesced = false
 
@@ -65,8 +67,8 @@ final class Exchange: @unchecked Sendable {
         let seconds = Double(MonotonicClock.nanoseconds() &- request.receivedAt) / 1e9
         stats.record(outcome: outcome, model: model, seconds: seconds, upstreamFailed: upstreamFailed, saved: saved)
         guard let ledger, let model else { return }
-        if outcome == "hit", let key { ledger.hit(key) }
-        if outcome == "miss" || outcome == "record" || outcome == "passthrough" { ledger.miss(model: model) }
+        if outcome == "hit", let key { ledger.hit(key, namespace: servedNamespace) }
+        if outcome == "miss" || outcome == "record" || outcome == "passthrough" { ledger.miss(model: model, namespace: namespace) }
     }
 
     private func decorate(_ response: inout HTTPResponse, outcome: String, servedAs: Replay.ServedAs?) {

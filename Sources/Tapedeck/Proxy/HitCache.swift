@@ -12,6 +12,8 @@ public final class HitCache: Sendable {
         public let cassetteKey: CacheKey
         public let recordedAt: String
         public let saved: TokenUsage?
+        /// The namespace the cassette was found in ("" is the shared one).
+        public var namespace = ""
 
         /// Bytes this plan keeps in memory, roughly.
         var size: Int {

@@ -94,16 +94,20 @@ extension ProxyEngine {
 
     /// The answer to send for `key` from `store`: reused while the stored version is unchanged, else rendered.
     func hitPlan(_ key: CacheKey, operation: ConverseOperation, in store: CassetteStore, namespace: String) throws(CassetteError) -> HitCache.Plan? {
+        var plan: HitCache.Plan
         if let recording = pending.withLock({ $0.cassettes[PendingSlot(namespace: namespace, key: key)]?.cassette }) {
-            return render(recording, operation: operation)
+            plan = render(recording, operation: operation)
+        } else {
+            let version = try store.version(of: key)
+            if let version, let kept = hitCache.plan(namespace: namespace, key: key, operation: operation, version: version) {
+                plan = kept
+            } else {
+                guard let cassette = try store.load(key) else { return nil }
+                plan = render(cassette, operation: operation)
+                if let version { hitCache.keep(plan, namespace: namespace, key: key, operation: operation, version: version) }
+            }
         }
-        let version = try store.version(of: key)
-        if let version, let plan = hitCache.plan(namespace: namespace, key: key, operation: operation, version: version) {
-            return plan
-        }
-        guard let cassette = try store.load(key) else { return nil }
-        let plan = render(cassette, operation: operation)
-        if let version { hitCache.keep(plan, namespace: namespace, key: key, operation: operation, version: version) }
+        plan.namespace = namespace
         return plan
     }
 

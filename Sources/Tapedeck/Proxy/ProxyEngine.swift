@@ -29,11 +29,15 @@ public final class ProxyEngine: HTTPHandler, @unchecked Sendable {
     /// Keys served since start, for `GET /_tapedeck/unused`.
     let used = Mutex(Set<UsedCassette>())
     /// The store's namespace views, made once each.
-    private let views = Mutex([String: CassetteStore]())
+    let views: NamespaceViews
     /// `--auth-token` as bytes, or nil when no token is asked for.
     private let authToken: [UInt8]?
     /// Cassette writes fsync; they run here, never on an event loop or the upstream thread.
     let recorder = DispatchQueue(label: "tapedeck.recorder", attributes: .concurrent)
+    /// The cassette browser's API reads the store here, one request at a time.
+    let browserQueue = DispatchQueue(label: "tapedeck.browser")
+    /// What the cassette browser's API reads from.
+    let browserAPI: BrowserAPI
 
     /// Creates an engine; `upstream` is required unless the mode never leaves the machine.
     public init(
@@ -48,6 +52,8 @@ public final class ProxyEngine: HTTPHandler, @unchecked Sendable {
         self.log = log
         self.authToken = configuration.authToken.map { Array($0.utf8) }
         self.replay = Replay(hitLatencyMs: configuration.hitLatencyMs, hitUsage: configuration.hitUsage, pace: configuration.replayPace)
+        self.views = NamespaceViews(store)
+        self.browserAPI = BrowserAPI(views: views, catalog: CassetteCatalog(), stats: stats)
     }
 
     public func handle(_ request: HTTPRequest, responder: HTTPResponder) {
@@ -66,6 +72,9 @@ public final class ProxyEngine: HTTPHandler, @unchecked Sendable {
             let body = JSONValue.object([JSONMember("reset", .string(session ?? "all sessions"))])
             return exchange.send(HTTPResponse(status: 200, headers: HTTPHeaders([("Content-Type", "application/json")]),
                                               body: JSONWriter.compact(body)), outcome: "admin")
+        }
+        if let route = BrowserRoute(path: path) {
+            return browse(route, exchange)
         }
         if let page = adminPage(path) {
             guard request.method == "GET" || request.method == "HEAD" else {
@@ -94,8 +103,12 @@ public final class ProxyEngine: HTTPHandler, @unchecked Sendable {
     /// Why `request` may not go on under `--auth-token`, or nil when it may; the message never repeats what was sent.
     private func authorizationRefusal(_ request: HTTPRequest) -> String? {
         guard let authToken else { return nil }
-        // Health stays open so that load balancers and orchestrators can probe without the token.
-        if request.path == "/_tapedeck/health" && (request.method == "GET" || request.method == "HEAD") { return nil }
+        // Health stays open so that load balancers and orchestrators can probe without the token, and so do the
+        // cassette browser's page, script and style sheet: they hold no data, and a browser cannot send a header
+        // when it navigates. The page asks for the token and sends it on every call to the API it reads.
+        if request.method == "GET" || request.method == "HEAD" {
+            if request.path == "/_tapedeck/health" || BrowserRoute(path: request.path)?.isStatic == true { return nil }
+        }
         let sent = request.headers.values("x-tapedeck-token")
         guard sent.count == 1, let token = sent.first else {
             return sent.isEmpty
@@ -232,7 +245,8 @@ public final class ProxyEngine: HTTPHandler, @unchecked Sendable {
     /// Sends a hit's answer.
     func serve(_ plan: HitCache.Plan, exchange: Exchange) {
         exchange.saved = plan.saved
-        used.withLock { _ = $0.insert(UsedCassette(namespace: exchange.namespace, key: plan.cassetteKey)) }
+        exchange.servedNamespace = plan.namespace
+        used.withLock { _ = $0.insert(UsedCassette(namespace: plan.namespace, key: plan.cassetteKey)) }
         switch plan.answer {
         case .converse(let response, let servedAs):
             exchange.send(response, outcome: "hit", servedAs: response.status == 200 ? servedAs : nil, delayMs: configuration.hitDelayMs)
@@ -286,11 +300,7 @@ public final class ProxyEngine: HTTPHandler, @unchecked Sendable {
 
     /// The store seen through `namespace` ("" is the store itself).
     func view(_ namespace: String) throws(CassetteError) -> CassetteStore {
-        if namespace.isEmpty { return store }
-        if let made = views.withLock({ $0[namespace] }) { return made }
-        let made = try store.namespace(namespace)
-        views.withLock { $0[namespace] = made }
-        return made
+        try views.view(namespace)
     }
 
     /// The cassettes no request has used since the server started, in every namespace.

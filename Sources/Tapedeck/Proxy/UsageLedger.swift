@@ -1,11 +1,12 @@
 import Foundation
 
 /// Counts hits per cassette and misses per model in memory and adds them to the store in batches, never a
-/// write per hit: every `intervalSeconds` on its own thread, and once more when stopped.
+/// write per hit: every `intervalSeconds` on its own thread, and once more when stopped. Counts are kept per
+/// namespace and written to that namespace's view, where its cassettes (and `ls STORE#NAME`) are.
 public final class UsageLedger: @unchecked Sendable {
     private let store: CassetteStore
     private let log: RequestLog
-    private let pending = Mutex(UsageCounts())
+    private let pending = Mutex([String: UsageCounts]())
     private let wake = DispatchSemaphore(value: 0)
     private let finished = DispatchSemaphore(value: 0)
     private let stopping = Mutex(false)
@@ -34,30 +35,31 @@ public final class UsageLedger: @unchecked Sendable {
         thread.start()
     }
 
-    /// Notes one hit of `key` now.
-    public func hit(_ key: CacheKey) {
+    /// Notes one hit now of the cassette `key` in `namespace` ("" is the shared one).
+    public func hit(_ key: CacheKey, namespace: String = "") {
         let now = Int(Date().timeIntervalSince1970)
-        pending.withLock { $0.hit(key, at: now) }
+        pending.withLock { $0[namespace, default: UsageCounts()].hit(key, at: now) }
     }
 
-    /// Notes one miss for `model`.
-    public func miss(model: String) {
-        pending.withLock { $0.miss(model: model) }
+    /// Notes one miss for `model` in `namespace`.
+    public func miss(model: String, namespace: String = "") {
+        pending.withLock { $0[namespace, default: UsageCounts()].miss(model: model) }
     }
 
     /// Adds what is pending to the store; on failure the counts are kept for the next try.
     public func flush() {
-        let batch = pending.withLock { counts -> UsageCounts in
+        let batches = pending.withLock { counts -> [String: UsageCounts] in
             let taken = counts
-            counts = UsageCounts()
+            counts = [:]
             return taken
         }
-        guard !batch.isEmpty else { return }
-        do {
-            try store.addUsage(batch)
-        } catch {
-            log.line("warning: could not save hit counts: \(error); keeping them for the next try")
-            pending.withLock { $0.add(batch) }
+        for (namespace, batch) in batches.sorted(by: { $0.key < $1.key }) where !batch.isEmpty {
+            do {
+                try (namespace.isEmpty ? store : store.namespace(namespace)).addUsage(batch)
+            } catch {
+                log.line("warning: could not save hit counts: \(error); keeping them for the next try")
+                pending.withLock { $0[namespace, default: UsageCounts()].add(batch) }
+            }
         }
     }
 

@@ -7,11 +7,6 @@ import Testing
         return ConversationText.block(try JSONParser.parse(json), toolNames: &names)
     }
 
-    @Test(arguments: [("", 0), ("QQ==", 1), ("QUI=", 2), ("QUJD", 3), ("QUJDRA==", 4), ("QUJD\nREVG", 6)])
-    func base64SizesAreTheDecodedBytes(_ text: String, _ size: Int) {
-        #expect(ConversationText.decodedSize(base64: text) == size)
-    }
-
     @Test func blocksReadAsAPersonWouldSayThem() throws {
         #expect(try block(#"{"toolUse": {"toolUseId": "t2", "name": "get_weather", "input": {"city": "Lisbon"}}}"#) == #"→ tool get_weather {"city":"Lisbon"}"#)
         #expect(try block(#"{"toolResult": {"toolUseId": "t1", "content": [{"text": "none"}], "status": "error"}}"#) == "← result lookup (error): none")

@@ -154,4 +154,16 @@ import Testing
             #expect(response.status == (fallback ? 200 : 404))
         }
     }
+
+    @Test func aSharedCassetteServedByFallbackIsUsed() throws {
+        let proxy = try ProxyHarness(configure: { $0.namespaceFallback = true })
+        defer { proxy.stop() }
+        _ = try proxy.post(ProxyHarness.haikuPath, body: ProxyHarness.helloBody)
+        let fallback = try proxy.post(ProxyHarness.haikuPath, body: ProxyHarness.helloBody,
+                                      headers: [("x-tapedeck-namespace", "test_c"), ("x-tapedeck-mode", "replay")])
+        #expect(fallback.headers["x-tapedeck"] == "hit")
+        // The recording's own miss does not count as a use; the fallback hit does, for the shared cassette.
+        let page = try JSONParser.parse(try proxy.request("GET", "/_tapedeck/unused").body)
+        #expect(page["count"]?.numberLiteral == "0", "\(page)")
+    }
 }

@@ -72,3 +72,27 @@ final class CountingStore: CassetteStore, @unchecked Sendable {
         #expect(try store.usage().hits[key]?.count == 1)
     }
 }
+
+@Suite struct UsageLedgerNamespaceTests {
+    /// A namespaced hit used to be added to the shared counts, where SQLite's UPDATE found no row and dropped it.
+    @Test(arguments: ["json", "sqlite"])
+    func hitsAndMissesLandInTheirNamespace(_ kind: String) throws {
+        let scratch = try ScratchDirectory()
+        defer { scratch.remove() }
+        let store: CassetteStore = kind == "json" ? JSONFileStore(directory: scratch("cassettes")) : try SQLiteStore(path: scratch("tapes.db"))
+        let checkout = try store.namespace("checkout")
+        let shared = CassetteFixtures.cassette("shared"), scoped = CassetteFixtures.cassette("scoped")
+        try store.save(shared)
+        try checkout.save(scoped)
+        let ledger = UsageLedger(store: store, log: RequestLog(enabled: false))
+        ledger.hit(shared.key)
+        for _ in 0..<3 { ledger.hit(scoped.key, namespace: "checkout") }
+        ledger.miss(model: "m", namespace: "checkout")
+        ledger.stop()
+        #expect(try checkout.usage().hits[scoped.key]?.count == 3)
+        #expect(try checkout.usage().misses == ["m": 1])
+        #expect(try store.usage().hits[shared.key]?.count == 1)
+        #expect(try store.usage().hits[scoped.key] == nil)
+        #expect(try store.usage().misses.isEmpty)
+    }
+}

@@ -21,10 +21,21 @@ final class ProxyHarness: @unchecked Sendable {
         case none
     }
 
+    /// Which kind of store the engine reads and writes.
+    enum StoreKind: String, CaseIterable, Sendable {
+        /// `json:<directory>/cassettes`, the same as `store`.
+        case json
+        /// `sqlite:<directory>/tapes.db`.
+        case sqlite
+    }
+
     let origin: TestOrigin
     /// The temporary directory; the store lives in its `cassettes` subdirectory, created on first write.
     let directory: String
+    /// The JSON store at `<directory>/cassettes` (the engine's store unless `storeKind` is `.sqlite`).
     let store: JSONFileStore
+    /// The store the engine uses.
+    let engineStore: CassetteStore
     let upstream: UpstreamClient?
     let engine: ProxyEngine
     let server: HTTPServer
@@ -39,6 +50,8 @@ final class ProxyHarness: @unchecked Sendable {
         upstream target: Upstream = .origin(),
         limits: RequestParser.Limits = RequestParser.Limits(),
         eventLoops: Int = 2,
+        storeKind: StoreKind = .json,
+        stats: ProxyStats = ProxyStats(),
         configure: (inout ProxyConfiguration) -> Void = { _ in },
         origin handler: @escaping TestOrigin.Handler = BedrockOrigin().handler
     ) throws {
@@ -52,6 +65,13 @@ final class ProxyHarness: @unchecked Sendable {
         }
         directory = String(cString: made)
         store = JSONFileStore(directory: "\(directory)/cassettes")
+        do {
+            engineStore = storeKind == .json ? store : try SQLiteStore(path: "\(directory)/tapes.db")
+        } catch {
+            origin.stop()
+            try? FileManager.default.removeItem(atPath: directory)
+            throw error
+        }
 
         let url: String?
         switch target {
@@ -62,7 +82,7 @@ final class ProxyHarness: @unchecked Sendable {
         var configuration = ProxyConfiguration(mode: mode, upstream: url)
         configure(&configuration)
         upstream = url == nil ? nil : UpstreamClient()
-        engine = ProxyEngine(configuration: configuration, store: store, upstream: upstream, log: RequestLog(enabled: false))
+        engine = ProxyEngine(configuration: configuration, store: engineStore, upstream: upstream, log: RequestLog(enabled: false), stats: stats)
         server = HTTPServer(
             configuration: HTTPServer.Configuration(
                 host: "127.0.0.1", port: 0, eventLoops: eventLoops, limits: limits, errorResponse: BedrockError.forHTTPError),
