@@ -56,7 +56,7 @@ public final class UsageLedger: @unchecked Sendable {
         do {
             try store.addUsage(batch)
         } catch {
-            log.line("warning: could not save hit counts: \(error); keeping them for the next try")
+            log.warn("cannot save hit counts", [LogField("error", "\(error)"), LogField("action", "keep them for the next try")])
             pending.withLock { $0.add(batch) }
         }
     }
