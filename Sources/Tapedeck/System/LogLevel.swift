@@ -9,6 +9,7 @@ public enum LogLevel: String, Sendable, CaseIterable, Comparable {
     /// Tapedeck could not do its job: the store or the port cannot be opened, a recording cannot be written.
     case error
 
+    /// Whether `lhs` is less serious than `rhs`.
     public static func < (lhs: LogLevel, rhs: LogLevel) -> Bool {
         allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
     }

@@ -8,11 +8,17 @@ import Testing
 @Suite struct ServeLogTests {
     private static let model = "us.anthropic.claude-3-5-haiku-20241022-v1:0"
     private static let path = "/model/us.anthropic.claude-3-5-haiku-20241022-v1%3A0/converse"
+    private static let streamPath = path + "-stream"
     private static let answer = #"{"output":{"message":{"role":"assistant","content":[{"text":"hello"}]}},"stopReason":"end_turn","usage":{"inputTokens":3,"outputTokens":1,"totalTokens":4},"metrics":{"latencyMs":42}}"#
 
-    /// An upstream answering "hello", except 429 to a question containing "throttle".
+    /// An upstream answering "hello" (as a stream of three chunks to converse-stream), except 429 to a question
+    /// containing "throttle".
     private static func origin() throws -> TestOrigin {
         try TestOrigin { request in
+            if request.path.hasSuffix("/converse-stream") {
+                return .chunked(headers: [("Content-Type", "application/vnd.amazon.eventstream")],
+                                chunks: StreamFrames.text(["hel", "lo"]).map { TestOrigin.Chunk($0) })
+            }
             if request.bodyText.contains("throttle") {
                 return .response(status: 429, headers: [("Content-Type", "application/json"), ("x-amzn-ErrorType", "ThrottlingException")],
                                  body: Array(#"{"message":"slow down"}"#.utf8))
@@ -58,10 +64,11 @@ import Testing
         }
     }
 
-    /// A miss recorded in a namespace, its hit, a 429 passed through and not recorded, and a 404.
+    /// A miss recorded in a namespace, its hit, a 429 passed through and not recorded, a 404, a live stream and the
+    /// stream made from the first cassette.
     private static let traffic: [(String, String, [(String, String)])] = [
         (path, "hi", [("x-tapedeck-namespace", "team-a")]), (path, "hi", [("x-tapedeck-namespace", "team-a")]),
-        (path, "throttle me", []), ("/nowhere", "", []),
+        (path, "throttle me", []), ("/nowhere", "", []), (streamPath, "stream", []), (streamPath, "hi", [("x-tapedeck-namespace", "team-a")]),
     ]
 
     @Test func aJSONLineIsParsedForEveryEventOfARealRun() async throws {
@@ -73,7 +80,9 @@ import Testing
             ["--log-format", "json", "--upstream", upstream.baseURL, "--store", "json:\(scratch.path)"], requests: Self.traffic)
         #expect(run.status == 0)
         let events = try run.lines.map { line in try #require(LogLines.json(line), "not one JSON object: \(line)") }
-        #expect(events.map { $0["msg"] ?? "" } == ["listening", "request", "request", "not recorded", "request", "request", "shutting down", "stopped"])
+        #expect(events.map { $0["msg"] ?? "" } == [
+            "listening", "request", "request", "not recorded", "request", "request", "request", "request", "shutting down", "stopped",
+        ])
         for event in events {
             #expect(event["time"].map { Timestamp.parse($0) != nil } == true, "\(event)")
             #expect(event["level"].flatMap(LogLevel.init(rawValue:)) != nil, "\(event)")
@@ -102,9 +111,11 @@ import Testing
         #expect(requests[0]["operation"] == "converse")
         #expect(requests[0]["namespace"] == "team-a")
         #expect(requests[0]["bytes_in"] == String(Self.body("hi").count))
-        #expect(requests.map { $0["outcome"] ?? "" } == ["miss", "hit", "miss", "error"])
-        #expect(requests.map { $0["status"] ?? "" } == ["200", "200", "429", "404"])
-        #expect(requests.map { $0["level"] ?? "" } == ["info", "info", "info", "info"])
+        #expect(requests.map { $0["outcome"] ?? "" } == ["miss", "hit", "miss", "error", "miss", "hit"])
+        #expect(requests.map { $0["status"] ?? "" } == ["200", "200", "429", "404", "200", "200"])
+        #expect(requests.map { $0["level"] ?? "" } == ["info", "info", "info", "info", "info", "info"])
+        #expect(requests.map { $0["operation"] ?? "-" } == ["converse", "converse", "converse", "-", "converse-stream", "converse-stream"])
+        #expect(run.answers[4].chunks.count >= 3 && run.answers[5].chunks.count >= 3, "both streams came in chunks")
         #expect(requests[3]["model"] == nil && requests[3]["namespace"] == nil, "no route, no namespace header")
 
         let notRecorded = events[3]

@@ -42,7 +42,7 @@ import Testing
         #expect(result.status == 1)
         #expect(result.stderrLines.count == 1, "\(result.stderrLines)")
         #expect(result.stderr.contains(
-            "error: cannot open store sqlite:\(file): store \(file) has schema version 7, written by a newer Tapedeck; this one knows up to \(SQLiteSchema.currentVersion) and leaves it unchanged"))
+            #" ERROR cannot open store store=sqlite:\#(file) error="store \#(file) has schema version 7, written by a newer Tapedeck; this one knows up to \#(SQLiteSchema.currentVersion) and leaves it unchanged""#))
         #expect(try CassetteFixtures.read(file) == before)
         #expect(CassetteFixtures.tree(scratch.path) == ["tapes.db"])
     }
