@@ -303,7 +303,7 @@ class Tapedeck:
         self.port = None
         while self.port is None:
             with open(self.log_path) as log:
-                match = re.search(r"listening on http://[^ ]+:(\d+)", log.read())
+                match = re.search(r"\blistening\b.*?http://[^\s\"]+:(\d+)", log.read())
             if match:
                 self.port = int(match.group(1))
             elif self.process.poll() is not None or time.monotonic() > deadline:

@@ -106,7 +106,7 @@ class Server:
         self.log = []
         for line in self.process.stderr:
             self.log.append(line)
-            match = re.search(r"listening on http://[^ ]+:(\d+)", line)
+            match = re.search(r"\blistening\b.*?http://[^\s\"]+:(\d+)", line)
             if match:
                 self.port = int(match.group(1))
                 break

@@ -201,7 +201,7 @@ class Tapedeck:
         def pump():
             for line in self.process.stderr:
                 self.lines.append(line)
-                match = re.search(r"listening on http://[^ ]+:(\d+)", line)
+                match = re.search(r"\blistening\b.*?http://[^\s\"]+:(\d+)", line)
                 if match:
                     self.port = int(match.group(1))
                     ready.set()

@@ -45,4 +45,4 @@ def test_each_test_records_in_its_namespace_then_replays_strictly(upstream, laun
     assert caught.value.response["Error"]["Code"] == "CassetteNotFoundException"
     assert "temperature 0 → 0.5" in message
     strict.stop()
-    assert "strict: 0 cassettes unused" in strict.log
+    assert " INFO  unused cassettes count=0\n" in strict.log

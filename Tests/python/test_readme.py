@@ -222,7 +222,7 @@ def serve_line(block, setup, command, fake, directory, env):
             log.append(text)
             if text.startswith("readme-token="):
                 token = text.strip().split("=", 1)[1] or None
-            match = re.search(r"listening on http://[^ ]+:(\d+)", text)
+            match = re.search(r"\blistening\b.*?http://[^\s\"]+:(\d+)", text)
             if match:
                 port = int(match.group(1))
                 break

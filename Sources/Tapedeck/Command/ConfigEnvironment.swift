@@ -20,6 +20,11 @@ enum ConfigEnvironment {
         for (variable, text) in environment.sorted(by: { $0.key < $1.key })
         where variable.hasPrefix(prefix) && !ignored.contains(variable) {
             guard let spec = specs.first(where: { self.variable(for: $0.name) == variable }) else {
+                // Compared without the shared prefix, which would make every name look close to every other.
+                let suffixes = specs.map { String(self.variable(for: $0.name).dropFirst(prefix.count)) }
+                if let nearest = NearestName.nearest(to: String(variable.dropFirst(prefix.count)), in: suffixes) {
+                    throw UsageError("unknown environment variable \(variable); did you mean \(prefix)\(nearest)?")
+                }
                 throw UsageError("unknown environment variable \(variable) (TAPEDECK_ variables set tapedeck \(command)'s flags, e.g. TAPEDECK_PORT)")
             }
             variables[spec.name] = variable

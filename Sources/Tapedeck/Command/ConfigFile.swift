@@ -37,6 +37,9 @@ enum ConfigFile {
         var values: [String: [String]] = [:]
         for member in members {
             guard let spec = specs.first(where: { $0.name == member.key }) else {
+                if let nearest = NearestName.nearest(to: member.key, in: specs.map(\.name)) {
+                    throw UsageError("\(name): unknown key \"\(member.key)\"; did you mean \"\(nearest)\"?")
+                }
                 throw UsageError("\(name): unknown key \"\(member.key)\"")
             }
             values[spec.name] = try strings(member.value, spec: spec, name: name)

@@ -80,20 +80,25 @@ public struct ConfigSources: Sendable {
         origins[name]?.suffix ?? ""
     }
 
-    /// One line per source other than the command line that set something: `settings from tapedeck.json: port, quiet`.
-    public var summary: [String] {
-        var lines: [String] = []
+    /// One start-up log event per source other than the command line that set something:
+    /// `settings from file file=tapedeck.json flags=port,quiet`, `settings from the environment variables=TAPEDECK_PORT`.
+    public var summary: [LogEvent] {
+        var events: [LogEvent] = []
         let names = order.filter { origins[$0] != nil }
         if let file {
             let set = names.filter { origins[$0] == .file(file) }
-            if !set.isEmpty { lines.append("settings from \(file): \(set.joined(separator: ", "))") }
+            if !set.isEmpty {
+                events.append(LogEvent(.info, "settings from file", [LogField("file", file), LogField("flags", set.joined(separator: ","))]))
+            }
         }
         let variables = names.compactMap { name -> String? in
             if case .environment(let variable)? = origins[name] { return variable }
             return nil
         }
-        if !variables.isEmpty { lines.append("settings from the environment: \(variables.joined(separator: ", "))") }
-        return lines
+        if !variables.isEmpty {
+            events.append(LogEvent(.info, "settings from the environment", [LogField("variables", variables.joined(separator: ","))]))
+        }
+        return events
     }
 
     /// `path` as given when absolute, else under `directory`.

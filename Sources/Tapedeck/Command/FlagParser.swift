@@ -17,7 +17,8 @@ public struct FlagSpec: Sendable {
     }
 }
 
-/// Splits `--flag value`, `--flag=value` and switches into values per flag, rejecting anything unknown.
+/// Splits `--flag value`, `--flag=value` and switches into values per flag, rejecting anything unknown with the
+/// nearest valid flag when one is close.
 public enum FlagParser {
     /// Every value given for each flag, in order; switches map to `["true"]`. Anything that is not a flag is refused.
     public static func parse(_ arguments: [String], specs: [FlagSpec], command: String) throws(UsageError) -> [String: [String]] {
@@ -38,9 +39,13 @@ public enum FlagParser {
         while index < arguments.count {
             let argument = arguments[index]
             index += 1
-            guard argument.hasPrefix("--") else {
+            guard argument.hasPrefix("-"), argument.count > 1 else {
                 operands.append(argument)
                 continue
+            }
+            // `-port` or `-x`: no command takes single-dash flags (help's `-h` is answered before parsing).
+            guard argument.hasPrefix("--") else {
+                throw unknownFlag(argument, name: String(argument.dropFirst()), specs: specs, command: command)
             }
             var name = String(argument.dropFirst(2))
             var inline: String?
@@ -49,7 +54,7 @@ public enum FlagParser {
                 name = String(name[..<equals])
             }
             guard let spec = specs.first(where: { $0.name == name }) else {
-                throw UsageError("unknown flag --\(name) (see tapedeck \(command) --help)")
+                throw unknownFlag("--\(name)", name: name, specs: specs, command: command)
             }
             let value: String
             if spec.value == nil {
@@ -68,13 +73,11 @@ public enum FlagParser {
         return (values, operands)
     }
 
-    /// The help text listing every flag with its value, meaning and default.
-    public static func help(_ specs: [FlagSpec]) -> String {
-        let left = specs.map { spec in "  --\(spec.name)" + (spec.value.map { " \($0)" } ?? "") }
-        let width = (left.map(\.count).max() ?? 0) + 2
-        return zip(left, specs).map { text, spec in
-            let pad = String(repeating: " ", count: width - text.count)
-            return "\(text)\(pad)\(spec.help) (default: \(spec.defaultText))"
-        }.joined(separator: "\n")
+    /// `unknown flag --upstrem; did you mean --upstream?`, or a pointer to the command's help when nothing is close.
+    static func unknownFlag(_ given: String, name: String, specs: [FlagSpec], command: String) -> UsageError {
+        if let nearest = NearestName.nearest(to: name, in: specs.map(\.name)) {
+            return UsageError("unknown flag \(given); did you mean --\(nearest)?")
+        }
+        return UsageError("unknown flag \(given) (see tapedeck \(command) --help)")
     }
 }

@@ -19,51 +19,61 @@ public struct ServeCommand {
         Signals.ignoreSIGPIPE()
         ResourceLimits.raiseOpenFiles()
 
-        let log = RequestLog(enabled: true)
-        let requestLog = RequestLog(enabled: !options.quiet)
+        let log = RequestLog(level: options.logLevel, format: options.logFormat, requests: !options.quiet)
         let store: CassetteStore
         let cassettes: Int
         do {
             store = try StoreLocation.open(options.store)
             cassettes = try store.count()
         } catch {
-            log.line("error: cannot open store \(options.store): \(error)")
+            log.error("cannot open store", [LogField("store", options.store), LogField("error", "\(error)")])
             return 1
         }
         let configuration = options.proxyConfiguration
         let upstream = configuration.upstream == nil ? nil : UpstreamClient()
         let ledger = UsageLedger(store: store, log: log)
         let engine = ProxyEngine(
-            configuration: configuration, store: store, upstream: upstream, log: requestLog,
+            configuration: configuration, store: store, upstream: upstream, log: log,
             stats: ProxyStats(price: { model in PriceTable().price(for: model).map { (input: $0.input, output: $0.output) } }),
             ledger: ledger)
-        let server = HTTPServer(configuration: options.serverConfiguration, handler: engine, log: { log.line($0) })
+        let server = HTTPServer(configuration: options.serverConfiguration, handler: engine, log: { log.event($0) })
+        let host = options.host.contains(":") ? "[\(options.host)]" : options.host
         let port: Int
         do {
             port = try server.start()
         } catch {
-            log.line("error: cannot listen on \(options.host):\(options.port): \(error)")
+            log.error("cannot listen", [LogField("address", "\(host):\(options.port)"), LogField("error", "\(error)")])
             return 1
         }
         ledger.start()
         Thread { engine.indexStore() }.start()
-        let upstreamText = configuration.upstream.map { CurlError.redact($0) } ?? "none (offline)"
-        log.line("tapedeck \(ProxyEngine.version) mode=\(configuration.mode.rawValue) store=\(store.description) (\(cassettes) cassettes) upstream=\(upstreamText)")
-        for line in options.sources.summary { log.line(line) }
-        if let auth = configuration.upstreamAuth { log.line("upstream authentication: \(auth.summary)") }
+        for event in options.sources.summary { log.event(event) }
+        if let auth = configuration.upstreamAuth { log.info("upstream authentication", [LogField("method", auth.summary)]) }
         // Never the token's value: logs are shared more widely than the token should be.
-        if configuration.authToken != nil { log.line("auth token required: clients send x-tapedeck-token (health is open)") }
-        log.line("listening on http://\(options.host.contains(":") ? "[\(options.host)]" : options.host):\(port)")
+        if configuration.authToken != nil {
+            log.info("auth token required", [LogField("header", "x-tapedeck-token"), LogField("open", "GET /_tapedeck/health")])
+        }
+        // The last start-up line says everything a reader needs to know the server is up and what it serves.
+        log.info("listening", [
+            LogField("address", "http://\(host):\(port)"),
+            LogField("mode", configuration.mode.rawValue),
+            LogField("store", store.description),
+            LogField("cassettes", cassettes),
+            LogField("upstream", configuration.upstream.map { CurlError.redact($0) } ?? "none"),
+            LogField("version", ProxyEngine.version),
+        ])
 
         var received: Int32 = 0
         while sigwait(&stopSignals, &received) != 0 {}
-        log.line("received \(received == SIGINT ? "SIGINT" : "SIGTERM"); finishing in-flight requests (up to \(options.shutdownGraceSeconds) s)")
+        log.info("shutting down", [
+            LogField("signal", received == SIGINT ? "SIGINT" : "SIGTERM"), LogField("grace_seconds", options.shutdownGraceSeconds),
+        ])
         server.shutdown(graceMs: options.shutdownGraceSeconds * 1000)
         upstream?.shutdown()
         engine.finishRecordings()
         ledger.stop()
         if configuration.strict { reportUnused(engine, log: log) }
-        log.line("stopped")
+        log.info("stopped")
         return 0
     }
 
@@ -71,10 +81,10 @@ public struct ServeCommand {
     private func reportUnused(_ engine: ProxyEngine, log: RequestLog) {
         do {
             let unused = try engine.unused()
-            log.line("strict: \(unused.count) cassette\(unused.count == 1 ? "" : "s") unused in this run")
-            for entry in unused { log.line("unused: \(entry.key.hex) \(entry.location)") }
+            log.info("unused cassettes", [LogField("count", unused.count)])
+            for entry in unused { log.info("unused cassette", [LogField("key", entry.key.hex), LogField("location", entry.location)]) }
         } catch {
-            log.line("warning: cannot list unused cassettes: \(error)")
+            log.warn("cannot list unused cassettes", [LogField("error", "\(error)")])
         }
     }
 }

@@ -19,6 +19,10 @@ public struct ServeOptions: Sendable {
     public var idleTimeoutSeconds = 75
     public var shutdownGraceSeconds = 10
     public var quiet = false
+    /// How log lines are written: for a person (`text`) or one JSON object per line (`json`).
+    public var logFormat = LogFormat.text
+    /// The least serious log events written.
+    public var logLevel = LogLevel.info
     /// Tapedeck's own upstream credentials when `--aws-sign` is given.
     public var upstreamAuth: UpstreamAuth?
     /// The namespace of requests without `x-tapedeck-namespace`; "" is the shared one.
@@ -47,7 +51,7 @@ public struct ServeOptions: Sendable {
         FlagSpec("auth-token", value: "TOKEN", help: "every request but GET /_tapedeck/health must send x-tapedeck-token: TOKEN (16+ characters); required with a --host that is not loopback", default: "none: no token asked for"),
         FlagSpec("port", value: "PORT", help: "port to listen on; 0 picks a free one and the log says which", default: "8787"),
         FlagSpec("mode", value: "MODE", help: "auto | replay | record | passthrough", default: "replay without --upstream or with --strict, else auto"),
-        FlagSpec("upstream", value: "URL", help: "Bedrock or Bifrost base URL that misses go to, e.g. https://bedrock-runtime.us-east-1.amazonaws.com", default: "none: offline"),
+        FlagSpec("upstream", value: "URL", help: "URL of Bedrock (https://bedrock-runtime.us-east-1.amazonaws.com) or Bifrost that misses go to", default: "none: offline"),
         FlagSpec("store", value: "STORE", help: "where cassettes live: json:DIR (a directory of JSON files) or sqlite:FILE (one SQLite database)", default: "json:Cassettes"),
         FlagSpec("ignore-field", value: "PATH", help: "dotted body path left out of the key, e.g. serviceTier; repeatable", default: "none; requestMetadata is always left out", repeatable: true),
         FlagSpec("namespace", value: "NAME", help: "namespace of requests without an x-tapedeck-namespace header: 1-128 of A-Z a-z 0-9 . _ -", default: "the shared namespace"),
@@ -68,7 +72,9 @@ public struct ServeOptions: Sendable {
         FlagSpec("shutdown-grace", value: "SECONDS", help: "on SIGINT/SIGTERM, how long in-flight requests may finish", default: "10"),
         FlagSpec("aws-sign", value: nil, help: "re-sign forwarded requests with SigV4 (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN) or send AWS_BEARER_TOKEN_BEDROCK as a Bearer key", default: "off: forward the client's headers"),
         FlagSpec("aws-region", value: "REGION", help: "region for --aws-sign", default: "AWS_REGION, then AWS_DEFAULT_REGION"),
-        FlagSpec("quiet", value: nil, help: "no log line per request", default: "off"),
+        FlagSpec("quiet", value: nil, help: "no log line per request; start-up, warnings and errors are still logged", default: "off"),
+        FlagSpec("log-format", value: "text|json", help: "log lines on stderr for a person (time, level, message, name=value fields) or one JSON object per line with the same fields", default: "text"),
+        FlagSpec("log-level", value: "debug|info|warn|error", help: "least serious events logged: debug adds health and stats requests; requests and start-up are info; answers not recorded are warn", default: "info"),
         FlagSpec("config", value: "FILE", help: "JSON settings file whose keys are these flags' names, e.g. {\"port\": 9000}; it must exist", default: "tapedeck.json in the working directory, if present"),
     ]
 
@@ -204,6 +210,16 @@ public struct ServeOptions: Sendable {
         options.idleTimeoutSeconds = try integer("idle-timeout", 1...86_400) ?? options.idleTimeoutSeconds
         options.shutdownGraceSeconds = try integer("shutdown-grace", 0...3600) ?? options.shutdownGraceSeconds
         options.quiet = isOn("quiet")
+        options.logFormat = try value("log-format") { text throws(UsageError) -> LogFormat in
+            guard let format = LogFormat(rawValue: text) else { throw UsageError("--log-format must be text or json, not \"\(text)\"") }
+            return format
+        } ?? options.logFormat
+        options.logLevel = try value("log-level") { text throws(UsageError) -> LogLevel in
+            guard let level = LogLevel(rawValue: text) else {
+                throw UsageError("--log-level must be one of debug, info, warn, error, not \"\(text)\"")
+            }
+            return level
+        } ?? options.logLevel
         if isOn("aws-sign") {
             guard options.upstream != nil else { throw UsageError("--aws-sign needs --upstream URL\(from("aws-sign"))") }
             guard let region = one("aws-region") ?? environment["AWS_REGION"] ?? environment["AWS_DEFAULT_REGION"], !region.isEmpty else {

@@ -9,7 +9,7 @@ protocol Subcommand {
     static var usage: String { get }
     /// What it does, in a few words, for the top-level help.
     static var summary: String { get }
-    /// What it does, in a paragraph, for its own help.
+    /// What it does, in one paragraph (reflowed to the help's width), for its own help.
     static var details: String { get }
     /// Every flag it accepts; the help text and the parser both come from this list.
     static var specs: [FlagSpec] { get }
@@ -24,14 +24,7 @@ protocol Subcommand {
 extension Subcommand {
     /// The `--help` text.
     static var help: String {
-        """
-        Usage: \(usage)
-
-        \(details)
-
-        Flags:
-        \(FlagParser.help(specs))
-        """
+        HelpText.page(usage: usage, description: details, options: HelpText.options(specs))
     }
 
     /// Parses `arguments` (without the command word) and runs; returns the exit status.

@@ -1,25 +1,33 @@
-import Glibc
-
 /// The `tapedeck` command line: picks the subcommand, prints help, and returns the exit status.
+///
+/// Exit status: 0 when the command did its job, 1 when it failed (or, for `ls` and `verify`, found problems),
+/// 2 when the command line cannot be run; usage errors print one line on stderr naming the nearest valid word.
 public enum TapedeckCommand {
     /// The top-level help text.
-    public static let help = """
-        tapedeck \(ProxyEngine.version): record and replay AWS Bedrock Converse calls
-
-        Usage:
-          tapedeck serve [flags]    run the proxy (see tapedeck serve --help)
-          tapedeck --help           this text
-          tapedeck --version        the version
-
-        Cassette commands (each takes --store STORE, default json:Cassettes, and --help):
-        \(subcommandList)
-
-        Point a client at it by changing one URL:
-          AWS_ENDPOINT_URL_BEDROCK_RUNTIME=http://127.0.0.1:8787
-
-        serve flags:
-        \(FlagParser.help(ServeOptions.specs))
-        """
+    public static let help = HelpText.page(
+        usage: "tapedeck <command> [options]",
+        description: """
+            Records AWS Bedrock Converse calls once and replays them: point a client's AWS_ENDPOINT_URL_BEDROCK_RUNTIME
+            at tapedeck serve and the requests it has seen are answered from cassettes, while the others go to
+            --upstream and are recorded. The other commands list, inspect, check and maintain the cassettes of a store
+            (--store STORE, default json:Cassettes).
+            """,
+        leading: [
+            ("Commands", HelpText.table([("serve", "run the proxy: replay cassettes, forward and record misses")]
+                + subcommands.map { ($0.name, $0.summary) }, column: 12)),
+        ],
+        options: HelpText.table([
+            HelpText.helpOption, ("-V, --version", "print the version (tapedeck \(ProxyEngine.version)) and exit"),
+        ], column: 20),
+        sections: [
+            ("Example", """
+                  tapedeck serve --upstream https://bedrock-runtime.us-east-1.amazonaws.com
+                  AWS_ENDPOINT_URL_BEDROCK_RUNTIME=http://127.0.0.1:8787 python app.py
+                """),
+            ("Exit status", HelpText.wrap(
+                "0 success; 1 failure, or problems found (ls, verify); 2 usage error. Run tapedeck <command> --help for a command's usage and options.",
+                indent: 2)),
+        ])
 
     /// The subcommands that work on a store, in the order the help lists them.
     static var subcommands: [any Subcommand.Type] {
@@ -29,65 +37,101 @@ public enum TapedeckCommand {
         ]
     }
 
-    /// Each subcommand's usage line and, below it, what it does.
-    static var subcommandList: String {
-        subcommands.map { "  \($0.usage)\n      \($0.summary)" }.joined(separator: "\n")
-    }
+    /// Every command word, `serve` first.
+    static var commandNames: [String] { ["serve"] + subcommands.map { $0.name } }
 
     /// The help text of `tapedeck serve`.
-    public static let serveHelp = """
-        Usage: tapedeck serve [flags]
+    public static let serveHelp = HelpText.page(
+        usage: "tapedeck serve [options]",
+        description: """
+            Answers POST [prefix]/model/{modelId}/converse and /converse-stream (prefixes: none, /bedrock, /cursor,
+            /litellm, /langchain, /pydanticai) from the cassettes of --store; with --upstream, a request without a
+            cassette is forwarded and its answer recorded. Logs one line per request and per start-up, warning or
+            error event on stderr.
+            """,
+        options: HelpText.options(ServeOptions.specs),
+        sections: [
+            ("Settings", HelpText.wrap(
+                "Each option can also be set, highest precedence first, on the command line, in the environment and in a JSON settings file:",
+                indent: 2) + """
 
-        Answers POST [prefix]/model/{modelId}/converse from cassettes, forwarding misses to --upstream.
-        Prefixes: none, /bedrock, /cursor, /litellm, /langchain, /pydanticai.
+                    tapedeck serve --port 9000 --ignore-field serviceTier --quiet
+                    TAPEDECK_PORT=9000 TAPEDECK_IGNORE_FIELD=serviceTier,fallbacks
+                    {"port": 9000, "ignore-field": ["serviceTier"], "quiet": true}
 
-        Each flag can also be set, highest precedence first:
-          on the command line          --port 9000 --ignore-field serviceTier --quiet
-          in the environment           TAPEDECK_PORT=9000 TAPEDECK_IGNORE_FIELD=serviceTier,fallbacks TAPEDECK_QUIET=1
-          in a JSON settings file      {"port": 9000, "ignore-field": ["serviceTier"], "quiet": true}
-        The file is --config FILE (or TAPEDECK_CONFIG), else tapedeck.json in the working directory if present.
-        Switches are 1, true, 0 or false in the environment and true or false in the file. A value on a higher
-        level replaces the lower one's, repeatable flags included; unknown variables and keys are refused.
 
-        Flags:
-        \(FlagParser.help(ServeOptions.specs))
-        """
+                """ + HelpText.wrap("""
+                    The file is --config FILE (or TAPEDECK_CONFIG), else tapedeck.json in the working directory if
+                    present. Switches are 1, true, 0 or false in the environment and true or false in the file; a
+                    repeatable flag is a comma-separated list in the environment and an array in the file. A value
+                    on a higher level replaces the lower one's, repeatable flags included; unknown variables and keys
+                    are refused.
+                    """, indent: 2)),
+            ("Exit status", HelpText.wrap(
+                "0 after SIGINT or SIGTERM and a clean shutdown; 1 when the store cannot be opened or the address cannot be bound; 2 usage error.",
+                indent: 2)),
+        ])
 
     /// Runs the command line `arguments` (without the program name) and returns the exit status.
     public static func main(_ arguments: [String]) -> Int32 {
         guard let command = arguments.first else {
-            writeStderr(help + "\n")
+            Output.err(help + "\n")
             return UsageError.exitStatus
         }
+        let rest = Array(arguments.dropFirst())
         switch command {
-        case "--help", "-h", "help":
-            writeStdout(help + "\n")
+        case "--help", "-h":
+            Output.out(help + "\n")
             return 0
-        case "--version":
-            writeStdout("tapedeck \(ProxyEngine.version)\n")
+        case "help":
+            // `tapedeck help ls` is `tapedeck ls --help`.
+            guard let topic = rest.first else {
+                Output.out(help + "\n")
+                return 0
+            }
+            return main([topic, "--help"])
+        case "--version", "-V":
+            Output.out("tapedeck \(ProxyEngine.version)\n")
             return 0
         case "serve":
-            let rest = Array(arguments.dropFirst())
             if rest.contains("--help") || rest.contains("-h") {
-                writeStdout(serveHelp + "\n")
+                Output.out(serveHelp + "\n")
                 return 0
             }
             do {
                 let options = try ServeOptions.parse(rest)
                 return ServeCommand(options: options).run()
             } catch {
-                writeStderr("tapedeck serve: \(error)\n")
+                Output.err("tapedeck serve: \(error)\n")
                 return UsageError.exitStatus
             }
-        case let name where subcommands.contains { $0.name == name }:
-            let type = subcommands.first { $0.name == name }
-            return type.map { $0.main(Array(arguments.dropFirst())) } ?? UsageError.exitStatus
         default:
-            writeStderr("tapedeck: unknown command \"\(command)\" (see tapedeck --help)\n")
+            if let type = subcommands.first(where: { $0.name == command }) {
+                return type.main(rest)
+            }
+            Output.err("tapedeck: \(unknown(command))\n")
             return UsageError.exitStatus
         }
     }
 
-    static func writeStdout(_ text: String) { Output.out(text) }
-    static func writeStderr(_ text: String) { Output.err(text) }
+    /// Why `word` is not a command or top-level flag, naming the nearest valid one when it is close.
+    static func unknown(_ word: String) -> UsageError {
+        guard word.hasPrefix("-") else {
+            if let nearest = NearestName.nearest(to: word, in: commandNames) {
+                return UsageError("unknown command \"\(word)\"; did you mean \"\(nearest)\"?")
+            }
+            return UsageError("unknown command \"\(word)\" (see tapedeck --help)")
+        }
+        let given = word.prefix { $0 != "=" }
+        let name = String(given.drop { $0 == "-" })
+        if let nearest = NearestName.nearest(to: name, in: ["help", "version"]) {
+            return UsageError("unknown flag \(given); did you mean --\(nearest)?")
+        }
+        // `tapedeck --port 9000`: a serve flag given without the command.
+        let serveFlags = ServeOptions.specs.map(\.name)
+        if let flag = serveFlags.contains(name) ? name : NearestName.nearest(to: name, in: serveFlags) {
+            return UsageError("unknown flag \(given); did you mean tapedeck serve --\(flag)?")
+        }
+        return UsageError("unknown flag \(given) (see tapedeck --help)")
+    }
 }

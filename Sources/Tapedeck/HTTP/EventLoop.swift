@@ -148,7 +148,7 @@ final class EventLoop: @unchecked Sendable {
             let count = tapedeck_epoll_wait(epfd, events, capacity, Int32(timeout))
             if count < 0 {
                 if tapedeck_errno() == EINTR { continue }
-                server.log("epoll_wait failed: \(SystemError("epoll_wait", errno: tapedeck_errno()))")
+                server.log(LogEvent(.error, "event loop stopped", [LogField("error", "\(SystemError("epoll_wait", errno: tapedeck_errno()))")]))
                 break
             }
             for i in 0..<Int(count) {
@@ -201,7 +201,7 @@ final class EventLoop: @unchecked Sendable {
             case EINTR, ECONNABORTED, EPROTO: continue
             case EMFILE, ENFILE, ENOBUFS, ENOMEM:
                 // Out of descriptors: keep serving open connections and retry accepting shortly.
-                server.log("accept failed: \(SystemError("accept", errno: code)); retrying in 100 ms")
+                server.log(LogEvent(.warn, "accept failed", [LogField("error", "\(SystemError("accept", errno: code))"), LogField("retry_ms", 100)]))
                 let fd = listenerFd
                 _ = tapedeck_epoll_ctl(epfd, EPOLL_CTL_DEL, fd, 0, 0)
                 schedule(afterMilliseconds: 100) { [self] in
@@ -210,7 +210,7 @@ final class EventLoop: @unchecked Sendable {
                 }
                 return
             default:
-                server.log("accept failed: \(SystemError("accept", errno: code))")
+                server.log(LogEvent(.error, "accept failed", [LogField("error", "\(SystemError("accept", errno: code))")]))
                 return
             }
         }

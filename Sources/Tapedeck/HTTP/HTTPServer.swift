@@ -50,12 +50,12 @@ public final class HTTPServer: @unchecked Sendable {
 
     public let configuration: Configuration
     let handler: HTTPHandler
-    private let logger: @Sendable (String) -> Void
+    private let logger: @Sendable (LogEvent) -> Void
     private var listener: Listener?
     private var loops: [EventLoop] = []
 
     /// Creates a server; nothing is bound until `start`.
-    public init(configuration: Configuration, handler: HTTPHandler, log: @escaping @Sendable (String) -> Void = { _ in }) {
+    public init(configuration: Configuration, handler: HTTPHandler, log: @escaping @Sendable (LogEvent) -> Void = { _ in }) {
         self.configuration = configuration
         self.handler = handler
         self.logger = log
@@ -87,7 +87,7 @@ public final class HTTPServer: @unchecked Sendable {
         listener = nil
     }
 
-    func log(_ message: String) { logger(message) }
+    func log(_ event: LogEvent) { logger(event) }
 
     /// A minimal text answer for a request that could not be read.
     public static let plainErrorResponse: @Sendable (HTTPError) -> HTTPResponse = { error in

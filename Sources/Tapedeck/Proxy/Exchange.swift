@@ -23,6 +23,8 @@ final class Exchange: @unchecked Sendable {
     var servedNamespace = ""
     /// The answer is another identical request's upstream call, which this one waited for.
     var coalesced = false
+    /// Body bytes sent so far (a stream's chunks add up), for the log.
+    private var bytesOut = 0
 
     init(request: HTTPRequest, responder: HTTPResponder, log: RequestLog, stats: ProxyStats, ledger: UsageLedger?) {
         self.request = request
@@ -36,6 +38,8 @@ final class Exchange: @unchecked Sendable {
     func send(_ response: HTTPResponse, outcome: String, servedAs: Replay.ServedAs? = nil, delayMs: Int = 0) {
         var response = response
         decorate(&response, outcome: outcome, servedAs: servedAs)
+        // RFC 9110 §9.3.2: the answer to HEAD has no body.
+        if request.method != "HEAD" { bytesOut += response.body.count }
         logFinished(status: response.status, outcome: outcome)
         if delayMs > 0 { responder.respond(response, afterMilliseconds: delayMs) } else { responder.respond(response) }
     }
@@ -44,6 +48,7 @@ final class Exchange: @unchecked Sendable {
     func send(_ stream: Replay.Stream, outcome: String, delayMs: Int) {
         var head = stream.head
         decorate(&head, outcome: outcome, servedAs: stream.servedAs)
+        for frame in stream.frames { bytesOut += frame.bytes.count }
         logFinished(status: head.status, outcome: outcome)
         responder.stream(head, chunks: stream.frames, startMs: delayMs)
     }
@@ -55,6 +60,12 @@ final class Exchange: @unchecked Sendable {
         responder.startStream(head)
     }
 
+    /// Sends one chunk of a started live stream.
+    func sendChunk(_ bytes: [UInt8]) {
+        bytesOut += bytes.count
+        responder.sendChunk(bytes)
+    }
+
     /// Sends an error in Bedrock's shape, with `headers` after the standard ones.
     func fail(_ status: Int, _ type: String, _ message: String, outcome: String = "error", headers: [(String, String)] = []) {
         send(BedrockError.response(status: status, type: type, message: message, extraHeaders: headers), outcome: outcome)
@@ -62,8 +73,9 @@ final class Exchange: @unchecked Sendable {
 
     /// Writes the request's log line and counts it.
     func logFinished(status: Int, outcome: String) {
-        log.request(method: request.method, path: request.path, model: model, key: key, outcome: outcome,
-                    status: status, startedAt: request.receivedAt)
+        log.request(
+            method: request.method, path: request.path, route: route, key: key, namespace: namespace, outcome: outcome,
+            status: status, bytesIn: request.body.count, bytesOut: bytesOut, startedAt: request.receivedAt)
         let seconds = Double(MonotonicClock.nanoseconds() &- request.receivedAt) / 1e9
         stats.record(outcome: outcome, model: model, seconds: seconds, upstreamFailed: upstreamFailed, saved: saved)
         guard let ledger, let model else { return }

@@ -47,7 +47,7 @@ final class Flight: Sendable {
             state.exchanges.append(follower)
             guard let head = state.head else { return }
             follower.startStream(head, outcome: state.outcome)
-            for chunk in state.chunks { follower.responder.sendChunk(chunk) }
+            for chunk in state.chunks { follower.sendChunk(chunk) }
         }
     }
 
@@ -64,7 +64,7 @@ final class Flight: Sendable {
     func sendChunk(_ bytes: [UInt8]) {
         state.withLock { state in
             if coalescer != nil { state.chunks.append(bytes) }
-            for exchange in state.exchanges { exchange.responder.sendChunk(bytes) }
+            for exchange in state.exchanges { exchange.sendChunk(bytes) }
         }
     }
 

@@ -25,11 +25,15 @@ extension ProxyEngine {
                 if isExpired(plan.recordedAt) {
                     exchange.expired = true
                     if configuration.onExpired == .rerecord && mode == .auto {
-                        log.line("cassette \(wanted.prefix) recorded \(plan.recordedAt) is older than --max-age: recording it again")
+                        log.info("cassette expired", [
+                            LogField("key", wanted.prefix), LogField("recorded_at", plan.recordedAt), LogField("action", "record again"),
+                        ])
                         return .record
                     }
                     if configuration.onExpired != .replay {
-                        log.line("warning: cassette \(wanted.prefix) recorded \(plan.recordedAt) is older than --max-age")
+                        log.warn("cassette expired", [
+                            LogField("key", wanted.prefix), LogField("recorded_at", plan.recordedAt), LogField("action", "replay"),
+                        ])
                     } else {
                         exchange.expired = false
                     }
@@ -54,7 +58,7 @@ extension ProxyEngine {
             if mode == .replay || error.isNewerFormat {
                 return .failed(status: 500, type: "InternalServerException", message: "cassette for key \(wanted.hex) cannot be read: \(error)")
             }
-            log.line("warning: \(error); recording it again")
+            log.warn("cassette unreadable", [LogField("key", wanted.prefix), LogField("error", "\(error)"), LogField("action", "record again")])
             return .record
         }
     }

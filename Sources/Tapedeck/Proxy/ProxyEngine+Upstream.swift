@@ -112,7 +112,7 @@ extension ProxyEngine {
             do {
                 try scoped.save(cassette)
             } catch {
-                log.line("error: recording key \(cassette.key.prefix) failed: \(error)")
+                log.error("recording failed", [LogField("key", cassette.key.prefix), LogField("error", "\(error)")])
             }
             pending.withLock { pending in
                 if pending.cassettes[slot]?.ticket == ticket { pending.cassettes[slot] = nil }
@@ -135,7 +135,9 @@ extension ProxyEngine {
         if upstreamResponse.status != 200 { exchange.upstreamFailed = true }
         guard record, upstreamResponse.status == 200, let key = exchange.key else {
             if record && upstreamResponse.status != 200 {
-                log.line("not recorded: upstream answered \(upstreamResponse.status) for key \(exchange.key?.prefix ?? "-")")
+                log.warn("not recorded", [
+                    LogField("key", exchange.key?.prefix ?? "-"), LogField("reason", "upstream answered \(upstreamResponse.status)"),
+                ])
             }
             return flight.send(response, outcome: outcome)
         }
@@ -143,12 +145,12 @@ extension ProxyEngine {
         do {
             recorded = try JSONParser.parse(upstreamResponse.body)
         } catch {
-            log.line("not recorded: upstream's 200 answer for key \(key.prefix) is not JSON: \(error)")
+            log.warn("not recorded", [LogField("key", key.prefix), LogField("reason", "upstream's 200 answer is not JSON: \(error)")])
             return flight.send(response, outcome: outcome)
         }
         // PROTOCOL.md: a Converse answer is an object; anything else would replay as a different document.
         guard recorded.objectValue != nil else {
-            log.line("not recorded: upstream's 200 answer for key \(key.prefix) is JSON but not an object")
+            log.warn("not recorded", [LogField("key", key.prefix), LogField("reason", "upstream's 200 answer is JSON but not an object")])
             return flight.send(response, outcome: outcome)
         }
         let contentType = upstreamResponse.headerValue("Content-Type") ?? "application/json"

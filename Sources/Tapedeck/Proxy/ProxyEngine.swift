@@ -315,6 +315,8 @@ public final class ProxyEngine: HTTPHandler, @unchecked Sendable {
 
     /// Fills the nearest-request index from the store (run it off the event loops; misses before it ends see less).
     public func indexStore() {
+        var indexed = 0
+        var unreadable = 0
         do {
             for namespace in [""] + (try store.namespaces()) {
                 let scoped = try view(namespace)
@@ -322,15 +324,18 @@ public final class ProxyEngine: HTTPHandler, @unchecked Sendable {
                     do {
                         guard let cassette = try scoped.load(entry.key) else { continue }
                         nearest.insert(key: cassette.key.hex, model: cassette.modelId, namespace: namespace, request: cassette.request)
+                        indexed += 1
                     } catch {
                         // An unreadable cassette cannot be anyone's nearest; `tapedeck verify` reports it.
-                        continue
+                        unreadable += 1
                     }
                 }
             }
         } catch {
-            log.line("warning: cannot index \(store.description) for miss diagnostics: \(error)")
+            log.warn("cannot index store", [LogField("store", store.description), LogField("error", "\(error)")])
+            return
         }
+        log.debug("store indexed", [LogField("cassettes", indexed), LogField("unreadable", unreadable)])
     }
 
     private func statsPage() -> HTTPResponse {

@@ -64,7 +64,9 @@ final class StreamRelay: UpstreamResponseHandler, @unchecked Sendable {
         case .failure(let error):
             exchange.upstreamFailed = true
             if streaming {
-                engine.log.line("not recorded: stream for key \(exchange.key?.prefix ?? "-") broke: \(error.message)")
+                engine.log.warn("not recorded", [
+                    LogField("key", exchange.key?.prefix ?? "-"), LogField("reason", "the stream broke: \(error.message)"),
+                ])
                 flight.abortStream(status: status, outcome: outcome)
             } else {
                 flight.fail(502, "BadGatewayException", "upstream \(CurlError.redact(error.url)) failed: \(error.message)", outcome: outcome)
@@ -73,7 +75,11 @@ final class StreamRelay: UpstreamResponseHandler, @unchecked Sendable {
             guard streaming else {
                 exchange.upstreamFailed = true
                 let response = HTTPResponse(status: status, headers: engine.passThroughHeaders(headers), body: buffered)
-                if record { engine.log.line("not recorded: upstream answered \(status) for key \(exchange.key?.prefix ?? "-")") }
+                if record {
+                    engine.log.warn("not recorded", [
+                        LogField("key", exchange.key?.prefix ?? "-"), LogField("reason", "upstream answered \(status)"),
+                    ])
+                }
                 return flight.send(response, outcome: outcome)
             }
             finishStream(latencyMs: latencyMs)
@@ -106,7 +112,7 @@ final class StreamRelay: UpstreamResponseHandler, @unchecked Sendable {
             unrecordable = "the stream ended without a metadata event (last: \(events.last?.type ?? "nothing"))"
         }
         guard unrecordable == nil, let key = exchange.key else {
-            engine.log.line("not recorded: key \(exchange.key?.prefix ?? "-"): \(unrecordable ?? "no key")")
+            engine.log.warn("not recorded", [LogField("key", exchange.key?.prefix ?? "-"), LogField("reason", unrecordable ?? "no key")])
             return flight.finishStream(status: status, outcome: outcome)
         }
         let contentType = headers.first { $0.name.lowercased() == "content-type" }?.value ?? "application/vnd.amazon.eventstream"

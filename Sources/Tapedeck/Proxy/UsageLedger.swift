@@ -57,7 +57,9 @@ public final class UsageLedger: @unchecked Sendable {
             do {
                 try (namespace.isEmpty ? store : store.namespace(namespace)).addUsage(batch)
             } catch {
-                log.line("warning: could not save hit counts: \(error); keeping them for the next try")
+                log.warn("cannot save hit counts", [
+                    LogField("namespace", namespace), LogField("error", "\(error)"), LogField("action", "keep them for the next try"),
+                ])
                 pending.withLock { $0[namespace, default: UsageCounts()].add(batch) }
             }
         }

@@ -33,10 +33,11 @@ import Testing
     }
 
     @Test func unknownKeysAreRefusedByName() {
-        #expect(refusal(#"{"port": 1, "prot": 9000}"#) == #"tapedeck.json: unknown key "prot""#)
-        #expect(refusal(#"{"Port": 9000}"#) == #"tapedeck.json: unknown key "Port""#)
+        #expect(refusal(#"{"port": 1, "prot": 9000}"#) == #"tapedeck.json: unknown key "prot"; did you mean "port"?"#)
+        #expect(refusal(#"{"Port": 9000}"#) == #"tapedeck.json: unknown key "Port"; did you mean "port"?"#)
         #expect(refusal(#"{"--port": 9000}"#) == #"tapedeck.json: unknown key "--port""#)
-        #expect(refusal(#"{"ignore_field": []}"#) == #"tapedeck.json: unknown key "ignore_field""#)
+        #expect(refusal(#"{"ignore_field": []}"#) == #"tapedeck.json: unknown key "ignore_field"; did you mean "ignore-field"?"#)
+        #expect(refusal(#"{"log_level": "debug"}"#) == #"tapedeck.json: unknown key "log_level"; did you mean "log-level"?"#)
     }
 
     @Test func wrongTypesAreRefusedNamingTheKey() {

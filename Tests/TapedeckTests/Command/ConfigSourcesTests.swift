@@ -73,7 +73,7 @@ import Testing
              "strict": true, "max-age": "30d", "on-expired": "warn", "max-body-bytes": 1024, "upstream-timeout": 5,
              "hit-latency-ms": 250, "hit-usage": "zero", "hit-delay-ms": 7, "replay-pace": 25, "threads": 3,
              "read-timeout": 4, "idle-timeout": 6, "shutdown-grace": 0, "aws-sign": true, "aws-region": "eu-west-1",
-             "quiet": true, "auth-token": "token-from-the-settings-file"}
+             "quiet": true, "auth-token": "token-from-the-settings-file", "log-format": "json", "log-level": "debug"}
             """, in: scratch)
         let keys = ["AWS_ACCESS_KEY_ID": "AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY": "secret"]
         let fromFile = try ServeOptions.parse([], environment: keys, workingDirectory: scratch.path)
@@ -109,6 +109,8 @@ import Testing
             #expect(options.upstreamAuth != nil)
             #expect(options.quiet)
             #expect(options.authToken == "token-from-the-settings-file")
+            #expect(options.logFormat == .json)
+            #expect(options.logLevel == .debug)
         }
         #expect(fromFile.sources.file == "tapedeck.json")
         #expect(fromEnvironment.sources.file == nil)
@@ -165,8 +167,9 @@ import Testing
         let scratch = try ScratchDirectory()
         defer { scratch.remove() }
         try write(#"{"prot": 9000}"#, in: scratch)
-        #expect(refusal([], in: scratch.path) == #"tapedeck.json: unknown key "prot""#)
-        #expect(refusal(["--port", "1"], in: scratch.path) == #"tapedeck.json: unknown key "prot""#, "a flag does not hide a broken file")
+        #expect(refusal([], in: scratch.path) == #"tapedeck.json: unknown key "prot"; did you mean "port"?"#)
+        #expect(refusal(["--port", "1"], in: scratch.path) == #"tapedeck.json: unknown key "prot"; did you mean "port"?"#,
+                "a flag does not hide a broken file")
         #expect(refusal([], ["TAPEDECK_PROT": "1"], in: "/nonexistent")?.hasPrefix("unknown environment variable TAPEDECK_PROT") == true)
         #expect(refusal(["--bogus"], ["TAPEDECK_PROT": "1"], in: scratch.path) == "unknown flag --bogus (see tapedeck serve --help)")
         try write(#"{"port": 9000"#, in: scratch)
@@ -179,7 +182,10 @@ import Testing
         try write(#"{"quiet": true, "port": 0, "threads": 2}"#, in: scratch)
         let options = try ServeOptions.parse(
             ["--threads", "3"], environment: ["TAPEDECK_HIT_USAGE": "zero", "TAPEDECK_BIN": "/x"], workingDirectory: scratch.path)
-        #expect(options.sources.summary == ["settings from tapedeck.json: port, quiet", "settings from the environment: TAPEDECK_HIT_USAGE"])
+        #expect(options.sources.summary == [
+            LogEvent(.info, "settings from file", [LogField("file", "tapedeck.json"), LogField("flags", "port,quiet")]),
+            LogEvent(.info, "settings from the environment", [LogField("variables", "TAPEDECK_HIT_USAGE")]),
+        ])
         #expect(options.sources.origins["threads"] == .commandLine)
         #expect(try ServeOptions.parse([], environment: [:], workingDirectory: "/nonexistent").sources.summary == [])
     }
@@ -191,12 +197,12 @@ import Testing
     private func serve(in directory: String, environment: [String: String] = [:]) async throws -> [String] {
         try await onOwnThread {
             let running = try TapedeckBinary.Running(["serve"], workingDirectory: directory, environment: environment)
-            guard let line = running.waitForLine(containing: "listening on http://") else {
+            guard let line = running.waitForListening() else {
                 running.send(SIGKILL)
                 _ = running.waitForExit()
                 return running.lines
             }
-            if let port = line.split(separator: ":").last.flatMap({ Int($0) }) {
+            if let port = TapedeckBinary.port(inListening: line) {
                 let client = try RawClient(port: port)
                 let body = #"{"messages":[{"role":"user","content":[{"text":"hi"}]}]}"#
                 try client.send("POST /model/m/converse HTTP/1.1\r\nHost: x\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)")
@@ -214,15 +220,15 @@ import Testing
         defer { scratch.remove() }
         try CassetteFixtures.write(Array(#"{"port": 0, "quiet": true}"#.utf8), to: scratch("tapedeck.json"))
         let lines = try await serve(in: scratch.path)
-        #expect(lines.contains { $0.hasSuffix(" settings from tapedeck.json: port, quiet") }, "\(lines)")
-        let listening = try #require(lines.first { $0.contains("listening on http://127.0.0.1:") })
-        #expect(!listening.hasSuffix(":8787"), "port 0 picked a free port")
-        #expect(!lines.contains { $0.contains("POST /model/m/converse") }, "quiet: no request line")
+        #expect(lines.contains { $0.hasSuffix(" INFO  settings from file file=tapedeck.json flags=port,quiet") }, "\(lines)")
+        let listening = try #require(lines.first { $0.contains(" listening address=http://127.0.0.1:") })
+        #expect(!listening.contains(":8787 "), "port 0 picked a free port")
+        #expect(!lines.contains { $0.contains("path=/model/m/converse") }, "quiet: no request line")
 
         let loud = try await serve(in: scratch.path, environment: ["TAPEDECK_QUIET": "0"])
-        #expect(loud.contains { $0.hasSuffix(" settings from tapedeck.json: port") }, "\(loud)")
-        #expect(loud.contains { $0.hasSuffix(" settings from the environment: TAPEDECK_QUIET") })
-        #expect(loud.contains { $0.contains("POST /model/m/converse") && $0.contains(" miss 404 ") }, "\(loud)")
+        #expect(loud.contains { $0.hasSuffix(" settings from file file=tapedeck.json flags=port") }, "\(loud)")
+        #expect(loud.contains { $0.hasSuffix(" settings from the environment variables=TAPEDECK_QUIET") })
+        #expect(loud.contains { $0.contains(" request method=POST path=/model/m/converse ") && $0.contains(" outcome=miss status=404 ") }, "\(loud)")
     }
 
     @Test func aBrokenSourceExitsTwoNamingIt() async throws {
@@ -231,8 +237,8 @@ import Testing
         let cases: [([String], [String: String], String)] = [
             (["serve", "--config", "missing.json"], [:], "tapedeck serve: --config missing.json: no such file"),
             (["serve"], ["TAPEDECK_PROT": "9000"],
-             "tapedeck serve: unknown environment variable TAPEDECK_PROT (TAPEDECK_ variables set tapedeck serve's flags, e.g. TAPEDECK_PORT)"),
-            (["serve", "--config", "bad.json"], [:], #"tapedeck serve: bad.json: unknown key "prot""#),
+             "tapedeck serve: unknown environment variable TAPEDECK_PROT; did you mean TAPEDECK_PORT?"),
+            (["serve", "--config", "bad.json"], [:], #"tapedeck serve: bad.json: unknown key "prot"; did you mean "port"?"#),
         ]
         try CassetteFixtures.write(Array(#"{"prot": 9000}"#.utf8), to: scratch("bad.json"))
         for (arguments, environment, line) in cases {

@@ -53,10 +53,11 @@ import Testing
         let cases: [([String], String)] = [
             (["--bogus"], "unknown flag --bogus (see tapedeck demo --help)"),
             (["--bogus=1"], "unknown flag --bogus (see tapedeck demo --help)"),
-            (["--Name", "x"], "unknown flag --Name (see tapedeck demo --help)"),
+            (["--Name", "x"], "unknown flag --Name; did you mean --name?"),
             (["--"], "unknown flag -- (see tapedeck demo --help)"),
             (["name"], "unexpected argument \"name\" (see tapedeck demo --help)"),
-            (["-n", "x"], "unexpected argument \"-n\" (see tapedeck demo --help)"),
+            (["-n", "x"], "unknown flag -n (see tapedeck demo --help)"),
+            (["-name", "x"], "unknown flag -name; did you mean --name?"),
             (["--name", "x", "extra"], "unexpected argument \"extra\" (see tapedeck demo --help)"),
             (["--name"], "--name needs a value: --name NAME"),
             (["--verbose", "--count"], "--count needs a value: --count N"),
@@ -71,23 +72,31 @@ import Testing
         }
     }
 
-    @Test func operandsAreCollectedInOrderBesideTheFlags() throws {
-        let parsed = try FlagParser.parseWithOperands(["ab12", "--name", "x", "cd", "--verbose", "-e"], specs: specs, command: "demo")
-        #expect(parsed.values == ["name": ["x"], "verbose": ["true"]])
-        #expect(parsed.operands == ["ab12", "cd", "-e"])
-        #expect(throws: UsageError("unknown flag --bogus (see tapedeck demo --help)")) {
-            try FlagParser.parseWithOperands(["ab", "--bogus"], specs: specs, command: "demo")
+    @Test(arguments: [
+        ("--nmae", "name"), ("--cuont", "count"), ("--coutn", "count"), ("--verbsoe", "verbose"), ("--verbos", "verbose"),
+        ("--verboose", "verbose"), ("--tags", "tag"), ("--TAG", "tag"), ("--verb", "verbose"), ("--ver", "verbose"),
+        ("--counts=3", "count"), ("-verbose", "verbose"),
+    ])
+    func anUnknownFlagNamesTheNearestValidOne(_ typed: String, _ meant: String) {
+        #expect(refusal([typed]) == "unknown flag \(typed.prefix { $0 != "=" }); did you mean --\(meant)?")
+    }
+
+    @Test(arguments: ["--xyz", "--names-and-more", "--ve", "--a", "--countdown", "--debug", "-x", "-"])
+    func anUnknownFlagFarFromEveryValidOneGetsNoGuess(_ typed: String) {
+        let reason = refusal([typed])
+        if typed == "-" {
+            #expect(reason == "unexpected argument \"-\" (see tapedeck demo --help)", "a lone dash is an operand")
+        } else {
+            #expect(reason == "unknown flag \(typed) (see tapedeck demo --help)")
         }
     }
 
-    @Test func helpListsEveryFlagWithItsValueMeaningAndDefaultAligned() {
-        let help = FlagParser.help(specs)
-        #expect(help == """
-              --name NAME  a name (default: none)
-              --count N    how many (default: 1)
-              --tag TAG    a tag; repeatable (default: no tags)
-              --verbose    say more (default: off)
-            """)
-        #expect(FlagParser.help([]) == "")
+    @Test func operandsAreCollectedInOrderBesideTheFlags() throws {
+        let parsed = try FlagParser.parseWithOperands(["ab12", "--name", "x", "cd", "--verbose", "--tag", "-e"], specs: specs, command: "demo")
+        #expect(parsed.values == ["name": ["x"], "verbose": ["true"], "tag": ["-e"]])
+        #expect(parsed.operands == ["ab12", "cd"])
+        #expect(throws: UsageError("unknown flag --bogus (see tapedeck demo --help)")) {
+            try FlagParser.parseWithOperands(["ab", "--bogus"], specs: specs, command: "demo")
+        }
     }
 }

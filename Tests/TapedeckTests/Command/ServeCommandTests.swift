@@ -15,18 +15,18 @@ import Testing
         var lines: [String]
     }
 
-    /// Starts serve on port 0, asks for health, sends `signal`, and collects how it ended.
-    private func serve(stopWith signal: Int32, store: String) async throws -> Run {
+    /// Starts serve on port 0 with `extra` flags, asks for health, sends `signal`, and collects how it ended.
+    private func serve(stopWith signal: Int32, store: String, extra: [String] = []) async throws -> Run {
         try await onOwnThread {
-            let running = try TapedeckBinary.Running(["serve", "--port", "0", "--store", "json:\(store)"])
-            guard let line = running.waitForLine(containing: "listening on http://") else {
+            let running = try TapedeckBinary.Running(["serve", "--port", "0", "--store", "json:\(store)"] + extra)
+            guard let line = running.waitForListening() else {
                 running.send(SIGKILL)
                 let (status, reason) = running.waitForExit()
                 return Run(listening: nil, health: nil, healthBody: "", status: status, reason: reason, lines: running.lines)
             }
             var health: Int?
             var body = ""
-            if let port = line.split(separator: ":").last.flatMap({ Int($0) }) {
+            if let port = TapedeckBinary.port(inListening: line) {
                 let client = try RawClient(port: port)
                 try client.send("GET /_tapedeck/health HTTP/1.1\r\nHost: x\r\n\r\n")
                 let response = try client.readResponse()
@@ -47,17 +47,18 @@ import Testing
         try JSONFileStore(directory: scratch.path).save(CassetteFixtures.cassette())
         let run = try await serve(stopWith: signal, store: scratch.path)
         let listening = try #require(run.listening, "no listening line; stderr: \(run.lines)")
-        let match = listening.firstRange(of: "listening on http://127.0.0.1:")
+        let match = listening.firstRange(of: " INFO  listening address=http://127.0.0.1:")
         #expect(match != nil)
-        let port = match.flatMap { Int(listening[$0.upperBound...]) }
+        let port = match.flatMap { Int(listening[$0.upperBound...].prefix { $0 != " " }) }
         #expect(port.map { (1...65535).contains($0) } == true)
+        #expect(listening.hasSuffix(" mode=replay store=json:\(scratch.path) cassettes=1 upstream=none version=\(ProxyEngine.version)"))
         #expect(run.health == 200)
         #expect(run.healthBody.contains(#""status":"ok""#))
         #expect(run.healthBody.contains(#""store":"json:\#(scratch.path)""#))
-        #expect(run.lines.contains { $0.hasSuffix("mode=replay store=json:\(scratch.path) (1 cassettes) upstream=none (offline)") })
         let name = signal == SIGINT ? "SIGINT" : "SIGTERM"
-        #expect(run.lines.contains { $0.contains("received \(name); finishing in-flight requests") })
-        #expect(run.lines.last?.hasSuffix(" stopped") == true, "\(run.lines)")
+        #expect(run.lines.contains { $0.hasSuffix(" INFO  shutting down signal=\(name) grace_seconds=10") }, "\(run.lines)")
+        #expect(run.lines.last?.hasSuffix(" INFO  stopped") == true, "\(run.lines)")
+        #expect(!run.lines.contains { $0.contains("/_tapedeck/health") }, "health is a debug line: \(run.lines)")
         #expect(run.reason == .exit)
         #expect(run.status == 0)
     }
@@ -81,8 +82,7 @@ import Testing
         let (lines, statuses) = try await onOwnThread { () throws -> ([String], [Int?]) in
             let running = try TapedeckBinary.Running(
                 ["serve", "--port", "0", "--store", "json:\(scratch.path)"], environment: ["TAPEDECK_AUTH_TOKEN": token])
-            guard let line = running.waitForLine(containing: "listening on http://"),
-                  let port = line.split(separator: ":").last.flatMap({ Int($0) }) else {
+            guard let port = running.waitForPort() else {
                 running.send(SIGKILL)
                 _ = running.waitForExit()
                 return (running.lines, [])
@@ -110,7 +110,7 @@ import Testing
         defer { scratch.remove() }
         let run = try await serve(stopWith: SIGTERM, store: scratch("not/yet"))
         #expect(run.health == 200)
-        #expect(run.lines.contains { $0.contains("(0 cassettes)") })
+        #expect(run.lines.contains { $0.contains(" listening ") && $0.contains(" cassettes=0 ") })
         #expect(run.status == 0)
     }
 
@@ -137,7 +137,8 @@ import Testing
         #expect(result.reason == .exit)
         #expect(result.status == 1)
         #expect(result.stderrLines.count == 1, "\(result.stderrLines)")
-        #expect(result.stderr.contains("error: cannot listen on 127.0.0.1:\(port): bind 127.0.0.1:\(port): Address already in use"))
+        #expect(result.stderr.contains(
+            #" ERROR cannot listen address=127.0.0.1:\#(port) error="bind 127.0.0.1:\#(port): Address already in use""#), "\(result.stderr)")
         #expect(result.stdout == "")
     }
 
@@ -150,6 +151,7 @@ import Testing
         }
         #expect(result.status == 1)
         #expect(result.stderrLines.count == 1)
-        #expect(result.stderr.contains("error: cannot open store json:\(scratch("file")): opendir \(scratch("file")): Not a directory"))
+        #expect(result.stderr.contains(
+            " ERROR cannot open store store=json:\(scratch("file")) error=\"opendir \(scratch("file")): Not a directory\""), "\(result.stderr)")
     }
 }

@@ -31,6 +31,8 @@ import Testing
             #expect(options.idleTimeoutSeconds == 75)
             #expect(options.shutdownGraceSeconds == 10)
             #expect(options.quiet == false)
+            #expect(options.logFormat == .text)
+            #expect(options.logLevel == .info)
         }
     }
 
@@ -43,6 +45,7 @@ import Testing
             "hit-delay-ms": "\(options.hitDelayMs)", "replay-pace": "none", "read-timeout": "\(options.readTimeoutSeconds)",
             "idle-timeout": "\(options.idleTimeoutSeconds)", "shutdown-grace": "\(options.shutdownGraceSeconds)",
             "repeats": options.repeats.rawValue, "on-expired": options.onExpired.rawValue,
+            "log-format": options.logFormat.rawValue, "log-level": options.logLevel.rawValue,
         ]
         for (name, value) in actual {
             let spec = try #require(ServeOptions.specs.first { $0.name == name }, "no spec for --\(name)")
@@ -60,7 +63,7 @@ import Testing
             ("upstream-timeout", "5"), ("hit-latency-ms", "250"), ("hit-usage", "zero"), ("hit-delay-ms", "7"),
             ("replay-pace", "25"), ("threads", "3"), ("read-timeout", "4"), ("idle-timeout", "6"), ("shutdown-grace", "0"),
             ("aws-region", "eu-west-1"), ("namespace", "team-a"), ("repeats", "sequence"), ("max-age", "30d"),
-            ("on-expired", "rerecord"), ("auth-token", "0123456789abcdef-token"),
+            ("on-expired", "rerecord"), ("auth-token", "0123456789abcdef-token"), ("log-format", "json"), ("log-level", "warn"),
         ]
         let switches = ["--quiet", "--aws-sign", "--namespace-fallback", "--strict"]
         // --config is read in ConfigSourcesTests.
@@ -94,6 +97,8 @@ import Testing
             #expect(options.onExpired == .rerecord)
             #expect(options.authToken == "0123456789abcdef-token")
             #expect(options.proxyConfiguration.authToken == "0123456789abcdef-token")
+            #expect(options.logFormat == .json)
+            #expect(options.logLevel == .warn)
         }
     }
 
@@ -223,6 +228,12 @@ import Testing
     @Test func refusalsAreOneLineAndNameTheFlag() {
         let cases: [([String], String)] = [
             (["--bogus"], "unknown flag --bogus (see tapedeck serve --help)"),
+            (["--upstrem", "http://h"], "unknown flag --upstrem; did you mean --upstream?"),
+            (["--log-fromat", "json"], "unknown flag --log-fromat; did you mean --log-format?"),
+            (["--log-format", "JSON"], #"--log-format must be text or json, not "JSON""#),
+            (["--log-format", "logfmt"], #"--log-format must be text or json, not "logfmt""#),
+            (["--log-level", "warning"], #"--log-level must be one of debug, info, warn, error, not "warning""#),
+            (["--log-level="], #"--log-level must be one of debug, info, warn, error, not """#),
             (["--port"], "--port needs a value: --port PORT"),
             (["--port", "1", "--port", "2"], "--port given more than once"),
             (["--store=json:a", "--store=json:b"], "--store given more than once"),

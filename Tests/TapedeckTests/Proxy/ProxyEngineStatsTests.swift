@@ -41,8 +41,7 @@ import Testing
         let cassette = CassetteFixtures.cassette()
         try JSONFileStore(directory: scratch.path).save(cassette)
         let server = try TapedeckBinary.Running(["serve", "--port", "0", "--quiet", "--store", "json:\(scratch.path)"])
-        let line = try #require(server.waitForLine(containing: "listening on"))
-        let port = try #require(Int(line.split(separator: ":").last ?? ""))
+        let port = try #require(server.waitForPort())
         let body = JSONWriter.compact(cassette.request)
         for _ in 0..<3 {
             let client = try RawClient(port: port)

@@ -19,6 +19,13 @@ enum TapedeckBinary {
         return nil
     }()
 
+    /// The port in serve's `listening` line: `address=http://127.0.0.1:8787` or `"address":"http://127.0.0.1:8787"`.
+    static func port(inListening line: String) -> Int? {
+        guard let start = line.range(of: "http://")?.upperBound else { return nil }
+        let address = line[start...].prefix { $0 != " " && $0 != "\"" }
+        return address.split(separator: ":").last.flatMap { Int($0) }
+    }
+
     /// What a finished run left behind.
     struct Finished: Sendable {
         var status: Int32
@@ -99,12 +106,17 @@ enum TapedeckBinary {
 
         /// Reads stderr until a line contains `text` and returns that line; nil when stderr ended first.
         func waitForLine(containing text: String) -> String? {
+            waitForLine { $0.contains(text) }
+        }
+
+        /// Reads stderr until a line satisfies `wanted` and returns that line; nil when stderr ended first.
+        func waitForLine(where wanted: (String) -> Bool) -> String? {
             while true {
                 while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
                     let line = String(decoding: pending[..<newline], as: UTF8.self)
                     pending.removeSubrange(...newline)
                     lines.append(line)
-                    if line.contains(text) { return line }
+                    if wanted(line) { return line }
                 }
                 guard let chunk = readStderr() else {
                     if !pending.isEmpty { lines.append(String(decoding: pending, as: UTF8.self)) }
@@ -113,6 +125,16 @@ enum TapedeckBinary {
                 }
                 pending += chunk
             }
+        }
+
+        /// Reads stderr until serve's `listening` line (text or JSON format) and returns it; nil when stderr ended first.
+        func waitForListening() -> String? {
+            waitForLine { $0.contains(" INFO  listening address=") || $0.contains(#""msg":"listening""#) }
+        }
+
+        /// Reads stderr until serve's `listening` line and returns the port it names; nil when stderr ended first.
+        func waitForPort() -> Int? {
+            waitForListening().flatMap(TapedeckBinary.port(inListening:))
         }
 
         /// Sends `signal` to the process.

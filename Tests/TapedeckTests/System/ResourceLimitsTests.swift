@@ -23,7 +23,7 @@ import Testing
             shell.waitUntilExit()
         }
         var seen = ""
-        while !seen.contains("listening on") {
+        while !seen.contains(" listening address=") {
             let data = errors.fileHandleForReading.availableData
             if data.isEmpty { break }
             seen += String(decoding: data, as: UTF8.self)

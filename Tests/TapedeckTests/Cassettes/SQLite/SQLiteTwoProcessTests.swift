@@ -96,8 +96,7 @@ import Testing
             }
             var ports: [Int] = []
             for process in processes {
-                guard let line = process.waitForLine(containing: "listening on http://127.0.0.1:"),
-                      let port = line.split(separator: ":").last.flatMap({ Int($0) }) else {
+                guard let port = process.waitForPort() else {
                     return (["no listening line"], [], processes.flatMap(\.lines), [])
                 }
                 ports.append(port)
