@@ -259,16 +259,38 @@ public final class ProxyEngine: HTTPHandler, @unchecked Sendable {
         let place = exchange.store?.description ?? store.description
         var text = "no cassette for key \(key.hex) (model \(route.modelId)) in \(place), and replay mode never calls upstream."
         let asked = body.removing(path: "requestMetadata")
-        if let nearest = nearest.nearest(model: route.modelId, namespace: exchange.namespace, request: asked)
-            ?? (configuration.namespaceFallback && !exchange.namespace.isEmpty
-                ? nearest.nearest(model: route.modelId, namespace: "", request: asked) : nil) {
-            let differences = RequestDiff.differences(from: nearest.request, to: body)
+        var found = nearest.nearest(model: route.modelId, namespace: exchange.namespace, request: asked)
+            .map { (match: $0, namespace: exchange.namespace, store: exchange.store ?? store) }
+        if found == nil, configuration.namespaceFallback, !exchange.namespace.isEmpty {
+            found = nearest.nearest(model: route.modelId, namespace: "", request: asked).map { (match: $0, namespace: "", store: store) }
+        }
+        if let (nearest, namespace, source) = found {
+            let differences: [String]
+            if let recorded = recordedRequest(nearest.key, namespace: namespace, in: source) {
+                differences = RequestDiff.differences(from: recorded, to: body)
+            } else {
+                differences = RequestDiff.differences(from: nearest.request, to: NearestIndex.condensed(body))
+            }
             text += " Nearest recorded request: \(nearest.key.prefix(12)) (tapedeck show \(nearest.key.prefix(12)))"
             text += differences.isEmpty ? "." : "; it differs: " + differences.joined(separator: "; ") + "."
         }
         text += " To record it, run: tapedeck serve --store \(store.description) --upstream <URL> --mode auto"
         if configuration.upstream == nil { text += " (this server was started without --upstream)" }
         return text
+    }
+
+    /// The whole request recorded under `hex` (the index keeps long strings condensed), or nil if it cannot be read.
+    private func recordedRequest(_ hex: String, namespace: String, in source: CassetteStore) -> JSONValue? {
+        guard let key = CacheKey(hex: hex) else { return nil }
+        if let recording = pending.withLock({ $0.cassettes[PendingSlot(namespace: namespace, key: key)]?.cassette }) {
+            return recording.request
+        }
+        do {
+            return try source.load(key)?.request
+        } catch {
+            // Unreadable now (removed or corrupt since it was indexed): the condensed request still tells the story.
+            return nil
+        }
     }
 
     /// Tapedeck's own GET pages: health, live statistics and Prometheus metrics.

@@ -62,6 +62,27 @@ import Testing
         #expect(message.contains("temperature 0.7 → 0.2"))
     }
 
+    @Test func aReplayMissNearALongRequestComparesItWhole() throws {
+        // The index keeps long strings condensed; the message still compares against the whole recorded request.
+        let proxy = try ProxyHarness()
+        defer { proxy.stop() }
+        let image = String(repeating: "QUJD", count: 50_000)
+        let document = String(repeating: "All work and no play makes Jack a dull boy. ", count: 200)
+        func body(_ image: String, _ document: String) -> String {
+            #"{"messages": [{"role": "user", "content": [{"image": {"format": "png", "source": {"bytes": "\#(image)"}}}, "#
+                + #"{"text": "\#(document)"}]}]}"#
+        }
+        #expect(try proxy.post(ProxyHarness.haikuPath, body: body(image, document)).status == 200)
+        var edited = Array(document)
+        edited[6_000] = "X"
+        let miss = try proxy.post(ProxyHarness.haikuPath, body: body(image, String(edited)), headers: [("x-tapedeck-mode", "replay")])
+        #expect(miss.status == 404)
+        let message = try #require(miss.errorMessage)
+        #expect(message.contains("Nearest recorded request:"))
+        #expect(message.contains("differs at character 6001"), "\(message.prefix(600))")
+        #expect(!message.contains("image"), "the image is the same: \(message.prefix(600))")
+    }
+
     @Test func theUnusedListShowsCassettesNothingHit() throws {
         let proxy = try ProxyHarness()
         defer { proxy.stop() }

@@ -4,8 +4,8 @@ struct NearestGroup {
     struct Entry {
         /// The cassette key it was recorded under.
         let key: String
-        /// The request body.
-        let request: JSONValue
+        /// The request body, `NearestIndex.condensed`, as compact JSON.
+        let request: [UInt8]
         /// The bucket it sits in.
         let fingerprint: String
         /// Insertion order across the whole index; higher is more recent.

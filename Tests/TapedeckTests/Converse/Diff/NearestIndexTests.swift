@@ -99,6 +99,41 @@ import Testing
         #expect(index.nearest(model: "m", namespace: "ns", request: request)?.key == "new")
     }
 
+    /// A request carrying one picture: `blob` as the image bytes, then a line of text.
+    private static func picture(_ blob: String, _ text: String) -> JSONValue {
+        .object([JSONMember("messages", .array([.object([
+            JSONMember("role", .string("user")),
+            JSONMember("content", .array([
+                .object([JSONMember("image", .object([
+                    JSONMember("format", .string("png")),
+                    JSONMember("source", .object([JSONMember("bytes", .string(blob))])),
+                ]))]),
+                .object([JSONMember("text", .string(text))]),
+            ])),
+        ])]))])
+    }
+
+    @Test func longStringsAreKeptCondensedYetStillTellRequestsApart() {
+        // Twenty 1 MiB "images" alike but for their last characters, so only a digest of the whole string tells
+        // them apart; as the soak found, the index used to keep every one whole for the server's life.
+        let index = NearestIndex()
+        let common = String(repeating: "iVBORw0KGgoAAAANSUhEUgAA", count: 1 << 16)
+        let blobs = (0..<20).map { common + "tail\($0)==" }
+        for (number, blob) in blobs.enumerated() {
+            index.insert(key: "k\(number)", model: "m", namespace: "ns", request: Self.picture(blob, "What is in this picture?"))
+        }
+        #expect(index.storedBytes < 20 * 2_048, "index holds \(index.storedBytes) bytes for 20 requests")
+        let found = index.nearest(model: "m", namespace: "ns", request: Self.picture(blobs[7], "What is in this picture?"))
+        #expect(found?.key == "k7", "the same picture, not just the most recent one of the same length")
+        let kept = found?.request["messages"]?.arrayValue?.first?["content"]?.arrayValue?.first?["image"]?["source"]?["bytes"]?.stringValue
+        #expect(kept?.hasPrefix(String(common.prefix(NearestIndex.condensedPrefix)) + "…[+") == true)
+        #expect((kept?.utf8.count ?? .max) < 400)
+        // Short strings are kept as they were.
+        let short = Self.picture("aGVsbG8=", "Hi")
+        index.insert(key: "short", model: "m", namespace: "ns", request: short)
+        #expect(index.nearest(model: "m", namespace: "ns", request: short)?.request == short)
+    }
+
     @Test func concurrentInsertsAndLookups() async {
         let index = NearestIndex()
         await withTaskGroup(of: Void.self) { group in
