@@ -1036,6 +1036,9 @@ def run_phase(args, store_kind, seconds, workdir, phase_seed):
                             + " | ".join((verify.stdout + verify.stderr).strip().splitlines()[:10]))
         replay = Server(args.binary, ["--mode", "replay", "--store", store, "--hit-latency-ms", str(LATENCY_MS),
                                       "--quiet"], workdir, f"replay-{store_kind}")
+        # Before any request: a fresh server holding the same store, index included, and nothing else.
+        result["fresh_rss_kb"] = settled_rss(replay)
+        check_against_fresh(result, failures)
         counts, problems = replay_check(replay.port, recorded, unrecorded, args.workers)
         result["replay"] = counts
         result["recorded"] = len(recorded)
@@ -1054,6 +1057,38 @@ def run_phase(args, store_kind, seconds, workdir, phase_seed):
                 s.kill()
         fake.stop()
     return result
+
+
+def settled_rss(server, timeout=120):
+    """The server's RSS once it has stayed within 256 KiB for 3 s (a fresh serve indexes the store in the
+    background)."""
+    deadline = time.monotonic() + timeout
+    last, since = None, time.monotonic()
+    while time.monotonic() < deadline:
+        rss = read_status_kb(server.pid, "VmRSS")
+        if rss is None:
+            return None
+        if last is None or abs(rss - last) > 256:
+            last, since = rss, time.monotonic()
+        elif time.monotonic() - since >= 3:
+            return rss
+        time.sleep(0.25)
+    return last
+
+
+def check_against_fresh(result, failures):
+    """The soaked server, idle at the end, may hold what a fresh server on the same store holds (the index of
+    recorded requests included) plus its own working set under load (after warm-up RSS minus start RSS), plus
+    16 MiB + 10 %: anything more stayed behind from the load."""
+    fresh, end, warm, start = result.get("fresh_rss_kb"), result.get("end"), result.get("warm"), result.get("start")
+    if not (fresh and end and end.get("rss_kb") and warm and warm.get("rss_kb") and start.get("rss_kb")):
+        return
+    bound = fresh + (warm["rss_kb"] - start["rss_kb"]) + 16 * 1024 + warm["rss_kb"] // 10
+    result["fresh_bound_kb"] = bound
+    if end["rss_kb"] > bound:
+        failures.append(f"the soaked server ends at {kib(end['rss_kb'])}; a fresh one on the same store holds "
+                        f"{kib(fresh)}, and the working set under load was {kib(warm['rss_kb'] - start['rss_kb'])} "
+                        f"(bound {kib(bound)})")
 
 
 def check_bounds(result, failures):
@@ -1178,6 +1213,12 @@ def report(args, results, started_at, elapsed, version, load_start):
           "\"end\" is after the load stopped and the server's client connections closed; \"other\" descriptors "
           "are everything but TCP connections and the listener (files, epoll, eventfds, pipes); at the end the "
           f"fake upstream held {r.get('fake_open', 'n/a')} connections from serve (libcurl's idle pool).")
+        if r.get("fresh_rss_kb"):
+            w("")
+            w(f"A fresh `serve` on the final store ({r['verify'][1].split(' cassettes')[0].replace('verified ', '')} "
+              f"cassettes), idle once its start-up indexing is done, holds {kib(r['fresh_rss_kb'])}: the soaked server's "
+              f"{kib(end.get('rss_kb'))} at the end is within {kib(r.get('fresh_bound_kb'))} (that + the working set "
+              "under load, after-warm-up minus start RSS, + 16 MiB + 10 %).")
         if recordings and warm.get("rss_kb") and end.get("rss_kb"):
             last = r["samples"][-1]["rss_kb"] or end["rss_kb"]
             slope = r.get("rss_slope_mib_per_min")
