@@ -9,15 +9,16 @@ enum CassetteChecks {
     static func roundTrip(_ cassette: Cassette) {
         JSONTarget.check(cassette.request)
         let document = cassette.encoded()
+        // Files sort their keys, so a cassette read back equals the original up to member order: compare encodings.
         let decoded = Result { () throws(CassetteError) in try Cassette(json: JSONTarget.parse(document, "an encoded cassette")) }
-        Property.check(decoded.success == cassette, "a cassette re-read from its own encoding differs: \(decoded)")
+        Property.check(decoded.success?.encoded() == document, "a cassette re-read from its own encoding differs: \(decoded)")
 
         let (json, sqlite) = openStores()
         for store in [json, sqlite] as [CassetteStore] {
             do {
                 try store.save(cassette)
                 let loaded = try store.load(cassette.key)
-                Property.check(loaded == cassette, "\(store.description) gives back another cassette than it saved")
+                Property.check(loaded?.encoded() == document, "\(store.description) gives back another cassette than it saved")
                 _ = try store.remove(cassette.key)
             } catch {
                 Property.check(false, "\(store.description) cannot store and reload a cassette it loaded: \(error)")
