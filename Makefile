@@ -58,8 +58,11 @@ FUZZ_SECONDS ?= 120
 FUZZ_SHORT_SECONDS ?= 10
 FUZZ_TARGETS ?= http json eventstream cassette sqlite-row sqlite-file namespace
 # Release runs about three times as many inputs a second; --disable-dead-strip keeps the coverage counters.
-FUZZ_BUILD = $(SWIFT) build -c release --disable-dead-strip --product TapedeckFuzz --sanitize fuzzer --sanitize address \
-	-Xswiftc -DFUZZING --scratch-path .build-fuzz
+# `--sanitize fuzzer --sanitize address` alone is not enough: SwiftPM passes two -sanitize= flags in no fixed order
+# and the driver keeps only the last, so a build got coverage or ASan, never both. `--sanitize fuzzer` tells SwiftPM
+# that libFuzzer provides main; the -sanitize=fuzzer,address after it is the one the compiler and linker use.
+FUZZ_BUILD = $(SWIFT) build -c release --disable-dead-strip --product TapedeckFuzz --sanitize fuzzer \
+	-Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING --scratch-path .build-fuzz
 
 fuzz: fuzz-build
 	Tests/Fuzz/run.sh $$($(FUZZ_BUILD) --show-bin-path)/TapedeckFuzz $(FUZZ_SECONDS) $(FUZZ_TARGETS)
