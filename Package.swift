@@ -25,6 +25,8 @@ let package = Package(
             dependencies: ["CCurl", "CSQLite", "CLinux", "CSHA256"]
         ),
         .executableTarget(name: "TapedeckCLI", dependencies: ["Tapedeck"]),
+        // Fuzz targets: a corpus replayer in a normal build; with -DFUZZING and the fuzzer sanitizer, libFuzzer's.
+        .executableTarget(name: "TapedeckFuzz", dependencies: ["Tapedeck", "CSQLite"]),
         .testTarget(name: "TapedeckTests", dependencies: ["Tapedeck"], exclude: ["Command/Golden", "Corpus/bad-requests"]),
     ],
     swiftLanguageModes: [.v6]

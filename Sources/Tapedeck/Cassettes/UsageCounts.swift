@@ -26,16 +26,16 @@ public struct UsageCounts: Sendable, Equatable {
     /// Whether there is nothing to add.
     public var isEmpty: Bool { hits.isEmpty && misses.isEmpty }
 
-    /// Adds `other` to these counts: counts sum, the later last-hit time wins.
+    /// Adds `other` to these counts: counts sum (stopping at `Int.max`), the later last-hit time wins.
     public mutating func add(_ other: UsageCounts) {
         for (key, more) in other.hits {
             if let mine = hits[key] {
-                hits[key] = Hits(count: mine.count + more.count, lastHitAt: max(mine.lastHitAt, more.lastHitAt))
+                hits[key] = Hits(count: mine.count.addingSaturated(more.count), lastHitAt: max(mine.lastHitAt, more.lastHitAt))
             } else {
                 hits[key] = more
             }
         }
-        for (model, count) in other.misses { misses[model, default: 0] += count }
+        for (model, count) in other.misses { misses[model] = (misses[model] ?? 0).addingSaturated(count) }
     }
 
     /// Records one hit of `key` at `time` (epoch seconds).
@@ -45,6 +45,6 @@ public struct UsageCounts: Sendable, Equatable {
 
     /// Records one miss for `model`.
     public mutating func miss(model: String) {
-        misses[model, default: 0] += 1
+        misses[model] = (misses[model] ?? 0).addingSaturated(1)
     }
 }

@@ -79,7 +79,9 @@ struct PriceTable: Sendable {
     static func dollars(_ value: Double, decimals: Int = 4) -> String {
         var scale = 1
         for _ in 0..<decimals { scale *= 10 }
-        let units = Int((value * Double(scale)).rounded())
+        let scaled = (value * Double(scale)).rounded()
+        // Counts from a hand-edited usage file can make absurd amounts: saturate, since Int(_:) traps beyond its range.
+        let units = scaled.isNaN ? 0 : scaled >= 0x1p63 ? Int.max : scaled < -0x1p63 ? Int.min : Int(scaled)
         guard decimals > 0 else { return String(units) }
         let fraction = String(units % scale)
         return "\(units / scale)." + String(repeating: "0", count: decimals - fraction.count) + fraction

@@ -68,7 +68,8 @@ struct PruneCommand: Subcommand {
                 return
             }
             let (time, why) = criterion.moment(recordedAt: cassette.recordedAt, recorded: recorded, hits: usage.hits[entry.key])
-            if now - time > criterion.span.seconds { victims.append(Victim(entry: entry, recordedAt: cassette.recordedAt, why: why)) }
+            // A last-hit time from a hand-edited usage file can be anything; saturate rather than trap.
+            if now.subtractingSaturated(time) > criterion.span.seconds { victims.append(Victim(entry: entry, recordedAt: cassette.recordedAt, why: why)) }
         }
         unreadable += undated
         victims.sort { ($0.recordedAt, $0.entry.key.hex) < ($1.recordedAt, $1.entry.key.hex) }

@@ -41,11 +41,12 @@ struct StatsCommand: Subcommand {
 
         /// Adds `other`'s counts, and its money when it has a price.
         mutating func add(_ other: Tally) {
-            cassettes += other.cassettes
-            hits += other.hits
-            misses += other.misses
-            inputTokens += other.inputTokens
-            outputTokens += other.outputTokens
+            // Hits and token counts come from files; saturate rather than trap on absurd ones.
+            cassettes = cassettes.addingSaturated(other.cassettes)
+            hits = hits.addingSaturated(other.hits)
+            misses = misses.addingSaturated(other.misses)
+            inputTokens = inputTokens.addingSaturated(other.inputTokens)
+            outputTokens = outputTokens.addingSaturated(other.outputTokens)
             if let more = other.saved { saved = (saved ?? 0) + more }
         }
     }
@@ -61,9 +62,10 @@ struct StatsCommand: Subcommand {
             let tokens = TokenUsage(of: cassette)
             models[cassette.modelId, default: Tally()].add(Tally(
                 cassettes: 1, hits: hits,
-                inputTokens: hits * (tokens?.inputTokens ?? 0), outputTokens: hits * (tokens?.outputTokens ?? 0)))
+                inputTokens: hits.multipliedSaturated(by: tokens?.inputTokens ?? 0),
+                outputTokens: hits.multipliedSaturated(by: tokens?.outputTokens ?? 0)))
         }
-        for (model, count) in usage.misses { models[model, default: Tally()].misses += count }
+        for (model, count) in usage.misses { models[model, default: Tally()].add(Tally(misses: count)) }
         var rows: [(model: String, tally: Tally)] = []
         var total = Tally()
         for model in models.keys.sorted() {

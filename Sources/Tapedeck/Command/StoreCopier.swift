@@ -77,13 +77,13 @@ struct StoreCopier {
         for key in keys {
             guard let theirs = source.hits[key] else { continue }
             let mine = destination.hits[key]
-            let count = max(0, theirs.count - (mine?.count ?? 0))
+            let count = max(0, theirs.count.subtractingSaturated(mine?.count ?? 0))
             if count > 0 || theirs.lastHitAt > (mine?.lastHitAt ?? Int.min) {
                 missing.hits[key] = UsageCounts.Hits(count: count, lastHitAt: theirs.lastHitAt)
             }
         }
         for (model, count) in source.misses where count > destination.misses[model] ?? 0 {
-            missing.misses[model] = count - (destination.misses[model] ?? 0)
+            missing.misses[model] = count.subtractingSaturated(destination.misses[model] ?? 0)
         }
         return missing
     }

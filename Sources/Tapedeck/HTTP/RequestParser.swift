@@ -87,6 +87,9 @@ public struct RequestParser {
         if scanned == 0 {
             // RFC 9112 §2.2: ignore empty lines received before the request line.
             while skip + 1 < input.count, input[skip] == 0x0D, input[skip + 1] == 0x0A { skip += 2 }
+            // A CR that ends the bytes so far may begin another empty line: decide once the next byte is here,
+            // or a CRLF split across two reads would count as the start of the request line.
+            if skip + 1 == input.count, input[skip] == 0x0D { return (skip, nil) }
         }
         let bytes = UnsafeBufferPointer(rebasing: input[skip...])
         guard let end = Self.find(crlfcrlf: bytes, from: max(0, scanned - 3)) else {
@@ -146,7 +149,9 @@ public struct RequestParser {
             switch state {
             case .chunkSize:
                 guard let lineEnd = Self.find(crlf: input, from: at) else {
-                    if input.count - at > limits.maxChunkLineBytes { throw .badRequest("chunk size line too long") }
+                    // A CR at the end may be the first half of the line's CRLF, which is not part of its length.
+                    let pending = input.count - at - (input.last == 0x0D ? 1 : 0)
+                    if pending > limits.maxChunkLineBytes { throw .badRequest("chunk size line too long") }
                     return (at, nil)
                 }
                 if lineEnd - at > limits.maxChunkLineBytes { throw .badRequest("chunk size line too long") }

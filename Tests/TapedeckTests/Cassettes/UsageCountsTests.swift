@@ -32,6 +32,24 @@ import Testing
         #expect(try first.count() == 1, "the usage file is not a cassette")
     }
 
+    /// Found with the cassette fuzz target (it adds hits to the usage file it loads, as `serve` does): a count of Int.max
+    /// in `.tapedeck-usage.json` made the next addition trap, crashing the server that flushed its hits.
+    @Test func countsAtTheLimitOfIntStayThereInsteadOfCrashing() throws {
+        let scratch = try ScratchDirectory()
+        defer { scratch.remove() }
+        let store = JSONFileStore(directory: scratch.path)
+        let key = CassetteFixtures.cassette().key
+        try CassetteFixtures.write(Array("""
+            {"hits": {"\(key.hex)": {"count": 9223372036854775807, "lastHitAt": 10}}, "misses": {"m": 9223372036854775807}}
+            """.utf8), to: store.usagePath)
+        try store.addUsage(UsageCounts(hits: [key: .init(count: 1, lastHitAt: 20)], misses: ["m": 1]))
+        #expect(try store.usage() == UsageCounts(hits: [key: .init(count: .max, lastHitAt: 20)], misses: ["m": .max]))
+        var counts = UsageCounts(misses: ["n": .max])
+        counts.miss(model: "n")
+        counts.add(UsageCounts(misses: ["n": .min]))
+        #expect(counts.misses == ["n": -1], "saturated at Int.max, then Int.min added")
+    }
+
     @Test func entriesAndRemove() throws {
         let scratch = try ScratchDirectory()
         defer { scratch.remove() }

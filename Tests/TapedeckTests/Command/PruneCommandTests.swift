@@ -56,6 +56,20 @@ import Testing
         #expect(left == [cassettes.hitRecently.key, cassettes.fresh.key])
     }
 
+    /// A last-hit time of Int.min in a hand-edited usage file made `now - lastHit` trap; it is simply very old.
+    @Test func aLastHitAtTheLimitOfIntIsVeryOldNotACrash() async throws {
+        let scratch = try ScratchDirectory()
+        defer { scratch.remove() }
+        let cassettes = try store(at: scratch.path)
+        let store = JSONFileStore(directory: scratch.path)
+        var usage = try store.usage()
+        usage.hits[cassettes.hitRecently.key]?.lastHitAt = .min
+        try CassetteFixtures.write(JSONWriter.pretty(usage.jsonValue), to: store.usagePath)
+        let result = try await CommandRunner.run("prune", ["--unused-for", "720h", "--dry-run"], store: scratch.path)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains(cassettes.hitRecently.key.prefix), "\(result.stdout)")
+    }
+
     @Test func aLongSpanPrunesNothing() async throws {
         let scratch = try ScratchDirectory()
         defer { scratch.remove() }

@@ -30,6 +30,23 @@ import Testing
         #expect(mistral?["savedUSD"] == .null)
     }
 
+    /// Counts at the limit of Int in a hand-edited usage file made the sums and hits × tokens products trap;
+    /// they now stop at Int.max.
+    @Test func countsAtTheLimitOfIntAreReportedNotACrash() async throws {
+        let scratch = try ScratchDirectory()
+        defer { scratch.remove() }
+        let cassettes = try CommandFixtures.store(at: scratch.path)
+        var usage = CommandFixtures.usage(cassettes)
+        usage.hits[cassettes[0].key]?.count = .max
+        usage.misses[CommandFixtures.haiku] = .max
+        try CassetteFixtures.write(JSONWriter.pretty(usage.jsonValue), to: JSONFileStore(directory: scratch.path).usagePath)
+        let result = try await CommandRunner.run("stats", ["--json"], store: scratch.path)
+        #expect(result.status == 0, "\(result.stderr)")
+        let json = try JSONParser.parse(result.stdout)
+        #expect(json["total"]?["hits"]?.numberLiteral == "9223372036854775807")
+        #expect(json["total"]?["misses"]?.numberLiteral == "9223372036854775807")
+    }
+
     @Test func aPricesFileOverridesAndExtendsTheTable() async throws {
         let scratch = try ScratchDirectory()
         defer { scratch.remove() }

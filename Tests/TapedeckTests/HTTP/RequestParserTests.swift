@@ -158,6 +158,40 @@ import Testing
         }
     }
 
+    /// Found by `make fuzz` (http target): a CR at the end of one read and its LF at the start of the next made the
+    /// empty line RFC 9112 §2.2 lets a client send before a request count as the request line, and the request a 400.
+    @Test func anEmptyLineSplitAcrossReadsBeforeARequestIsIgnored() throws {
+        let request = "POST /b HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\n\r\nabc"
+        let afterABody = Array((request + "\r\n" + request).utf8)
+        for input in [Array(("\r\n" + request).utf8), Array(("\r\n\r\n" + request).utf8)] {
+            for pieces in [[1], [3], [input.count]] {
+                let requests = Self.requests(try Self.feed(input, pieces: pieces))
+                #expect(requests.map(\.target) == ["/b"], "pieces \(pieces)")
+            }
+        }
+        // The CR is the last byte of the read that completed the first request's body.
+        let cut = request.utf8.count + 1
+        let requests = Self.requests(try Self.feed(afterABody, pieces: [cut, afterABody.count]))
+        #expect(requests.map { String(decoding: $0.body, as: UTF8.self) } == ["abc", "abc"])
+    }
+
+    /// Found by `make fuzz` (http target): a chunk-size line of exactly the limit, cut between its CR and LF, was
+    /// refused as too long because the CR was counted as part of the line.
+    @Test func aChunkSizeLineAtTheLimitCutBeforeItsLFIsAccepted() throws {
+        let limits = RequestParser.Limits(maxChunkLineBytes: 16)
+        let line = "5;ext=0123456789"
+        #expect(line.utf8.count == limits.maxChunkLineBytes)
+        let head = "POST /x HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
+        let input = Array((head + line + "\r\nhello\r\n0\r\n\r\n").utf8)
+        let cut = head.utf8.count + line.utf8.count + 1
+        for pieces in [[input.count], [cut, input.count], [1]] {
+            let requests = Self.requests(try Self.feed(input, pieces: pieces, limits: limits))
+            #expect(requests.map(\.body) == [Array("hello".utf8)], "pieces \(pieces)")
+        }
+        let longer = Array((head + "5;ext=0123456789A\r\nhello\r\n0\r\n\r\n").utf8)
+        #expect(throws: HTTPError.badRequest("chunk size line too long")) { try Self.feed(longer, pieces: [cut + 1, longer.count], limits: limits) }
+    }
+
     @Test func absoluteFormTargetsKeepOnlyThePath() throws {
         let input = Array("GET http://example.com:8787/model/m/converse?x=1 HTTP/1.1\r\nHost: example.com\r\n\r\n".utf8)
         let request = try #require(Self.requests(try Self.feed(input, pieces: [input.count])).first)

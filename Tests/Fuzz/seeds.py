@@ -1,0 +1,257 @@
+"""Writes the fuzz targets' seed corpus under Tests/Fuzz/corpus/<target>/ (checked in; re-run to refresh it).
+
+Usage: .venv/bin/python Tests/Fuzz/seeds.py --binary .build/debug/tapedeck
+
+- http: real boto3 requests (SigV4 with the AWS documentation's example keys, a Bearer token swapped in, converse and
+  converse-stream, an ARN model id, tool use, an image, a namespace header), captured raw from a socket, plus
+  chunked, pipelined and HTTP/1.0 requests written by hand.
+- json: the captured request bodies, RFC 8785's examples, the bundled cassettes.
+- eventstream: PROTOCOL.md's 159-byte frame, streams framed as Bedrock frames them (Tests/python/conftest.py).
+- cassette, sqlite-row: the bundled cassettes (as files, and compact as the SQLite store keeps them), a usage file.
+- sqlite-file: Cassettes/ exported by the real binary into an SQLite store, and a schema-version-1 file.
+- namespace: accepted and refused names.
+Corpus files are named by the SHA-1 of their content, as libFuzzer names the inputs it saves.
+"""
+import argparse
+import glob
+import hashlib
+import json
+import os
+import shutil
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import threading
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+CORPUS = os.path.join(ROOT, "Tests", "Fuzz", "corpus")
+sys.path.insert(0, os.path.join(ROOT, "Tests", "python"))
+from conftest import frame, text_stream, tool_stream  # noqa: E402  (the frames the Python tests stream)
+
+MODEL = "us.anthropic.claude-3-5-haiku-20241022-v1:0"
+ARN = "arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.anthropic.claude-3-5-sonnet-20240620-v1:0"
+
+# PROTOCOL.md's worked example: one contentBlockDelta, 159 bytes.
+PROTOCOL_FRAME = bytes.fromhex("""
+00 00 00 9f 00 00 00 57 c3 7b ab ff 0b 3a 65 76 65 6e 74 2d 74 79 70 65 07 00 11 63 6f 6e 74 65
+6e 74 42 6c 6f 63 6b 44 65 6c 74 61 0d 3a 63 6f 6e 74 65 6e 74 2d 74 79 70 65 07 00 10 61 70 70
+6c 69 63 61 74 69 6f 6e 2f 6a 73 6f 6e 0d 3a 6d 65 73 73 61 67 65 2d 74 79 70 65 07 00 05 65 76
+65 6e 74 7b 22 63 6f 6e 74 65 6e 74 42 6c 6f 63 6b 49 6e 64 65 78 22 3a 30 2c 22 64 65 6c 74 61
+22 3a 7b 22 74 65 78 74 22 3a 22 48 69 22 7d 2c 22 70 22 3a 22 61 62 63 64 22 7d f2 ac e5 ff
+""".replace("\n", " "))
+
+
+def put(target, data):
+    directory = os.path.join(CORPUS, target)
+    os.makedirs(directory, exist_ok=True)
+    data = data.encode() if isinstance(data, str) else data
+    with open(os.path.join(directory, hashlib.sha1(data).hexdigest()), "wb") as out:
+        out.write(data)
+
+
+class Capture:
+    """A loopback socket that keeps each request's raw bytes and answers like Bedrock, so boto3 never retries."""
+
+    def __init__(self):
+        self.requests = []
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.port = self.server.getsockname()[1]
+        threading.Thread(target=self.serve, daemon=True).start()
+
+    def serve(self):
+        while True:
+            connection, _ = self.server.accept()
+            threading.Thread(target=self.handle, args=(connection,), daemon=True).start()
+
+    def handle(self, connection):
+        buffer = b""
+        while True:
+            while b"\r\n\r\n" not in buffer:
+                chunk = connection.recv(65536)
+                if not chunk:
+                    return
+                buffer += chunk
+            head, _, rest = buffer.partition(b"\r\n\r\n")
+            length = 0
+            for line in head.split(b"\r\n")[1:]:
+                name, _, value = line.partition(b":")
+                if name.strip().lower() == b"content-length":
+                    length = int(value.strip())
+            while len(rest) < length:
+                rest += connection.recv(65536)
+            self.requests.append(head + b"\r\n\r\n" + rest[:length])
+            buffer = rest[length:]
+            if b"converse-stream" in head.split(b"\r\n")[0]:
+                body = b"".join(text_stream("Hello there from a stream"))
+                connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/vnd.amazon.eventstream\r\n"
+                                   b"Content-Length: %d\r\n\r\n" % len(body) + body)
+            else:
+                body = json.dumps({"output": {"message": {"role": "assistant", "content": [{"text": "Hi"}]}},
+                                   "stopReason": "end_turn", "usage": {"inputTokens": 3, "outputTokens": 1, "totalTokens": 4},
+                                   "metrics": {"latencyMs": 42}}).encode()
+                connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                                   b"x-amzn-RequestId: 1\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
+
+
+def boto3_requests():
+    """Raw requests as boto3 sends them."""
+    import boto3
+    from botocore.config import Config
+
+    capture = Capture()
+    endpoint = f"http://127.0.0.1:{capture.port}"
+    os.environ.pop("AWS_BEARER_TOKEN_BEDROCK", None)
+    # The AWS documentation's example credentials: nothing real is ever in the corpus.
+    session = boto3.Session(aws_access_key_id="AKIDEXAMPLE", aws_secret_access_key="wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
+                            region_name="us-east-1")
+    client = session.client("bedrock-runtime", endpoint_url=endpoint, config=Config(retries={"max_attempts": 1}))
+    hello = [{"role": "user", "content": [{"text": "Hello"}]}]
+    client.converse(modelId=MODEL, messages=hello)
+    client.converse(modelId=MODEL, messages=[{"role": "user", "content": [{"text": "Un café, s'il vous plaît ☕"}]}],
+                    system=[{"text": "You are terse."}],
+                    inferenceConfig={"maxTokens": 64, "temperature": 0.7, "topP": 0.9, "stopSequences": ["\n\n"]},
+                    requestMetadata={"team": "fuzz"})
+    client.converse(modelId=ARN, messages=hello)
+    client.converse(modelId=MODEL, messages=[
+        {"role": "user", "content": [{"text": "Weather in Lisbon?"}]},
+        {"role": "assistant", "content": [{"toolUse": {"toolUseId": "tooluse_1", "name": "get_weather", "input": {"city": "Lisbon"}}}]},
+        {"role": "user", "content": [{"toolResult": {"toolUseId": "tooluse_1", "content": [{"json": {"celsius": 21.5}}], "status": "success"}}]},
+    ], toolConfig={"tools": [{"toolSpec": {"name": "get_weather", "description": "Weather for a city",
+                                           "inputSchema": {"json": {"type": "object", "properties": {"city": {"type": "string"}}}}}}],
+                   "toolChoice": {"auto": {}}})
+    client.converse(modelId=MODEL, messages=[{"role": "user", "content": [
+        {"text": "What is this?"}, {"image": {"format": "png", "source": {"bytes": bytes(range(64))}}}]}])
+    for event in client.converse_stream(modelId=MODEL, messages=hello)["stream"]:
+        pass
+
+    def add_namespace(request, **_):
+        request.headers["x-tapedeck-namespace"] = "test_login-1.v2"
+    client.meta.events.register("before-sign.bedrock-runtime.Converse", add_namespace)
+    client.converse(modelId=MODEL, messages=hello)
+
+    # botocore sends Bearer tokens only over HTTPS, so the Bearer request is the first one with its signature
+    # headers swapped for the header AWS_BEARER_TOKEN_BEDROCK makes it send.
+    first = capture.requests[0].split(b"\r\n")
+    bearer = [line for line in first if not line.lower().startswith((b"authorization:", b"x-amz-date:"))]
+    bearer.insert(1, b"Authorization: Bearer ABSKexampleexampleexampleexample")
+    return capture.requests + [b"\r\n".join(bearer)]
+
+
+def handwritten_requests():
+    body = b'{"messages":[{"role":"user","content":[{"text":"Hello"}]}]}'
+    path = "/bedrock/model/us.anthropic.claude-3-5-haiku-20241022-v1%3A0/converse"
+    chunked = (f"POST {path} HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\nContent-Type: application/json\r\n\r\n"
+               .encode() + b"%x;ext=1\r\n" % 20 + body[:20] + b"\r\n" + b"%X\r\n" % (len(body) - 20) + body[20:]
+               + b"\r\n0\r\nTrailer-Field: x\r\n\r\n")
+    plain = (f"POST {path} HTTP/1.1\r\nHost: h\r\nContent-Length: {len(body)}\r\n\r\n").encode() + body
+    return [
+        chunked,
+        b"\r\n" + plain + plain,  # a leading empty line, then two pipelined requests
+        (f"POST {path} HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\nContent-Length: {len(body)}\r\n\r\n").encode() + body,
+        b"GET /_tapedeck/health HTTP/1.0\r\nConnection: keep-alive\r\n\r\n",
+        (f"POST http://h:1{path.replace('/bedrock', '/cursor')}-stream?x=1 HTTP/1.1\r\nHost: h\r\n"
+         f"Content-Length: 2, 2\r\n\r\n{{}}").encode(),
+    ]
+
+
+def json_documents(bodies):
+    docs = list(bodies)
+    # RFC 8785 §3.2.2 and its Appendix: numbers, escapes and key order that canonicalization must get right.
+    docs.append('{"numbers":[333333333.33333329,1E30,4.50,2e-3,0.000000000000000000000000001],'
+                '"string":"\\u20ac$\\u000F\\u000aA\'\\u0042\\u0022\\u005c\\\\\\"\\/","literals":[null,true,false]}')
+    docs.append('{"\\u20ac":"Euro Sign","\\r":"Carriage Return","\\ufb33":"Hebrew Letter Dalet With Dagesh",'
+                '"1":"One","\\ud83d\\ude00":"Emoji: Grinning Face","\\u0080":"Control","\\u00f6":"Latin Small Letter O With Diaeresis"}')
+    docs.append('[-0, 0.0, 1e21, 1e-7, 123456789012345678901234567890, 9007199254740993, 5e-324, 1.7976931348623157e308]')
+    docs.append('[[[[[[[[[[{"a":[{"b":[]}]}]]]]]]]]]]')
+    return docs
+
+
+def cassette_files():
+    return sorted(glob.glob(os.path.join(ROOT, "Cassettes", "*", "*.json")))
+
+
+def sqlite_files(binary, work):
+    store = os.path.join(work, "tapes.db")
+    subprocess.run([binary, "export", "--to", f"sqlite:{store}", "--store", f"json:{os.path.join(ROOT, 'Cassettes')}"],
+                   check=True, capture_output=True)
+    db = sqlite3.connect(store)
+    db.execute("UPDATE cassettes SET hits = 3, last_hit_at = 1800000000 WHERE key LIKE 'd4%'")
+    db.execute("INSERT INTO cassettes(namespace, key, model_id, operation, recorded_at, document) "
+               "SELECT 'team-a', key, model_id, operation, recorded_at, document FROM cassettes WHERE key LIKE 'e3%'")
+    db.execute("INSERT INTO misses(namespace, model_id, count) VALUES('', ?, 2)", (MODEL,))
+    db.commit()
+    shrink(db)
+    db.close()
+    files = [open(store, "rb").read()]
+
+    # A file as the first release wrote it, so opening it runs every migration.
+    old = os.path.join(work, "v1.db")
+    db = sqlite3.connect(old)
+    db.executescript("""
+        PRAGMA page_size = 512;
+        CREATE TABLE cassettes(key TEXT PRIMARY KEY, model_id TEXT NOT NULL, operation TEXT NOT NULL,
+                               recorded_at TEXT NOT NULL, document TEXT NOT NULL) WITHOUT ROWID;
+        CREATE INDEX cassettes_model_id ON cassettes(model_id);
+        PRAGMA user_version = 1;
+    """)
+    with open(cassette_files()[0]) as f:
+        cassette = json.load(f)
+    db.execute("INSERT INTO cassettes VALUES(?, ?, ?, ?, ?)", (cassette["key"], cassette["modelId"], cassette["operation"],
+               cassette["recordedAt"], json.dumps(cassette, sort_keys=True, separators=(",", ":"), ensure_ascii=False)))
+    db.commit()
+    db.close()
+    files.append(open(old, "rb").read())
+    return files
+
+
+def shrink(db):
+    """Small pages and no free space, so the file is a few kilobytes a fuzzer can mutate."""
+    db.execute("PRAGMA journal_mode = DELETE")
+    db.execute("PRAGMA page_size = 512")
+    db.execute("VACUUM")
+    db.execute("PRAGMA journal_mode = WAL")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--binary", required=True, help="the built tapedeck binary (for the SQLite store file)")
+    args = parser.parse_args()
+    assert len(PROTOCOL_FRAME) == 159
+    assert frame("contentBlockDelta", {"contentBlockIndex": 0, "delta": {"text": "Hi"}, "p": "abcd"}) == PROTOCOL_FRAME
+
+    shutil.rmtree(CORPUS, ignore_errors=True)
+    requests = boto3_requests() + handwritten_requests()
+    for request in requests:
+        put("http", request)
+    bodies = [r.partition(b"\r\n\r\n")[2] for r in requests[:-5] if b"\r\n\r\n{" in r]
+    for doc in json_documents(bodies):
+        put("json", doc)
+
+    put("eventstream", PROTOCOL_FRAME)
+    put("eventstream", b"".join(text_stream("The quick brown fox jumps over the lazy dog")))
+    put("eventstream", b"".join(tool_stream()))
+    put("eventstream", b"".join(text_stream("Partial answer")[:3]) + frame("throttlingException", {"message": "Too many requests"}, exception=True))
+
+    for path in cassette_files():
+        data = open(path, "rb").read()
+        put("cassette", data)
+        put("json", data)
+        put("sqlite-row", json.dumps(json.loads(data), sort_keys=True, separators=(",", ":"), ensure_ascii=False))
+    key = os.path.basename(cassette_files()[0])[:-5]
+    put("cassette", json.dumps({"hits": {key: {"count": 2, "lastHitAt": 1800000000}}, "misses": {MODEL: 1}}, indent=2) + "\n")
+
+    with tempfile.TemporaryDirectory() as work:
+        for data in sqlite_files(args.binary, work):
+            put("sqlite-file", data)
+
+    for name in ["test_login-1.v2", "A", "a..b", "-", "0f", "n" * 128, "n" * 129, "..", ".", ".hidden", "a/b",
+                 "/abs", "../x", "a\0b", "café", "a b", "x\n"]:
+        put("namespace", name)
+    for target in sorted(os.listdir(CORPUS)):
+        print(f"{target}: {len(os.listdir(os.path.join(CORPUS, target)))} seeds")
+
+
+if __name__ == "__main__":
+    main()
