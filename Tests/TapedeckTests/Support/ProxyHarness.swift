@@ -28,6 +28,9 @@ final class ProxyHarness: @unchecked Sendable {
     let upstream: UpstreamClient?
     let engine: ProxyEngine
     let server: HTTPServer
+    /// The file the engine's log goes to when the harness was made with `logging`, else nil.
+    let logPath: String?
+    private let logFd: Int32
 
     /// The proxy's port on 127.0.0.1.
     var port: Int { server.port }
@@ -39,6 +42,7 @@ final class ProxyHarness: @unchecked Sendable {
         upstream target: Upstream = .origin(),
         limits: RequestParser.Limits = RequestParser.Limits(),
         eventLoops: Int = 2,
+        logging: Bool = false,
         configure: (inout ProxyConfiguration) -> Void = { _ in },
         origin handler: @escaping TestOrigin.Handler = BedrockOrigin().handler
     ) throws {
@@ -62,7 +66,10 @@ final class ProxyHarness: @unchecked Sendable {
         var configuration = ProxyConfiguration(mode: mode, upstream: url)
         configure(&configuration)
         upstream = url == nil ? nil : UpstreamClient()
-        engine = ProxyEngine(configuration: configuration, store: store, upstream: upstream, log: RequestLog(enabled: false))
+        logPath = logging ? "\(directory)/tapedeck.log" : nil
+        logFd = logPath.map { open($0, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644) } ?? -1
+        engine = ProxyEngine(configuration: configuration, store: store, upstream: upstream,
+                             log: RequestLog(enabled: logFd >= 0, fd: logFd))
         server = HTTPServer(
             configuration: HTTPServer.Configuration(
                 host: "127.0.0.1", port: 0, eventLoops: eventLoops, limits: limits, errorResponse: BedrockError.forHTTPError),
@@ -75,6 +82,10 @@ final class ProxyHarness: @unchecked Sendable {
             try? FileManager.default.removeItem(atPath: directory)
             throw error
         }
+    }
+
+    deinit {
+        if logFd >= 0 { close(logFd) }
     }
 
     /// Shuts everything down and removes the temporary directory; safe to call twice.
@@ -104,6 +115,12 @@ final class ProxyHarness: @unchecked Sendable {
     }
 
     // MARK: Files
+
+    /// Every line the engine logged so far (empty unless the harness was made with `logging`).
+    func logLines() -> [String] {
+        guard let logPath, let data = FileManager.default.contents(atPath: logPath) else { return [] }
+        return String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init)
+    }
 
     /// The cassette file for the key a response named in `x-tapedeck-key`.
     func cassettePath(forKey hex: String) -> String {
