@@ -76,7 +76,7 @@ enum TapedeckBinary {
             process.standardInput = FileHandle.nullDevice
             process.standardOutput = stdout
             process.standardError = stderr
-            try process.run()
+            try ServeProcess.runUnblocked(process)
         }
 
         deinit {

@@ -161,4 +161,15 @@ import Testing
         let wrapped = CassetteError.database(path: "t.db", error: error)
         #expect(wrapped.description == "store t.db: COMMIT: database is locked (SQLite code 5, extended 517)")
     }
+
+    @Test func anOpenOrIOFailureSaysWhichSystemErrorCausedIt() throws {
+        let scratch = try ScratchDirectory()
+        defer { scratch.remove() }
+        let error = #expect(throws: SQLiteError.self) { try SQLiteDatabase(path: scratch("absent/tapes.db")) }
+        #expect(error?.code == SQLITE_CANTOPEN)
+        #expect(error?.systemErrno == ENOENT)
+        #expect(error?.description.contains("unable to open database file: No such file or directory (SQLite code 14") == true, "\(String(describing: error))")
+        let io = SQLiteError(extendedCode: 778, message: "disk I/O error", context: "COMMIT", systemErrno: EFBIG)
+        #expect(io.description == "COMMIT: disk I/O error: File too large (SQLite code 10, extended 778)")
+    }
 }
