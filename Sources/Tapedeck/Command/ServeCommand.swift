@@ -32,7 +32,8 @@ public struct ServeCommand {
         }
         let configuration = options.proxyConfiguration
         let upstream = configuration.upstream == nil ? nil : UpstreamClient()
-        let ledger = UsageLedger(store: store, log: log)
+        // Hit counts of a read-only store could never be saved: no ledger, rather than a failed write every flush.
+        let ledger = store.isReadOnly ? nil : UsageLedger(store: store, log: log)
         let engine = ProxyEngine(
             configuration: configuration, store: store, upstream: upstream, log: requestLog,
             stats: ProxyStats(price: { model in PriceTable().price(for: model).map { (input: $0.input, output: $0.output) } }),
@@ -45,10 +46,14 @@ public struct ServeCommand {
             log.line("error: cannot listen on \(options.host):\(options.port): \(error)")
             return 1
         }
-        ledger.start()
+        ledger?.start()
         Thread { engine.indexStore() }.start()
         let upstreamText = configuration.upstream.map { CurlError.redact($0) } ?? "none (offline)"
         log.line("tapedeck \(ProxyEngine.version) mode=\(configuration.mode.rawValue) store=\(store.description) (\(cassettes) cassettes) upstream=\(upstreamText)")
+        if store.isReadOnly {
+            log.line("warning: store \(store.description) is read-only: cassettes are served, hit counts are not saved"
+                     + (configuration.upstream == nil ? "" : ", and every recording will fail"))
+        }
         for line in options.sources.summary { log.line(line) }
         if let auth = configuration.upstreamAuth { log.line("upstream authentication: \(auth.summary)") }
         // Never the token's value: logs are shared more widely than the token should be.
@@ -61,7 +66,7 @@ public struct ServeCommand {
         server.shutdown(graceMs: options.shutdownGraceSeconds * 1000)
         upstream?.shutdown()
         engine.finishRecordings()
-        ledger.stop()
+        ledger?.stop()
         if configuration.strict { reportUnused(engine, log: log) }
         log.line("stopped")
         return 0

@@ -22,10 +22,13 @@ public final class RequestLog: Sendable {
         line("\(method) \(path) model=\(model ?? "-") key=\(key?.prefix ?? "-") \(outcome) \(status) \(duration)")
     }
 
-    /// Logs a free-form line (start-up, warnings), prefixed with the time.
+    /// Logs a free-form line (start-up, warnings), prefixed with the time; line breaks inside `message` (from an
+    /// error's text, say) become spaces, so one event is always one line.
     public func line(_ message: String) {
         guard enabled else { return }
-        let text = Array("\(Timestamp.now(milliseconds: true)) \(message)\n".utf8)
+        var bytes = Array(message.utf8)
+        for index in bytes.indices where bytes[index] == 0x0A || bytes[index] == 0x0D { bytes[index] = 0x20 }
+        let text = Array("\(Timestamp.now(milliseconds: true)) ".utf8) + bytes + [0x0A]
         lock.withLock { _ in
             var written = 0
             while written < text.count {

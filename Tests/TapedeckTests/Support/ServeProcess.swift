@@ -28,13 +28,13 @@ final class ServeProcess: @unchecked Sendable {
     private let output = Mutex(Output())
     private let readerDone = DispatchSemaphore(value: 0)
 
-    /// Starts `tapedeck serve --port 0 arguments…` (through `launcher` when given, e.g. `["setpriv", …]`) and waits
-    /// for its "listening on" line.
+    /// Starts `tapedeck serve --port 0 arguments…` (through `launcher` when given: a command found on PATH, e.g.
+    /// `["setpriv", …]`) and waits for its "listening on" line.
     init(_ arguments: [String], environment: [String: String] = [:], launcher: [String] = []) throws {
         guard let binary = TapedeckBinary.path else { throw TapedeckBinary.NotFound() }
-        let command = launcher + [binary, "serve", "--port", "0"] + arguments
-        process.executableURL = URL(fileURLWithPath: command[0].hasPrefix("/") ? command[0] : "/usr/bin/env")
-        process.arguments = command[0].hasPrefix("/") ? Array(command.dropFirst()) : command
+        let serve = [binary, "serve", "--port", "0"] + arguments
+        process.executableURL = URL(fileURLWithPath: launcher.isEmpty ? binary : "/usr/bin/env")
+        process.arguments = launcher.isEmpty ? Array(serve.dropFirst()) : launcher + serve
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, added in added }
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = FileHandle.nullDevice

@@ -13,6 +13,7 @@ final class TmpfsMount: @unchecked Sendable {
     /// Its size limit.
     let sizeBytes: Int
     private let mounted = Mutex(true)
+    private let views = Mutex<[String]>([])
 
     private init(path: String, sizeBytes: Int) {
         self.path = path
@@ -48,6 +49,23 @@ final class TmpfsMount: @unchecked Sendable {
         }
     }
 
+    /// Mounts this tmpfs a second time, read-only, on a new directory (a bind mount): a view in which nothing
+    /// can be written while the first mount stays writable. Unmounted by `unmount()`.
+    func readOnlyView() throws -> String {
+        let view = try ScratchDirectory("mount-view").path
+        guard mount(path, view, nil, UInt(MS_BIND), nil) == 0 else {
+            let code = errno
+            rmdir(view)
+            throw SystemError("mount --bind", errno: code, context: view)
+        }
+        views.withLock { $0.append(view) }
+        // MS_RDONLY is ignored on the bind itself; a bind remount applies it to this view only.
+        guard mount(nil, view, nil, UInt(MS_REMOUNT) | UInt(MS_BIND) | UInt(MS_RDONLY), nil) == 0 else {
+            throw SystemError("mount -o remount,bind,ro", errno: errno, context: view)
+        }
+        return view
+    }
+
     /// Fills every byte left with one file, so that the next write anywhere in the mount fails with ENOSPC;
     /// returns the file, whose removal frees the space again.
     @discardableResult
@@ -77,6 +95,10 @@ final class TmpfsMount: @unchecked Sendable {
             return state
         }
         guard first else { return }
+        for view in views.withLock({ $0 }) {
+            umount2(view, Int32(MNT_DETACH))
+            rmdir(view)
+        }
         umount2(path, Int32(MNT_DETACH))
         rmdir(path)
     }

@@ -19,7 +19,8 @@ public struct SQLiteError: Error, Sendable, Equatable, CustomStringConvertible {
         self.code = extendedCode & 0xFF
         self.extendedCode = extendedCode
         self.message = message
-        self.context = context
+        // Multi-line SQL reads as one line, so an error stays one line in a log.
+        self.context = context.split(whereSeparator: \.isWhitespace).joined(separator: " ")
         self.systemErrno = systemErrno
     }
 
