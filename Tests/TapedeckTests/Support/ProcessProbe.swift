@@ -19,6 +19,35 @@ enum ProcessProbe {
         return pid == getpid() ? count - 1 : count
     }
 
+    /// The TCP connections (not listeners) among `pid`'s descriptors, as local and remote ports: its descriptors'
+    /// socket inodes looked up in `/proc/<pid>/net/tcp` (IPv4, which is all 127.0.0.1 uses).
+    static func tcpConnections(_ pid: Int32) -> [(local: Int, remote: Int)] {
+        var inodes: Set<String> = []
+        if let dir = opendir("/proc/\(pid)/fd") {
+            defer { closedir(dir) }
+            var target = [CChar](repeating: 0, count: 256)
+            while let entry = readdir(dir) {
+                let name = withUnsafePointer(to: entry.pointee.d_name) {
+                    $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+                }
+                let length = readlink("/proc/\(pid)/fd/\(name)", &target, target.count - 1)
+                guard length > 0 else { continue }
+                let link = String(decoding: target[..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+                if link.hasPrefix("socket:[") { inodes.insert(String(link.dropFirst(8).dropLast())) }
+            }
+        }
+        guard let table = try? String(contentsOfFile: "/proc/\(pid)/net/tcp", encoding: .utf8) else { return [] }
+        var connections: [(local: Int, remote: Int)] = []
+        // sl local_address rem_address st tx_queue:rx_queue tr:tm->when retrnsmt uid timeout inode
+        for line in table.split(separator: "\n").dropFirst() {
+            let fields = line.split(separator: " ")
+            guard fields.count > 9, inodes.contains(String(fields[9])), fields[3] != "0A" else { continue }
+            let port = { (address: Substring) in Int(address.split(separator: ":").last ?? "", radix: 16) ?? 0 }
+            connections.append((port(fields[1]), port(fields[2])))
+        }
+        return connections
+    }
+
     /// The resident set size of `pid` in bytes (`VmRSS` in `/proc/<pid>/status`), or nil.
     static func residentBytes(_ pid: Int32) -> Int? {
         guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return nil }
