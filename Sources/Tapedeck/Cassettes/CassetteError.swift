@@ -16,6 +16,8 @@ public enum CassetteError: Error, Sendable, CustomStringConvertible {
     case database(path: String, error: SQLiteError)
     /// A database store whose schema a newer Tapedeck wrote; it is left exactly as it is.
     case newerSchema(path: String, version: Int)
+    /// A database store with an older schema that cannot be migrated, because the file cannot be written.
+    case readOnlyMigration(path: String, version: Int)
     /// A namespace name `Namespace.validate` refuses, so no store can be opened through it.
     case invalidNamespace(name: String, reason: String)
 
@@ -30,6 +32,8 @@ public enum CassetteError: Error, Sendable, CustomStringConvertible {
         case .database(let path, let error): return "store \(path): \(error)"
         case .newerSchema(let path, let version):
             return "store \(path) has schema version \(version), written by a newer Tapedeck; this one knows up to \(SQLiteSchema.currentVersion) and leaves it unchanged"
+        case .readOnlyMigration(let path, let version):
+            return "store \(path) has schema version \(version), older than this Tapedeck's \(SQLiteSchema.currentVersion), and is read-only, so it cannot be migrated; open it once where it can be written"
         case .invalidNamespace(let name, let reason):
             // Escaped, so a control character in the name cannot hide in a terminal or a log line.
             return "invalid namespace \(String(reflecting: name)): \(reason)"

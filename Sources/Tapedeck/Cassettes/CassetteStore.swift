@@ -27,6 +27,8 @@ public protocol CassetteStore: Sendable {
     func namespaces() throws(CassetteError) -> [String]
     /// A cheap identity of the stored version of `key` (nil: none, or the store cannot tell).
     func version(of key: CacheKey) throws(CassetteError) -> CassetteVersion?
+    /// Whether the store can be read but not written (a read-only mount, no write permission): every save fails.
+    var isReadOnly: Bool { get }
 }
 
 extension CassetteStore {

@@ -41,6 +41,14 @@ public final class JSONFileStore: CassetteStore, @unchecked Sendable {
         namespaceName.isEmpty ? "json:\(root)" : "json:\(root) (namespace \(namespaceName))"
     }
 
+    /// Whether the store's directory exists but this process may not write in it (EROFS, EACCES); a directory
+    /// still to be created is not read-only.
+    public var isReadOnly: Bool {
+        guard access(root, W_OK) != 0 else { return false }
+        let code = errno
+        return code == EROFS || code == EACCES
+    }
+
     /// The file that holds the cassette for `key`.
     public func path(for key: CacheKey) -> String {
         "\(directory)/\(key.hex.prefix(2))/\(key.hex).json"

@@ -31,7 +31,8 @@ public struct ServeCommand {
         }
         let configuration = options.proxyConfiguration
         let upstream = configuration.upstream == nil ? nil : UpstreamClient()
-        let ledger = UsageLedger(store: store, log: log)
+        // Hit counts of a read-only store could never be saved: no ledger, rather than a failed write every flush.
+        let ledger = store.isReadOnly ? nil : UsageLedger(store: store, log: log)
         let engine = ProxyEngine(
             configuration: configuration, store: store, upstream: upstream, log: log,
             stats: ProxyStats(price: { model in PriceTable().price(for: model).map { (input: $0.input, output: $0.output) } }),
@@ -45,10 +46,17 @@ public struct ServeCommand {
             log.error("cannot listen", [LogField("address", "\(host):\(options.port)"), LogField("error", "\(error)")])
             return 1
         }
-        ledger.start()
+        ledger?.start()
         Thread { engine.indexStore() }.start()
         for event in options.sources.summary { log.event(event) }
         if let auth = configuration.upstreamAuth { log.info("upstream authentication", [LogField("method", auth.summary)]) }
+        if store.isReadOnly {
+            log.warn("store is read-only", [
+                LogField("store", store.description),
+                LogField("effect", "cassettes are served, hit counts are not saved"
+                         + (configuration.upstream == nil ? "" : ", every recording will fail")),
+            ])
+        }
         // Never the token's value: logs are shared more widely than the token should be.
         if configuration.authToken != nil {
             log.info("auth token required", [LogField("header", "x-tapedeck-token"), LogField("open", "GET /_tapedeck/health")])
@@ -71,7 +79,7 @@ public struct ServeCommand {
         server.shutdown(graceMs: options.shutdownGraceSeconds * 1000)
         upstream?.shutdown()
         engine.finishRecordings()
-        ledger.stop()
+        ledger?.stop()
         if configuration.strict { reportUnused(engine, log: log) }
         log.info("stopped")
         return 0

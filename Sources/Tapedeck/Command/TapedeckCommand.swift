@@ -74,6 +74,8 @@ public enum TapedeckCommand {
 
     /// Runs the command line `arguments` (without the program name) and returns the exit status.
     public static func main(_ arguments: [String]) -> Int32 {
+        // Every command writes files; one over the size limit is an error to report, not a reason to die.
+        Signals.ignoreSIGXFSZ()
         guard let command = arguments.first else {
             Output.err(help + "\n")
             return UsageError.exitStatus

@@ -56,11 +56,19 @@ extension ProxyEngine {
             switch result {
             case .failure(let error):
                 exchange.upstreamFailed = true
+                logUpstreamFailure(error, key: exchange.key, record: record)
                 flight.fail(502, "BadGatewayException", "upstream \(CurlError.redact(url)) failed: \(error.message)", outcome: outcome)
             case .success(let response):
                 answer(response, route: route, body: body, flight: flight, record: record, outcome: outcome)
             }
         }
+    }
+
+    /// Logs why an upstream call failed, so the log (not only the client's 502) says what happened to the key.
+    func logUpstreamFailure(_ error: CurlError, key: CacheKey?, record: Bool) {
+        var fields: [LogField] = key.map { [LogField("key", $0.prefix)] } ?? []
+        fields.append(LogField("reason", "upstream failed: \(error)"))
+        log.warn(record ? "not recorded" : "upstream failed", fields)
     }
 
     /// Upstream's response headers without the hop-by-hop ones (RFC 9110 §7.6.1).
@@ -112,7 +120,12 @@ extension ProxyEngine {
             do {
                 try scoped.save(cassette)
             } catch {
-                log.error("recording failed", [LogField("key", cassette.key.prefix), LogField("error", "\(error)")])
+                // Every failed write is counted and logged on its own: the client already has its answer, so
+                // the log and the stats are where a full disk or a read-only store shows.
+                stats.recordFailed()
+                log.error("not stored", [
+                    LogField("key", cassette.key.prefix), LogField("store", scoped.description), LogField("error", "\(error)"),
+                ])
             }
             pending.withLock { pending in
                 if pending.cassettes[slot]?.ticket == ticket { pending.cassettes[slot] = nil }

@@ -1,6 +1,6 @@
 /// The two views of live statistics: JSON for `/_tapedeck/stats`, Prometheus text for `/metrics`.
 extension ProxyStats {
-    /// `{"hits", "misses", "upstreamErrors", "tokensSaved": {input, output}, "costSaved", "models": {…}}`.
+    /// `{"hits", "misses", "upstreamErrors", "tokensSaved": {input, output}, "costSaved", "recordFailures", "models": {…}}`.
     public func json() -> JSONValue {
         let snapshot = snapshot()
         var total = ModelCounts()
@@ -17,6 +17,7 @@ extension ProxyStats {
             models.append(JSONMember(model, Self.json(counts, cost: cost)))
         }
         guard case .object(var members) = Self.json(total, cost: totalCost) else { return .null }
+        members.append(JSONMember("recordFailures", .number(String(snapshot.recordFailures))))
         members.append(JSONMember("models", .object(models)))
         return .object(members)
     }
@@ -52,6 +53,8 @@ extension ProxyStats {
         for (model, counts) in models {
             out += "tapedeck_upstream_errors_total{model=\"\(Self.label(model))\"} \(counts.upstreamErrors)\n"
         }
+        out += "# HELP tapedeck_record_failures_total Upstream answers whose cassette could not be written.\n# TYPE tapedeck_record_failures_total counter\n"
+        out += "tapedeck_record_failures_total \(snapshot.recordFailures)\n"
         out += "# HELP tapedeck_tokens_saved_total Tokens served from cassettes instead of upstream.\n# TYPE tapedeck_tokens_saved_total counter\n"
         for (model, counts) in models {
             out += "tapedeck_tokens_saved_total{model=\"\(Self.label(model))\",direction=\"input\"} \(counts.tokensSaved.inputTokens)\n"

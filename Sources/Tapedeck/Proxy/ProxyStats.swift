@@ -25,6 +25,8 @@ public final class ProxyStats: Sendable {
         public var models: [String: ModelCounts] = [:]
         public var requests: [String: Int] = [:]
         public var durations: [String: Durations] = [:]
+        /// Answers from upstream whose cassette could not be written (disk full, read-only store, ...).
+        public var recordFailures = 0
     }
 
     private let state = Mutex(Snapshot())
@@ -59,6 +61,11 @@ public final class ProxyStats: Sendable {
             }
             snapshot.models[model] = counts
         }
+    }
+
+    /// Counts one recording that could not be written.
+    public func recordFailed() {
+        state.withLock { $0.recordFailures += 1 }
     }
 
     /// A copy of the counters.

@@ -69,6 +69,7 @@ final class StreamRelay: UpstreamResponseHandler, @unchecked Sendable {
                 ])
                 flight.abortStream(status: status, outcome: outcome)
             } else {
+                engine.logUpstreamFailure(error, key: exchange.key, record: record)
                 flight.fail(502, "BadGatewayException", "upstream \(CurlError.redact(error.url)) failed: \(error.message)", outcome: outcome)
             }
         case .success(let latencyMs):

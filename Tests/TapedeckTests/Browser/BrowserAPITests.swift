@@ -4,7 +4,7 @@ import Testing
 /// The cassette browser's JSON API through a real socket, on a JSON store and on a SQLite store.
 @Suite struct BrowserAPITests {
     private func withBrowser(
-        _ kind: ProxyHarness.StoreKind, token: String? = nil,
+        _ kind: StoreKind, token: String? = nil,
         _ body: (ProxyHarness, (shared: [Cassette], markup: Cassette, checkout: Cassette)) throws -> Void
     ) throws {
         let proxy = try ProxyHarness(upstream: .none, storeKind: kind, stats: BrowserFixtures.pricedStats(),
@@ -23,8 +23,8 @@ import Testing
         (page["cassettes"]?.arrayValue ?? []).compactMap { $0["key"]?.stringValue }
     }
 
-    @Test(arguments: ProxyHarness.StoreKind.allCases)
-    func theListHasEveryCassetteNewestFirstWithItsHitsAndSavings(_ kind: ProxyHarness.StoreKind) throws {
+    @Test(arguments: StoreKind.allCases)
+    func theListHasEveryCassetteNewestFirstWithItsHitsAndSavings(_ kind: StoreKind) throws {
         try withBrowser(kind) { proxy, fixtures in
             let (response, page) = try get(proxy, "/_tapedeck/api/cassettes")
             #expect(response.status == 200)
@@ -55,8 +55,8 @@ import Testing
         }
     }
 
-    @Test(arguments: ProxyHarness.StoreKind.allCases)
-    func theListFiltersByModelNamespaceAndText(_ kind: ProxyHarness.StoreKind) throws {
+    @Test(arguments: StoreKind.allCases)
+    func theListFiltersByModelNamespaceAndText(_ kind: StoreKind) throws {
         try withBrowser(kind) { proxy, fixtures in
             let (capital, eggs, tools, stream) = (fixtures.shared[0].key.hex, fixtures.shared[1].key.hex, fixtures.shared[2].key.hex, fixtures.shared[3].key.hex)
             // A foundation model id finds its regional inference profile too, as `tapedeck ls --model` does.
@@ -80,8 +80,8 @@ import Testing
         }
     }
 
-    @Test(arguments: ProxyHarness.StoreKind.allCases)
-    func aRecordingMadeAgainIsListedAsItIsNow(_ kind: ProxyHarness.StoreKind) throws {
+    @Test(arguments: StoreKind.allCases)
+    func aRecordingMadeAgainIsListedAsItIsNow(_ kind: StoreKind) throws {
         try withBrowser(kind) { proxy, fixtures in
             let row = { () throws -> JSONValue? in
                 try self.get(proxy, "/_tapedeck/api/cassettes").1["cassettes"]?.arrayValue?
@@ -97,8 +97,8 @@ import Testing
         }
     }
 
-    @Test(arguments: ProxyHarness.StoreKind.allCases)
-    func pagesAreBounded(_ kind: ProxyHarness.StoreKind) throws {
+    @Test(arguments: StoreKind.allCases)
+    func pagesAreBounded(_ kind: StoreKind) throws {
         try withBrowser(kind) { proxy, fixtures in
             let all = keys(try get(proxy, "/_tapedeck/api/cassettes").1)
             let first = try get(proxy, "/_tapedeck/api/cassettes?limit=2").1
@@ -119,8 +119,8 @@ import Testing
         }
     }
 
-    @Test(arguments: ProxyHarness.StoreKind.allCases)
-    func aTranscriptShowsEveryKindOfBlock(_ kind: ProxyHarness.StoreKind) throws {
+    @Test(arguments: StoreKind.allCases)
+    func aTranscriptShowsEveryKindOfBlock(_ kind: StoreKind) throws {
         try withBrowser(kind) { proxy, fixtures in
             let (response, transcript) = try get(proxy, "/_tapedeck/api/cassette?key=\(fixtures.shared[2].key.hex)")
             #expect(response.status == 200)
@@ -152,8 +152,8 @@ import Testing
         }
     }
 
-    @Test(arguments: ProxyHarness.StoreKind.allCases)
-    func aStreamIsShownAsItsFoldedAnswer(_ kind: ProxyHarness.StoreKind) throws {
+    @Test(arguments: StoreKind.allCases)
+    func aStreamIsShownAsItsFoldedAnswer(_ kind: StoreKind) throws {
         try withBrowser(kind) { proxy, fixtures in
             let transcript = try get(proxy, "/_tapedeck/api/cassette?key=\(fixtures.shared[3].key.hex)").1
             #expect(transcript["operation"]?.stringValue == "converse-stream")
@@ -163,8 +163,8 @@ import Testing
         }
     }
 
-    @Test(arguments: ProxyHarness.StoreKind.allCases)
-    func aNamespacedCassetteOpensOnlyInItsNamespace(_ kind: ProxyHarness.StoreKind) throws {
+    @Test(arguments: StoreKind.allCases)
+    func aNamespacedCassetteOpensOnlyInItsNamespace(_ kind: StoreKind) throws {
         try withBrowser(kind) { proxy, fixtures in
             let hex = fixtures.checkout.key.hex
             let (response, transcript) = try get(proxy, "/_tapedeck/api/cassette?key=\(hex)&namespace=checkout")
@@ -178,8 +178,8 @@ import Testing
         }
     }
 
-    @Test(arguments: ProxyHarness.StoreKind.allCases)
-    func markupInACassetteIsJSONDataThatNoBrowserSniffs(_ kind: ProxyHarness.StoreKind) throws {
+    @Test(arguments: StoreKind.allCases)
+    func markupInACassetteIsJSONDataThatNoBrowserSniffs(_ kind: StoreKind) throws {
         try withBrowser(kind) { proxy, fixtures in
             let (response, transcript) = try get(proxy, "/_tapedeck/api/cassette?key=\(fixtures.markup.key.hex)")
             #expect(transcript.at("answer", "content")?.arrayValue?.first?["text"]?.stringValue == BrowserFixtures.markupAnswer)
@@ -251,8 +251,8 @@ import Testing
         }
     }
 
-    @Test(arguments: ProxyHarness.StoreKind.allCases)
-    func theTokenGuardsTheAPIButNotThePageItsScriptOrStyle(_ kind: ProxyHarness.StoreKind) throws {
+    @Test(arguments: StoreKind.allCases)
+    func theTokenGuardsTheAPIButNotThePageItsScriptOrStyle(_ kind: StoreKind) throws {
         let token = "browser-token-0123456789"
         try withBrowser(kind, token: token) { proxy, fixtures in
             for path in ["/_tapedeck/", "/_tapedeck/browser.js", "/_tapedeck/browser.css"] {

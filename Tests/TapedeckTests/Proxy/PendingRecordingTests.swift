@@ -7,6 +7,7 @@ final class SlowStore: CassetteStore, @unchecked Sendable {
     let gate = Gate()
     init(_ inner: JSONFileStore) { self.inner = inner }
     var description: String { inner.description }
+    var isReadOnly: Bool { inner.isReadOnly }
     func load(_ key: CacheKey) throws(CassetteError) -> Cassette? { try inner.load(key) }
     func save(_ cassette: Cassette) throws(CassetteError) {
         gate.wait()

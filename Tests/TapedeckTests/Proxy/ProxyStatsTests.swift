@@ -33,4 +33,14 @@ import Testing
         #expect(text.contains(#"model="a\"b\\c\nd""#))
         #expect(text.contains("# TYPE tapedeck_request_duration_seconds histogram\n"))
     }
+
+    @Test func recordFailuresAreCountedInBothViews() throws {
+        let stats = ProxyStats()
+        #expect(stats.json()["recordFailures"]?.numberLiteral == "0")
+        #expect(stats.prometheus().contains("tapedeck_record_failures_total 0\n"))
+        stats.recordFailed()
+        stats.recordFailed()
+        #expect(stats.json()["recordFailures"]?.numberLiteral == "2")
+        #expect(stats.prometheus().contains("# TYPE tapedeck_record_failures_total counter\ntapedeck_record_failures_total 2\n"))
+    }
 }

@@ -115,4 +115,17 @@ import Testing
         }
         #expect(seen.count == 200)
     }
+
+    /// SQLite's error text can hold the multi-line statement that failed; it stays inside one line, in either format.
+    @Test func anErrorWithLineBreaksStaysOneLine() throws {
+        let error = "INSERT INTO cassettes\n  VALUES(?1)\r\n2026-11-25T00:00:00.000Z ERROR forged"
+        for format in [LogFormat.text, .json] {
+            let text = try written { fd in
+                RequestLog(format: format, fd: fd).error("not stored", [LogField("error", error)])
+            }
+            #expect(text.split(separator: "\n").count == 1, "\(text)")
+            let fields = try #require(format == .text ? LogLines.text(String(text.dropLast())) : LogLines.json(String(text)))
+            #expect(fields["error"] == error)
+        }
+    }
 }

@@ -10,6 +10,7 @@ final class CountingStore: CassetteStore, @unchecked Sendable {
     init(_ inner: JSONFileStore) { self.inner = inner }
 
     var description: String { inner.description }
+    var isReadOnly: Bool { inner.isReadOnly }
     func load(_ key: CacheKey) throws(CassetteError) -> Cassette? { try inner.load(key) }
     func save(_ cassette: Cassette) throws(CassetteError) { try inner.save(cassette) }
     func count() throws(CassetteError) -> Int { try inner.count() }

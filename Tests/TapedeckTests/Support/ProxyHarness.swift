@@ -21,14 +21,6 @@ final class ProxyHarness: @unchecked Sendable {
         case none
     }
 
-    /// Which kind of store the engine reads and writes.
-    enum StoreKind: String, CaseIterable, Sendable {
-        /// `json:<directory>/cassettes`, the same as `store`.
-        case json
-        /// `sqlite:<directory>/tapes.db`.
-        case sqlite
-    }
-
     let origin: TestOrigin
     /// The temporary directory; the store lives in its `cassettes` subdirectory, created on first write.
     let directory: String
@@ -39,6 +31,9 @@ final class ProxyHarness: @unchecked Sendable {
     let upstream: UpstreamClient?
     let engine: ProxyEngine
     let server: HTTPServer
+    /// The file the engine's log goes to when the harness was made with `logging`, else nil.
+    let logPath: String?
+    private let logFd: Int32
 
     /// The proxy's port on 127.0.0.1.
     var port: Int { server.port }
@@ -52,6 +47,7 @@ final class ProxyHarness: @unchecked Sendable {
         eventLoops: Int = 2,
         storeKind: StoreKind = .json,
         stats: ProxyStats = ProxyStats(),
+        logging: Bool = false,
         configure: (inout ProxyConfiguration) -> Void = { _ in },
         origin handler: @escaping TestOrigin.Handler = BedrockOrigin().handler
     ) throws {
@@ -82,7 +78,10 @@ final class ProxyHarness: @unchecked Sendable {
         var configuration = ProxyConfiguration(mode: mode, upstream: url)
         configure(&configuration)
         upstream = url == nil ? nil : UpstreamClient()
-        engine = ProxyEngine(configuration: configuration, store: engineStore, upstream: upstream, log: RequestLog(enabled: false), stats: stats)
+        logPath = logging ? "\(directory)/tapedeck.log" : nil
+        logFd = logPath.map { open($0, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644) } ?? -1
+        engine = ProxyEngine(configuration: configuration, store: engineStore, upstream: upstream,
+                             log: RequestLog(enabled: logFd >= 0, fd: logFd), stats: stats)
         server = HTTPServer(
             configuration: HTTPServer.Configuration(
                 host: "127.0.0.1", port: 0, eventLoops: eventLoops, limits: limits, errorResponse: BedrockError.forHTTPError),
@@ -95,6 +94,10 @@ final class ProxyHarness: @unchecked Sendable {
             try? FileManager.default.removeItem(atPath: directory)
             throw error
         }
+    }
+
+    deinit {
+        if logFd >= 0 { close(logFd) }
     }
 
     /// Shuts everything down and removes the temporary directory; safe to call twice.
@@ -124,6 +127,12 @@ final class ProxyHarness: @unchecked Sendable {
     }
 
     // MARK: Files
+
+    /// Every line the engine logged so far (empty unless the harness was made with `logging`).
+    func logLines() -> [String] {
+        guard let logPath, let data = FileManager.default.contents(atPath: logPath) else { return [] }
+        return String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init)
+    }
 
     /// The cassette file for the key a response named in `x-tapedeck-key`.
     func cassettePath(forKey hex: String) -> String {

@@ -7,9 +7,13 @@ final class RawClient {
     let fd: Int32
     private var buffer: [UInt8] = []
 
-    /// Connects to 127.0.0.1:`port`.
-    init(port: Int) throws {
+    /// Connects to 127.0.0.1:`port`; a `receiveBuffer` (SO_RCVBUF, set before connecting so the window is
+    /// small from the start) makes a large answer wait in the server's buffers instead of arriving at once.
+    init(port: Int, receiveBuffer: Int? = nil) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        if var size = receiveBuffer.map({ Int32($0) }) {
+            setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = UInt16(port).bigEndian
@@ -36,6 +40,13 @@ final class RawClient {
 
     /// Sends a string's UTF-8 bytes.
     func send(_ text: String) throws { try send(Array(text.utf8)) }
+
+    /// Makes closing this client send RST instead of FIN (SO_LINGER on with a zero timeout), as a crashed or
+    /// killed client's connection ends.
+    func resetOnClose() {
+        var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
+        setsockopt(fd, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
+    }
 
     /// Half-closes the sending side.
     func shutdownWrite() { shutdown(fd, Int32(SHUT_WR)) }

@@ -43,8 +43,10 @@ enum TapedeckBinary {
 
     /// Runs `tapedeck arguments` to completion on the calling thread (use `onOwnThread`), in `workingDirectory`
     /// (default: the test's own) with `environment` added to the test's own.
-    static func run(_ arguments: [String], workingDirectory: String? = nil, environment: [String: String] = [:]) throws -> Finished {
-        let running = try Running(arguments, workingDirectory: workingDirectory, environment: environment)
+    static func run(
+        _ arguments: [String], workingDirectory: String? = nil, environment: [String: String] = [:], launcher: [String] = []
+    ) throws -> Finished {
+        let running = try Running(arguments, workingDirectory: workingDirectory, environment: environment, launcher: launcher)
         let stdout = Mutex(Data())
         let done = DispatchSemaphore(value: 0)
         let handle = running.stdout.fileHandleForReading
@@ -71,11 +73,12 @@ enum TapedeckBinary {
         /// Every stderr line read so far.
         private(set) var lines: [String] = []
 
-        /// Starts `tapedeck arguments` in `workingDirectory` (default: the test's own) with `environment` added to the test's own.
-        init(_ arguments: [String], workingDirectory: String? = nil, environment: [String: String] = [:]) throws {
+        /// Starts `tapedeck arguments` in `workingDirectory` (default: the test's own) with `environment` added to the
+        /// test's own, through `launcher` when given (a command found on PATH, e.g. `["setpriv", …]`).
+        init(_ arguments: [String], workingDirectory: String? = nil, environment: [String: String] = [:], launcher: [String] = []) throws {
             guard let path = TapedeckBinary.path else { throw NotFound() }
-            process.executableURL = URL(fileURLWithPath: path)
-            process.arguments = arguments
+            process.executableURL = URL(fileURLWithPath: launcher.isEmpty ? path : "/usr/bin/env")
+            process.arguments = launcher.isEmpty ? arguments : launcher + [path] + arguments
             if let workingDirectory { process.currentDirectoryURL = URL(fileURLWithPath: workingDirectory) }
             if !environment.isEmpty {
                 process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, added in added }
@@ -83,7 +86,7 @@ enum TapedeckBinary {
             process.standardInput = FileHandle.nullDevice
             process.standardOutput = stdout
             process.standardError = stderr
-            try process.run()
+            try ServeProcess.runUnblocked(process)
         }
 
         deinit {

@@ -54,6 +54,12 @@ extension TestOrigin {
             return request
         }
 
+        /// Makes the coming close(2) send RST instead of FIN: SO_LINGER on, with a zero timeout (socket(7)).
+        func resetOnClose() {
+            var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
+            setsockopt(fd, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
+        }
+
         /// Sends every byte, retrying short writes; MSG_NOSIGNAL so a closed peer gives EPIPE, not SIGPIPE.
         func write(_ bytes: [UInt8]) throws {
             var offset = 0

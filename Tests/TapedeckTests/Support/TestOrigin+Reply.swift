@@ -31,6 +31,8 @@ extension TestOrigin {
             case chunked([Chunk], finished: Bool)
             /// A Content-Length of `declaredLength`, but only `sent` goes out before the connection closes.
             case truncated(declaredLength: Int, sent: [UInt8])
+            /// Nothing at all: the connection is reset (RST, via SO_LINGER 0) once the request has been read.
+            case reset
         }
 
         /// The status code.
@@ -41,6 +43,8 @@ extension TestOrigin {
         var body: Body
         /// Milliseconds to wait before sending anything (cut short by `stop()`).
         var delayMs = 0
+        /// Sends `Connection: close` and closes the connection after the reply, so a client never keeps it.
+        var closes = false
 
         /// A whole response: `status`, `headers`, then `Content-Length` (unless given) and `body`.
         static func response(status: Int = 200, headers: [(name: String, value: String)] = [],
@@ -71,6 +75,16 @@ extension TestOrigin {
             Reply(status: status, headers: headers, body: .truncated(declaredLength: declaredLength, sent: sent))
         }
 
+        /// A connection reset (RST) instead of any answer, once the request has been read.
+        static let reset = Reply(status: 0, headers: [], body: .reset)
+
+        /// This reply, followed by closing the connection (`Connection: close`).
+        func closingConnection() -> Reply {
+            var reply = self
+            reply.closes = true
+            return reply
+        }
+
         /// This reply, sent only after waiting `milliseconds`.
         func delayed(by milliseconds: Int) -> Reply {
             var reply = self
@@ -90,6 +104,8 @@ extension TestOrigin {
                 text += "Transfer-Encoding: chunked\r\n"
             case .truncated(let declaredLength, _):
                 if !hasLength { text += "Content-Length: \(declaredLength)\r\n" }
+            case .reset:
+                break
             }
             if closing { text += "Connection: close\r\n" }
             return Array((text + "\r\n").utf8)

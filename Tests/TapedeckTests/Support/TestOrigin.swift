@@ -155,8 +155,12 @@ final class TestOrigin: @unchecked Sendable {
     }
 
     /// Writes `reply`; answers whether the connection may carry another request.
-    private func send(_ reply: Reply, on connection: Connection, closing: Bool) throws -> Bool {
+    private func send(_ reply: Reply, on connection: Connection, closing asked: Bool) throws -> Bool {
+        let closing = asked || reply.closes
         switch reply.body {
+        case .reset:
+            connection.resetOnClose()
+            return false
         case .whole(let bytes):
             try connection.write(reply.head(closing: closing) + bytes)
             return !closing

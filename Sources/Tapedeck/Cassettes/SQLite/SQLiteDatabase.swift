@@ -1,6 +1,6 @@
 import CSQLite
 
-/// One SQLite connection (`sqlite3*`), opened read-write (created if missing) and closed in `deinit`.
+/// One SQLite connection (`sqlite3*`), opened read-write (created if missing) or read-only, closed in `deinit`.
 ///
 /// Opened with `SQLITE_OPEN_NOMUTEX`: a connection is used through prepared statements, and each use is a
 /// sequence (reset, bind, step, read columns) that must not interleave with another thread's. SQLite's
@@ -19,11 +19,30 @@ final class SQLiteDatabase {
     /// path never has to compile its ROLLBACK).
     private var transactionStatements: [String: SQLiteStatement] = [:]
 
-    /// Opens (creating if missing) the database file at `path`; the path is taken literally, never as a URI.
-    init(path: String) throws(SQLiteError) {
+    /// How a connection may use its file.
+    enum Access: Sendable {
+        /// Read and write, creating the file if missing.
+        case readWrite
+        /// Read only, through the WAL index (`-shm`) that SQLite needs for a WAL file: it must exist already (a
+        /// writer has the file open, or left it behind) or be creatable beside the file (URI `mode=ro`).
+        case readOnly
+        /// Read only, without locks or a WAL index (URI `immutable=1`): for a file nothing changes while it is open,
+        /// such as one on a read-only mount, where the `-shm` a WAL file needs can be neither found nor created.
+        case immutable
+    }
+
+    /// Opens the database file at `path` (with `.readWrite`, creating it if missing); the path is taken literally.
+    init(path: String, access: Access = .readWrite) throws(SQLiteError) {
         var connection: OpaquePointer?
-        let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
-        let rc = sqlite3_open_v2(path, &connection, flags, nil)
+        let rc: Int32
+        switch access {
+        case .readWrite:
+            rc = sqlite3_open_v2(path, &connection, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nil)
+        case .readOnly, .immutable:
+            // Only a URI can ask for these; its path is percent-encoded, so the file name is still taken literally.
+            let uri = "file:\(Self.uriPath(path))?\(access == .readOnly ? "mode=ro" : "immutable=1")"
+            rc = sqlite3_open_v2(uri, &connection, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, nil)
+        }
         guard rc == SQLITE_OK, let connection else {
             let error = SQLiteError(rc, connection: connection, context: "open \(path)")
             // sqlite3_open_v2: a handle is returned even on failure and must still be closed.
@@ -42,6 +61,26 @@ final class SQLiteDatabase {
     deinit {
         // sqlite3_close_v2 defers the close until any statement still alive is finalized.
         sqlite3_close_v2(handle)
+    }
+
+    /// Whether this connection cannot write (asked for read-only, or SQLite found the file not writable).
+    var isReadOnly: Bool { sqlite3_db_readonly(handle, "main") == 1 }
+
+    /// `path` as the path part of a SQLite URI (https://sqlite.org/uri.html): every byte but unreserved ones and
+    /// `/` percent-encoded, so `?`, `#` and `%` in a file name stay part of it; an absolute path gets an empty
+    /// authority (`file:///…`), so one starting with `//` is not read as a host.
+    static func uriPath(_ path: String) -> String {
+        var encoded = path.hasPrefix("/") ? "//" : ""
+        for byte in path.utf8 {
+            switch byte {
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                 UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"), UInt8(ascii: "/"):
+                encoded.append(Character(Unicode.Scalar(byte)))
+            default:
+                encoded += "%" + HexDigits.upper(byte)
+            }
+        }
+        return encoded
     }
 
     /// Compiles `sql` into a statement meant to be kept and reused.

@@ -76,6 +76,15 @@ enum SQLiteSchema {
         try check(version, path: path)
     }
 
+    /// Checks that a file this process cannot write can be read as it is: a current schema, since an older one
+    /// cannot be migrated without writing.
+    static func checkReadOnly(_ database: SQLiteDatabase) throws(CassetteError) {
+        let path = database.path
+        let version = try CassetteError.database(path) { () throws(SQLiteError) in try database.userVersion() }
+        try check(version, path: path)
+        guard version == currentVersion else { throw .readOnlyMigration(path: path, version: version) }
+    }
+
     /// Refuses a version this build cannot read.
     private static func check(_ version: Int, path: String) throws(CassetteError) {
         guard version >= 0 else { throw .corrupt(path: path, reason: "user_version \(version) is not a schema version") }

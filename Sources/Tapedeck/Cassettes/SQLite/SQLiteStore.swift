@@ -1,3 +1,5 @@
+import CSQLite
+
 /// Cassettes as rows of one SQLite file: `cassettes` holds each one's document (the cassette file's JSON,
 /// compact, keys sorted) and hit counts; `misses` counts requests that went upstream per model. Every row
 /// belongs to a namespace, '' the shared one; a store sees one namespace and binds it into every statement.
@@ -13,13 +15,17 @@ public final class SQLiteStore: CassetteStore, @unchecked Sendable {
     /// Shared by every namespace's view of the file: one connection, its statements compiled once.
     private let statements: Mutex<Statements>
 
-    /// Opens the database at `path`, creating the file (not its directory) and migrating an older schema.
+    /// Whether the file could only be opened for reading: cassettes are served, every save fails.
+    public let isReadOnly: Bool
+
+    /// Opens the database at `path`, creating the file (not its directory) and migrating an older schema; a file
+    /// that cannot be written (read-only mount, no write permission) is opened read-only instead.
     public init(path: String) throws(CassetteError) {
-        let database = try CassetteError.database(path) { () throws(SQLiteError) in try SQLiteDatabase(path: path) }
-        try SQLiteSchema.prepare(database)
+        let database = try Self.open(path)
         let statements = try CassetteError.database(path) { () throws(SQLiteError) in try Statements(database) }
         self.path = path
         self.namespaceName = ""
+        self.isReadOnly = database.isReadOnly
         self.statements = Mutex(statements)
     }
 
@@ -27,7 +33,40 @@ public final class SQLiteStore: CassetteStore, @unchecked Sendable {
     private init(_ store: SQLiteStore, namespace name: String) {
         path = store.path
         namespaceName = name
+        isReadOnly = store.isReadOnly
         statements = store.statements
+    }
+
+    /// A connection to `path` ready for the store: read-write with the schema current, or else read-only.
+    ///
+    /// A WAL file needs its `-shm` index to be read. Where the file or its directory cannot be written, SQLite
+    /// opens it read-only and then fails to create that index (SQLITE_CANTOPEN) unless a writer keeps one; so
+    /// the file is opened again read-only (`mode=ro`, which uses an existing index and so sees a live writer's
+    /// commits), and failing that as immutable, which needs no index (a read-only mount changes nothing).
+    private static func open(_ path: String) throws(CassetteError) -> SQLiteDatabase {
+        let database = try CassetteError.database(path) { () throws(SQLiteError) in try SQLiteDatabase(path: path) }
+        let refusal: CassetteError
+        do {
+            try SQLiteSchema.prepare(database)
+            return database
+        } catch {
+            refusal = error
+        }
+        guard case .database(_, let cause) = refusal,
+              database.isReadOnly || SQLITE_CANTOPEN ~= cause || SQLITE_READONLY ~= cause else { throw refusal }
+        for access in [SQLiteDatabase.Access.readOnly, .immutable] {
+            do {
+                let readOnly = try CassetteError.database(path) { () throws(SQLiteError) in try SQLiteDatabase(path: path, access: access) }
+                try SQLiteSchema.checkReadOnly(readOnly)
+                return readOnly
+            } catch {
+                // A file that opens but has the wrong schema says so; one that cannot be read at all tells nothing
+                // beyond the read-write attempt's own error.
+                if case .database = error { continue }
+                throw error
+            }
+        }
+        throw refusal
     }
 
     /// `sqlite:PATH`, as `--store` names it, with the namespace when the view has one.

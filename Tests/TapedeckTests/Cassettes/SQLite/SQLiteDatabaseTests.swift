@@ -161,4 +161,33 @@ import Testing
         let wrapped = CassetteError.database(path: "t.db", error: error)
         #expect(wrapped.description == "store t.db: COMMIT: database is locked (SQLite code 5, extended 517)")
     }
+
+    @Test func anOpenOrIOFailureSaysWhichSystemErrorCausedIt() throws {
+        let scratch = try ScratchDirectory()
+        defer { scratch.remove() }
+        let error = #expect(throws: SQLiteError.self) { try SQLiteDatabase(path: scratch("absent/tapes.db")) }
+        #expect(error?.code == SQLITE_CANTOPEN)
+        #expect(error?.systemErrno == ENOENT)
+        #expect(error?.description.contains("unable to open database file: No such file or directory (SQLite code 14") == true, "\(String(describing: error))")
+        let io = SQLiteError(extendedCode: 778, message: "disk I/O error", context: "COMMIT", systemErrno: EFBIG)
+        let multiLine = SQLiteError(extendedCode: 8, message: "attempt to write a readonly database", context: "INSERT INTO t\n    VALUES(?1)")
+        #expect(multiLine.description == "INSERT INTO t VALUES(?1): attempt to write a readonly database (SQLite code 8)")
+        #expect(io.description == "COMMIT: disk I/O error: File too large (SQLite code 10, extended 778)")
+    }
+
+    @Test func readOnlyOpensTakeThePathLiterallyThoughTheyGoThroughAURI() throws {
+        let scratch = try ScratchDirectory()
+        defer { scratch.remove() }
+        let path = scratch("we?ird #1 100% é&x=y.db")
+        try SQLiteFixtures.execute("CREATE TABLE t(x); PRAGMA user_version = 42;", on: path)
+        #expect(SQLiteDatabase.uriPath("/a b/c?d#e%f") == "///a%20b/c%3Fd%23e%25f")
+        #expect(SQLiteDatabase.uriPath("rel/é.db") == "rel/%C3%A9.db")
+        for access in [SQLiteDatabase.Access.readOnly, .immutable] {
+            let database = try SQLiteDatabase(path: path, access: access)
+            #expect(try database.userVersion() == 42, "\(access) opened the file named, not another")
+            #expect(database.isReadOnly)
+            #expect(throws: SQLiteError.self) { try database.execute("INSERT INTO t VALUES(1)") }
+        }
+        #expect(CassetteFixtures.tree(scratch.path) == ["we?ird #1 100% é&x=y.db"], "no other file was created")
+    }
 }

@@ -220,7 +220,7 @@ import Testing
         #expect(named == path)
         #expect(cause.code == 14)
         #expect(cause.context == "open \(path)")
-        #expect(error?.description == "store \(path): open \(path): unable to open database file (SQLite code 14)")
+        #expect(error?.description == "store \(path): open \(path): unable to open database file: No such file or directory (SQLite code 14)")
         #expect(CassetteFixtures.tree(scratch.path).isEmpty)
     }
 

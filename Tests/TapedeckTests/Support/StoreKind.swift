@@ -1,0 +1,21 @@
+import Testing
+@testable import Tapedeck
+
+/// The two kinds of store, for tests that must hold for both.
+enum StoreKind: String, CaseIterable, Sendable, CustomTestStringConvertible {
+    case json, sqlite
+
+    /// The `--store` value for a store of this kind inside `directory`.
+    func spec(in directory: String) -> String {
+        self == .json ? "json:\(directory)/cassettes" : "sqlite:\(directory)/tapes.db"
+    }
+
+    var testDescription: String { rawValue }
+}
+
+/// The cassette stored under `key` in the store `spec` names, read by a connection of its own (so a store
+/// another process writes is seen as that process left it); nil when there is none.
+func storedCassette(_ spec: String, key: String) throws -> Cassette? {
+    guard let key = CacheKey(hex: key) else { return nil }
+    return try StoreLocation.open(spec).load(key)
+}
