@@ -316,9 +316,12 @@ final class Connection {
             return
         }
         if inFlight { return }
+        // A head has the read timeout from its first byte, so a client sending a byte every few seconds
+        // (slowloris) is cut off all the same; a body may take longer, but never pause that long.
+        let headAge = parser.headStartedAt.map { now - min(now, $0 / 1_000_000) } ?? 0
         if parser.isIdle && readIndex == writeIndex {
             if quiet >= UInt64(config.idleTimeoutMs) { close() }
-        } else if quiet >= UInt64(config.readTimeoutMs) {
+        } else if max(quiet, headAge) >= UInt64(config.readTimeoutMs) {
             fail(HTTPError(status: 408, "request not received within \(config.readTimeoutMs / 1000) s"))
         }
     }

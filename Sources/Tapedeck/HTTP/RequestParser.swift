@@ -54,6 +54,11 @@ public struct RequestParser {
     /// Whether no part of a request has been seen since the last complete one.
     public var isIdle: Bool { state == .head && scanned == 0 && startedAt == 0 }
 
+    /// When the first byte of a request whose head is not yet complete arrived (`MonotonicClock` nanoseconds); nil
+    /// before that byte and once the head is whole. A head must arrive whole within the read timeout from here,
+    /// however steadily it trickles in.
+    public var headStartedAt: UInt64? { state == .head && startedAt != 0 ? startedAt : nil }
+
     /// Parses from the start of `input`; see the type's documentation for the calling convention.
     public mutating func parse(_ input: UnsafeBufferPointer<UInt8>) throws(HTTPError) -> (consumed: Int, event: Event?) {
         switch state {

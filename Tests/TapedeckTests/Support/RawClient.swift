@@ -48,6 +48,12 @@ final class RawClient {
         setsockopt(fd, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
     }
 
+    /// Whether a read would not block: some of an answer (or the end of the connection) has arrived.
+    var isReadable: Bool {
+        var entry = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        return !buffer.isEmpty || poll(&entry, 1, 0) > 0
+    }
+
     /// Half-closes the sending side.
     func shutdownWrite() { shutdown(fd, Int32(SHUT_WR)) }
 
