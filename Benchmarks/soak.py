@@ -51,6 +51,9 @@ import zlib
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from bench import _die_with_parent, git_commit, load_average, machine_info, read_status_kb  # noqa: E402
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "Tests", "python"))
+from fake_upstream import frame, serve  # noqa: E402
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 CORPUS = os.path.join(ROOT, "Tests", "TapedeckTests", "Corpus", "bad-requests")
@@ -121,24 +124,8 @@ class Failure(Exception):
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# Event-stream frames (PROTOCOL.md): the same encoder as Tests/python/conftest.py, and a checking decoder
+# Event-stream frames: the encoder is Tests/python/fake_upstream.py; here, a checking decoder
 # ---------------------------------------------------------------------------------------------------------------
-
-def _string_header(name, value):
-    name, value = name.encode(), value.encode()
-    return bytes([len(name)]) + name + b"\x07" + struct.pack(">H", len(value)) + value
-
-
-def frame(event_type, payload, exception=False):
-    """One application/vnd.amazon.eventstream message, as Bedrock frames it."""
-    kind = ":exception-type" if exception else ":event-type"
-    headers = (_string_header(kind, event_type) + _string_header(":content-type", "application/json")
-               + _string_header(":message-type", "exception" if exception else "event"))
-    body = json.dumps(payload, separators=(",", ":"), sort_keys=True).encode()
-    prelude = struct.pack(">II", 12 + len(headers) + len(body) + 4, len(headers))
-    message = prelude + struct.pack(">I", zlib.crc32(prelude)) + headers + body
-    return message + struct.pack(">I", zlib.crc32(message))
-
 
 def decode_frames(data):
     """[(headers dict, payload bytes)] of a whole event stream; raises Failure on a bad CRC or a torn message."""
@@ -288,18 +275,7 @@ class FakeBedrock:
             def log_message(self, *args):
                 pass
 
-        class Server(http.server.ThreadingHTTPServer):
-            daemon_threads = True
-            request_queue_size = 128
-
-            def handle_error(self, request, client_address):
-                pass  # Tapedeck hanging up on a slow stream whose client left is not the fake's problem.
-
-        self.server = Server(("127.0.0.1", 0), Handler)
-        self.port = self.server.server_address[1]
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
+        self.server, self.port, self.url = serve(Handler)
 
     def stop(self):
         self.server.shutdown()
@@ -718,56 +694,34 @@ class Load:
         return "close"
 
     def leave_mid_answer(self, rng, unique):
-        body, answer = rng.choice(self.fixed["big"])
-        s = connect(self.port)
-        try:
-            s.sendall(raw_head(self.port, CONVERSE, len(body)) + body)
-            head = read_head(s)
-            if head is None or head[0] != 200 or head[1].get("x-tapedeck") != "hit":
-                raise Failure(f"big hit: {head and head[:2]}")
-            got = len(head[2])
-            while got < 4096:
-                chunk = s.recv(4096)
-                if not chunk:
-                    raise Failure("big hit ended early")
-                got += len(chunk)
-        finally:
-            close_abruptly(s) if rng.random() < 0.5 else s.close()
+        body, _ = rng.choice(self.fixed["big"])
+        self._leave_after(CONVERSE, body, "hit", 4096, "big hit", abrupt=rng.random() < 0.5)
 
     def leave_mid_stream_hit(self, rng, unique):
-        body, answer = rng.choice(self.fixed["big-stream"])
-        s = connect(self.port)
-        try:
-            s.sendall(raw_head(self.port, STREAM, len(body)) + body)
-            head = read_head(s)
-            if head is None or head[0] != 200 or head[1].get("x-tapedeck") != "hit":
-                raise Failure(f"big stream hit: {head and head[:2]}")
-            got = len(head[2])
-            while got < 3 * 4096:
-                chunk = s.recv(4096)
-                if not chunk:
-                    raise Failure("big stream hit ended early")
-                got += len(chunk)
-        finally:
-            close_abruptly(s)
+        body, _ = rng.choice(self.fixed["big-stream"])
+        self._leave_after(STREAM, body, "hit", 3 * 4096, "big stream hit", abrupt=True)
 
     def leave_mid_stream_miss(self, rng, unique):
-        question = f"{unique} [slow] a long streamed answer the asker will not read to the end"
-        body = request_body(question)
+        body = request_body(f"{unique} [slow] a long streamed answer the asker will not read to the end")
+        self._leave_after(STREAM, body, "miss", 200, "slow stream miss", abrupt=rng.random() < 0.5)
+
+    def _leave_after(self, path, body, outcome, enough, what, abrupt):
+        """Sends `body` to `path`, checks the answer starts 200 with `x-tapedeck: outcome`, reads `enough` bytes of
+        it and leaves: a reset when `abrupt`, else a plain close."""
         s = connect(self.port)
         try:
-            s.sendall(raw_head(self.port, STREAM, len(body)) + body)
+            s.sendall(raw_head(self.port, path, len(body)) + body)
             head = read_head(s)
-            if head is None or head[0] != 200 or head[1].get("x-tapedeck") != "miss":
-                raise Failure(f"slow stream miss: {head and head[:2]}")
+            if head is None or head[0] != 200 or head[1].get("x-tapedeck") != outcome:
+                raise Failure(f"{what}: {head and head[:2]}")
             got = len(head[2])
-            while got < 200:
+            while got < enough:
                 chunk = s.recv(4096)
                 if not chunk:
-                    raise Failure("slow stream miss ended early")
+                    raise Failure(f"{what} ended early")
                 got += len(chunk)
         finally:
-            close_abruptly(s) if rng.random() < 0.5 else s.close()
+            close_abruptly(s) if abrupt else s.close()
 
     def leave_mid_request(self, rng, unique):
         body = request_body(f"{unique}: never sent in full")

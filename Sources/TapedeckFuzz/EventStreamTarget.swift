@@ -91,7 +91,7 @@ enum EventStreamTarget {
                 try EventStreamEncoder.encode(message, into: &encoded)
             } catch {
                 // The encoder refuses headers botocore would refuse (over 128 KiB); nothing else that decoded.
-                let headerBytes = message.headers.reduce(0) { $0 + 2 + $1.name.utf8.count + valueLength($1.value) }
+                let headerBytes = message.headers.reduce(0) { $0 + $1.encodedLength }
                 Property.check(headerBytes > EventStreamEncoder.maxHeadersBytes, "a decoded message cannot be encoded: \(error)")
                 return
             }
@@ -117,19 +117,6 @@ enum EventStreamTarget {
         let again = Result { () throws(StreamFoldError) in try StreamFolder.fold(synthesized) }
         Property.check(again.success.map(JSONTarget.canonicalBytes) == JSONTarget.canonicalBytes(body),
                        "a folded body, synthesized into events and folded again, gives \(again)")
-    }
-
-    private static func valueLength(_ value: EventStreamHeaderValue) -> Int {
-        switch value {
-        case .bool: 0
-        case .byte: 1
-        case .short: 2
-        case .integer: 4
-        case .long, .timestamp: 8
-        case .bytes(let bytes): 2 + bytes.count
-        case .string(let text): 2 + text.utf8.count
-        case .uuid(let bytes): bytes.count
-        }
     }
 
     private static func summary(_ outcome: Outcome) -> String {

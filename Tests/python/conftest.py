@@ -6,32 +6,16 @@ import re
 import secrets
 import signal
 import socket
-import struct
 import subprocess
-import sys
 import threading
-import zlib
 
 import pytest
+
+from fake_upstream import frame, serve
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BINARY = os.environ.get("TAPEDECK_BIN", os.path.join(ROOT, ".build", "debug", "tapedeck"))
 
-
-def _string_header(name, value):
-    name, value = name.encode(), value.encode()
-    return bytes([len(name)]) + name + b"\x07" + struct.pack(">H", len(value)) + value
-
-
-def frame(event_type, payload, exception=False):
-    """One application/vnd.amazon.eventstream message, as Bedrock frames it (PROTOCOL.md)."""
-    kind = ":exception-type" if exception else ":event-type"
-    headers = (_string_header(kind, event_type) + _string_header(":content-type", "application/json")
-               + _string_header(":message-type", "exception" if exception else "event"))
-    body = json.dumps(payload, separators=(",", ":")).encode()
-    prelude = struct.pack(">II", 12 + len(headers) + len(body) + 4, len(headers))
-    message = prelude + struct.pack(">I", zlib.crc32(prelude)) + headers + body
-    return message + struct.pack(">I", zlib.crc32(message))
 
 
 def text_stream(text, usage=(12, 7)):
@@ -141,20 +125,7 @@ class FakeBedrock:
             def log_message(self, *args):
                 pass
 
-        class Server(http.server.ThreadingHTTPServer):
-            daemon_threads = True
-
-            def handle_error(self, request, client_address):
-                # stop() cuts open connections on purpose, and Tapedeck hangs up on a stream whose client left:
-                # a connection error then is expected. Anything else is a bug in the fake and is printed.
-                if not isinstance(sys.exc_info()[1], OSError):
-                    super().handle_error(request, client_address)
-
-        self.server = Server(("127.0.0.1", 0), Handler)
-        self.port = self.server.server_address[1]
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
+        self.server, self.port, self.url = serve(Handler)
 
     def default_reply(self, path, body):
         """Bedrock's answer shapes (PROTOCOL.md, botocore's bedrock-runtime model): a request offering tools gets a

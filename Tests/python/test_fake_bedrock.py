@@ -8,7 +8,7 @@ import socket
 import pytest
 from botocore.exceptions import EventStreamError
 
-from conftest import frame
+from fake_upstream import frame
 from test_boto3 import MODEL, client
 
 TOOLS = {"tools": [{"toolSpec": {"name": "get_weather", "description": "Current weather in a city.",

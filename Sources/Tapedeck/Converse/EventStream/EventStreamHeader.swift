@@ -15,7 +15,7 @@ public struct EventStreamHeader: Sendable, Equatable {
     }
 
     /// Bytes this header takes on the wire: name length, name, type code, value.
-    var encodedLength: Int {
+    public var encodedLength: Int {
         1 + name.utf8.count + 1 + value.valueLength
     }
 

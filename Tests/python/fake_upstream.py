@@ -1,0 +1,45 @@
+"""What the fake Bedrock upstreams of the pytest suite (conftest.py) and of Benchmarks/soak.py share: the
+event-stream framing (PROTOCOL.md, "ConverseStream framing") and a threaded HTTP server on a loopback port."""
+import http.server
+import json
+import struct
+import sys
+import threading
+import zlib
+
+
+def _string_header(name, value):
+    name, value = name.encode(), value.encode()
+    return bytes([len(name)]) + name + b"\x07" + struct.pack(">H", len(value)) + value
+
+
+def frame(event_type, payload, exception=False):
+    """One message as Bedrock frames it: three string headers, the payload as compact JSON with sorted keys (as a
+    cassette keeps it, so a replay can be compared byte for byte with what upstream sent), and both CRC32s."""
+    kind = ":exception-type" if exception else ":event-type"
+    headers = (_string_header(kind, event_type) + _string_header(":content-type", "application/json")
+               + _string_header(":message-type", "exception" if exception else "event"))
+    body = json.dumps(payload, separators=(",", ":"), sort_keys=True).encode()
+    prelude = struct.pack(">II", 12 + len(headers) + len(body) + 4, len(headers))
+    message = prelude + struct.pack(">I", zlib.crc32(prelude)) + headers + body
+    return message + struct.pack(">I", zlib.crc32(message))
+
+
+class QuietServer(http.server.ThreadingHTTPServer):
+    """A threaded HTTP/1.1 server that keeps quiet about connections cut under it (Tapedeck hanging up on a
+    stream whose client left, a test cutting connections on purpose); any other error in a handler is printed."""
+    daemon_threads = True
+    request_queue_size = 128
+
+    def handle_error(self, request, client_address):
+        if not isinstance(sys.exc_info()[1], OSError):
+            super().handle_error(request, client_address)
+
+
+def serve(handler):
+    """Starts a QuietServer for `handler` on 127.0.0.1, on a port the system picks, in a daemon thread; returns
+    (server, port, base URL)."""
+    server = QuietServer(("127.0.0.1", 0), handler)
+    port = server.server_address[1]
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, port, f"http://127.0.0.1:{port}"
