@@ -6,8 +6,26 @@ extension JSONFileStore {
     /// The file that holds the counts.
     public var usagePath: String { "\(directory)/.tapedeck-usage.json" }
 
+    /// Hits for a cassette that is no longer stored (removed while serve counted them) are dropped, as the
+    /// SQLite store drops them, so a cassette recorded again under that key starts from none.
     public func addUsage(_ batch: UsageCounts) throws(CassetteError) {
+        var batch = batch
+        batch.hits = batch.hits.filter { key, _ in access(path(for: key), F_OK) == 0 }
         guard !batch.isEmpty else { return }
+        try updateUsage { counts in
+            counts.add(batch)
+            return true
+        }
+    }
+
+    /// Drops the hit count of `key` (its cassette was removed), so a cassette recorded again under it starts
+    /// from none.
+    func forgetHits(of key: CacheKey) throws(CassetteError) {
+        try updateUsage { counts in counts.hits.removeValue(forKey: key) != nil }
+    }
+
+    /// Reads the counts, lets `change` alter them and writes them back when it says it did, all under the lock.
+    private func updateUsage(_ change: (inout UsageCounts) -> Bool) throws(CassetteError) {
         try FileIO.makeDirectories(directory)
         let lockPath = "\(directory)/.tapedeck-usage.lock"
         let lock = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
@@ -19,7 +37,7 @@ extension JSONFileStore {
             throw .io(path: lockPath, error: error)
         }
         var counts = try usage()
-        counts.add(batch)
+        guard change(&counts) else { return }
         try FileIO.writeAtomically(JSONWriter.pretty(counts.jsonValue), to: usagePath)
     }
 

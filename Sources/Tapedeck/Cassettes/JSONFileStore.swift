@@ -111,8 +111,11 @@ public final class JSONFileStore: CassetteStore, @unchecked Sendable {
 
     public func remove(_ key: CacheKey) throws(CassetteError) -> Bool {
         let path = path(for: key)
-        if unlink(path) == 0 { return true }
-        if errno == ENOENT { return false }
-        throw .io(path: path, error: SystemError("unlink", errno: errno))
+        guard unlink(path) == 0 else {
+            if errno == ENOENT { return false }
+            throw .io(path: path, error: SystemError("unlink", errno: errno))
+        }
+        try forgetHits(of: key)
+        return true
     }
 }

@@ -39,6 +39,7 @@ import Testing
         defer { scratch.remove() }
         let store = JSONFileStore(directory: scratch.path)
         let key = CassetteFixtures.cassette().key
+        try store.save(CassetteFixtures.cassette())
         try CassetteFixtures.write(Array("""
             {"hits": {"\(key.hex)": {"count": 9223372036854775807, "lastHitAt": 10}}, "misses": {"m": 9223372036854775807}}
             """.utf8), to: store.usagePath)
@@ -63,6 +64,28 @@ import Testing
         #expect(try !store.remove(a.key))
         #expect(try store.load(a.key) == nil)
         #expect(try store.count() == 1)
+    }
+
+    /// The JSON store's counts live in a file of their own; removing a cassette takes its hits out of it, and hits
+    /// counted for a cassette no longer there are dropped, as the SQLite store does (SQLiteStoreUsageTests).
+    @Test func hitsForACassetteNoLongerStoredAreDroppedAndRemovingDropsItsHits() throws {
+        let scratch = try ScratchDirectory()
+        defer { scratch.remove() }
+        let store = JSONFileStore(directory: scratch.path)
+        let kept = CassetteFixtures.cassette("kept"), removed = CassetteFixtures.cassette("removed")
+        try store.save(kept)
+        try store.save(removed)
+        try store.addUsage(UsageCounts(hits: [kept.key: .init(count: 4, lastHitAt: 1), removed.key: .init(count: 1, lastHitAt: 1)]))
+        #expect(try store.remove(removed.key))
+        #expect(try store.usage() == UsageCounts(hits: [kept.key: .init(count: 4, lastHitAt: 1)]))
+        let never = CassetteFixtures.cassette("never saved")
+        try store.addUsage(UsageCounts(
+            hits: [kept.key: .init(count: 1, lastHitAt: 9), removed.key: .init(count: 2, lastHitAt: 9), never.key: .init(count: 1, lastHitAt: 9)],
+            misses: ["m": 1]))
+        #expect(try store.usage() == UsageCounts(hits: [kept.key: .init(count: 5, lastHitAt: 9)], misses: ["m": 1]))
+        // Saving it again starts from zero.
+        try store.save(removed)
+        #expect(try store.usage().hits[removed.key] == nil)
     }
 }
 

@@ -27,12 +27,18 @@ final class CountingStore: CassetteStore, @unchecked Sendable {
 }
 
 @Suite struct UsageLedgerTests {
+    /// Saves `cassette` in `store` (hits count only for stored cassettes) and returns its key.
+    private func stored(_ cassette: Cassette, in store: CassetteStore) throws -> CacheKey {
+        try store.save(cassette)
+        return cassette.key
+    }
+
     @Test func manyHitsAreOneWriteAndCountExactly() throws {
         let scratch = try ScratchDirectory()
         defer { scratch.remove() }
         let store = CountingStore(JSONFileStore(directory: scratch.path))
         let ledger = UsageLedger(store: store, log: RequestLog(enabled: false))
-        let a = CassetteFixtures.cassette("a").key, b = CassetteFixtures.cassette("b").key
+        let a = try stored(CassetteFixtures.cassette("a"), in: store), b = try stored(CassetteFixtures.cassette("b"), in: store)
         for _ in 0..<1000 { ledger.hit(a) }
         ledger.hit(b)
         ledger.miss(model: "m")
@@ -51,7 +57,7 @@ final class CountingStore: CassetteStore, @unchecked Sendable {
         defer { scratch.remove() }
         let store = CountingStore(JSONFileStore(directory: scratch.path))
         let ledger = UsageLedger(store: store, log: RequestLog(enabled: false))
-        let key = CassetteFixtures.cassette().key
+        let key = try stored(CassetteFixtures.cassette(), in: store)
         store.failing.withLock { $0 = true }
         ledger.hit(key)
         ledger.flush()
@@ -67,7 +73,7 @@ final class CountingStore: CassetteStore, @unchecked Sendable {
         let store = CountingStore(JSONFileStore(directory: scratch.path))
         let ledger = UsageLedger(store: store, log: RequestLog(enabled: false), intervalSeconds: 3600)
         ledger.start()
-        let key = CassetteFixtures.cassette().key
+        let key = try stored(CassetteFixtures.cassette(), in: store)
         ledger.hit(key)
         ledger.stop()
         #expect(try store.usage().hits[key]?.count == 1)
