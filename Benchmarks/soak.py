@@ -79,7 +79,7 @@ BAD_EXPECTATIONS = {
     "content-length-overflow.http": None, "header-bare-cr.http": 400, "header-bare-lf-in-value.http": 400,
     "header-nul.http": 400, "header-obs-fold.http": 400, "target-invalid-utf8-raw.http": 400,
     "target-invalid-utf8-percent.http": 400, "body-invalid-utf8.http": 400, "json-nested-10000.http": 400,
-    "json-100000-keys.http": 200, "json-100000-keys-duplicate.http": 400, "json-number-1e999999.http": 400,
+    "json-100000-keys.http": 400, "json-100000-keys-duplicate.http": 400, "json-number-1e999999.http": 400,
     "json-number-5000-digits.http": 400, "json-lone-surrogate.http": 400, "model-id-10000.http": 400,
     "body-nul-bytes.http": 400, "body-array.http": 400, "body-string.http": 400, "body-null.http": 400,
     "body-empty.http": 400, "http-version-2.0.http": 505, "header-70kb.http": 431, "unknown-method.http": 405,

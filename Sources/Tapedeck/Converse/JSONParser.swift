@@ -5,18 +5,26 @@ public struct JSONLimits: Sendable, Equatable {
     public var maxDepth: Int
     /// Longest allowed string (object keys included), counted in decoded UTF-8 bytes.
     public var maxStringBytes: Int
-    /// Most members (objects) or elements (arrays) allowed in one container.
+    /// Most elements allowed in one array, and members in one object unless `maxObjectMembers` is lower.
     public var maxMembers: Int
+    /// Most members allowed in one object.
+    public var maxObjectMembers: Int
 
     /// Creates limits; the defaults admit any legitimate Converse body (tens of megabytes of base64).
-    public init(maxDepth: Int = 128, maxStringBytes: Int = 256 << 20, maxMembers: Int = 1 << 20) {
+    public init(maxDepth: Int = 128, maxStringBytes: Int = 256 << 20, maxMembers: Int = 1 << 20, maxObjectMembers: Int? = nil) {
         self.maxDepth = maxDepth
         self.maxStringBytes = maxStringBytes
         self.maxMembers = maxMembers
+        self.maxObjectMembers = min(maxObjectMembers ?? maxMembers, maxMembers)
     }
 
-    /// Depth 128, strings up to 256 MiB, a million members per container.
+    /// Depth 128, strings up to 256 MiB, a million members per container (files Tapedeck wrote itself, answers).
     public static let `default` = JSONLimits()
+
+    /// A client's request body: as `default`, but at most 10,000 members in one object. No object in a Converse
+    /// request comes near that (its widest are tool schemas and model fields); 100,000 keys is an attack on the
+    /// parser and the canonicalizer's sort, refused before either does the work.
+    public static let request = JSONLimits(maxObjectMembers: 10_000)
 }
 
 /// A strict RFC 8259 parser over raw bytes: an explicit stack instead of recursion, Strings cut from byte ranges.
@@ -157,9 +165,14 @@ public struct JSONParser {
     }
 
     private func append(_ value: JSONValue, to frame: inout Frame) throws(JSONError) {
-        let count = frame.isObject ? frame.members.count : frame.elements.count
-        guard count < limits.maxMembers else {
-            throw fail("container has more than the limit of \(limits.maxMembers) members")
+        if frame.isObject {
+            guard frame.members.count < limits.maxObjectMembers else {
+                throw fail("object has more than the limit of \(limits.maxObjectMembers) members")
+            }
+        } else {
+            guard frame.elements.count < limits.maxMembers else {
+                throw fail("array has more than the limit of \(limits.maxMembers) elements")
+            }
         }
         if frame.isObject {
             frame.members.append(JSONMember(frame.pendingKey, value))

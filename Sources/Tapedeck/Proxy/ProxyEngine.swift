@@ -212,7 +212,7 @@ public final class ProxyEngine: HTTPHandler, @unchecked Sendable {
     private func parseBody(_ exchange: Exchange) -> JSONValue? {
         let body: JSONValue
         do {
-            body = try JSONParser.parse(exchange.request.body)
+            body = try JSONParser.parse(exchange.request.body, limits: .request)
         } catch {
             exchange.fail(400, "ValidationException", "request body is not valid JSON: \(error)")
             return nil

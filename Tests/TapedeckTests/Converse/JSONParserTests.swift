@@ -91,6 +91,18 @@ import Testing
         #expect(error(#""ab\ncde""#, limits: limits) != nil)
     }
 
+    /// Request bodies get a tighter bound on object members than on array elements: 10,000 keys in one object
+    /// are refused, 100,000 array elements are not, and files Tapedeck wrote itself keep the wide default.
+    @Test func requestBodiesBoundObjectMembersApartFromArrays() throws {
+        func object(_ count: Int) -> String { "{" + (0..<count).map { "\"k\($0)\":0" }.joined(separator: ",") + "}" }
+        #expect(error(object(10_000), limits: .request) == nil)
+        let refused = try #require(error(object(10_001), limits: .request))
+        #expect("\(refused)".contains("object has more than the limit of 10000 members"), "\(refused)")
+        #expect(error(object(100_000), limits: .default) == nil)
+        #expect(error("[" + Array(repeating: "0", count: 100_000).joined(separator: ",") + "]", limits: .request) == nil)
+        #expect(error("[1,2,3,4]", limits: JSONLimits(maxMembers: 3, maxObjectMembers: 10)) != nil, "never above maxMembers")
+    }
+
     @Test func everyTruncationOfARealRequestThrows() throws {
         let bytes = Array(ConverseFixtures.boto3Request.utf8)
         #expect(throws: Never.self) { try JSONParser.parse(bytes) }
