@@ -41,4 +41,8 @@ static inline int tapedeck_allowed_cpus(void) {
     for (int i = 0; i < 16; i++) count += __builtin_popcountl(mask[i]);
     return count;
 }
+
+/* prctl is variadic, which Swift cannot call; names the calling thread (the kernel keeps 15 bytes). */
+extern int prctl(int option, ...);
+static inline void tapedeck_set_thread_name(const char *name) { prctl(15 /* PR_SET_NAME */, name, 0, 0, 0); }
 #endif

@@ -1,4 +1,3 @@
-import Foundation
 import Glibc
 
 /// `tapedeck serve`: opens the store, starts the server, and shuts down cleanly on SIGINT or SIGTERM.
@@ -47,7 +46,7 @@ public struct ServeCommand {
             return 1
         }
         ledger?.start()
-        Thread { engine.indexStore() }.start()
+        OSThread.start(name: "tapedeck-index") { engine.indexStore() }
         for event in options.sources.summary { log.event(event) }
         if let auth = configuration.upstreamAuth { log.info("upstream authentication", [LogField("method", auth.summary)]) }
         if store.isReadOnly {

@@ -1,5 +1,3 @@
-import Foundation
-
 /// The flags of `tapedeck serve`, parsed and checked.
 public struct ServeOptions: Sendable {
     public var host = "127.0.0.1"
@@ -82,7 +80,7 @@ public struct ServeOptions: Sendable {
     /// and the settings file (`--config FILE`, else `tapedeck.json` in `workingDirectory` if present); a flag
     /// overrides its variable, which overrides the file, which overrides the default.
     public static func parse(
-        _ arguments: [String], environment: [String: String] = ProcessInfo.processInfo.environment,
+        _ arguments: [String], environment: [String: String] = ProcessEnvironment.current,
         workingDirectory: String = "."
     ) throws(UsageError) -> ServeOptions {
         let sources = try ConfigSources.gather(

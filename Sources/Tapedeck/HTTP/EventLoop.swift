@@ -1,5 +1,5 @@
 import CLinux
-import Foundation
+import Dispatch
 import Glibc
 
 /// One thread running epoll over non-blocking sockets: it owns its connections, timers and a task queue
@@ -52,15 +52,12 @@ final class EventLoop: @unchecked Sendable {
             tapedeck_epoll_ctl(epfd, EPOLL_CTL_ADD, listenerFd, EPOLLIN.rawValue | (1 << 28), Self.listenerToken)
         }
         let ready = DispatchSemaphore(value: 0)
-        let thread = Thread { [self] in
+        OSThread.start(name: "tapedeck-loop-\(index)", stackSize: 1 << 20) { [self] in
             threadID = pthread_self()
             ready.signal()
             run()
             finished.signal()
         }
-        thread.name = "tapedeck-loop-\(index)"
-        thread.stackSize = 1 << 20
-        thread.start()
         ready.wait()
     }
 

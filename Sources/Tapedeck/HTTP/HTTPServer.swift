@@ -1,5 +1,4 @@
 import CLinux
-import Foundation
 import Glibc
 
 /// An HTTP/1.1 server: one listening socket shared by a few epoll event loops, each owning its connections.
@@ -45,7 +44,7 @@ public final class HTTPServer: @unchecked Sendable {
     /// One loop per CPU this process may run on (so `taskset -c 0` gives one), at most 8.
     public static var defaultEventLoops: Int {
         let allowed = Int(tapedeck_allowed_cpus())
-        return max(1, min(8, allowed > 0 ? allowed : ProcessInfo.processInfo.activeProcessorCount))
+        return max(1, min(8, allowed > 0 ? allowed : sysconf(Int32(_SC_NPROCESSORS_ONLN))))
     }
 
     public let configuration: Configuration

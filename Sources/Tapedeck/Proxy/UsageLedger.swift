@@ -1,4 +1,4 @@
-import Foundation
+import Dispatch
 
 /// Counts hits per cassette and misses per model in memory and adds them to the store in batches, never a
 /// write per hit: every `intervalSeconds` on its own thread, and once more when stopped. Counts are kept per
@@ -23,7 +23,7 @@ public final class UsageLedger: @unchecked Sendable {
     /// Starts the thread that flushes every interval.
     public func start() {
         running.withLock { $0 = true }
-        let thread = Thread { [self] in
+        OSThread.start(name: "tapedeck-ledger") { [self] in
             // Flush after every wait, the one `stop` cuts short included, so nothing noted before `stop` is lost.
             repeat {
                 _ = wake.wait(timeout: .now() + intervalSeconds)
@@ -31,13 +31,11 @@ public final class UsageLedger: @unchecked Sendable {
             } while !stopping.withLock({ $0 })
             finished.signal()
         }
-        thread.name = "tapedeck-ledger"
-        thread.start()
     }
 
     /// Notes one hit now of the cassette `key` in `namespace` ("" is the shared one).
     public func hit(_ key: CacheKey, namespace: String = "") {
-        let now = Int(Date().timeIntervalSince1970)
+        let now = Timestamp.nowSeconds()
         pending.withLock { $0[namespace, default: UsageCounts()].hit(key, at: now) }
     }
 

@@ -1,5 +1,3 @@
-import Foundation
-
 /// How Tapedeck authenticates forwarded requests itself, replacing whatever the client sent.
 public enum UpstreamAuth: Sendable {
     /// Re-sign every request with Signature Version 4.
@@ -19,8 +17,9 @@ public enum UpstreamAuth: Sendable {
         return .sigV4(SigV4Signer(credentials: credentials, region: region))
     }
 
-    /// The headers to send for a POST of `body` to `url`, the client's credentials replaced by Tapedeck's.
-    public func apply(url: String, headers: [(name: String, value: String)], body: [UInt8], date: Date = Date())
+    /// The headers to send for a POST of `body` to `url` at `date` (seconds since the Unix epoch), the client's
+    /// credentials replaced by Tapedeck's.
+    public func apply(url: String, headers: [(name: String, value: String)], body: [UInt8], date: Int = Timestamp.nowSeconds())
         -> [(name: String, value: String)] {
         let kept = headers.filter { !Self.clientCredentialHeaders.contains($0.name.lowercased()) }
         switch self {

@@ -1,6 +1,6 @@
 import CCurl
 import Dispatch
-import Foundation
+import Dispatch
 import Glibc
 
 /// Sends requests upstream with libcurl: one dedicated thread runs a multi handle for every transfer in flight.
@@ -21,9 +21,7 @@ public final class UpstreamClient: @unchecked Sendable {
         self.multi = multi
         let loop = UpstreamLoop(multi: multi, inbox: inbox, exited: exited)
         exited.enter()
-        let thread = Thread { loop.run() }
-        thread.name = "tapedeck-upstream"
-        thread.start()
+        OSThread.start(name: "tapedeck-upstream") { loop.run() }
     }
 
     deinit {

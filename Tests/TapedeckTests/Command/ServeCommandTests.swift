@@ -114,6 +114,51 @@ import Testing
         #expect(run.status == 0)
     }
 
+    /// serve runs on Glibc, Dispatch, libcurl and SQLite alone: Foundation's libraries (and ICU's data) would add
+    /// about 9 MiB to every server's resident memory, so none is mapped. Its threads carry their names (cut to the
+    /// kernel's 15 bytes).
+    @Test func serveMapsNoFoundationLibraryAndNamesItsThreads() async throws {
+        let scratch = try ScratchDirectory()
+        defer { scratch.remove() }
+        let (maps, threads) = try await onOwnThread { () throws -> (String, [String]) in
+            let running = try TapedeckBinary.Running(
+                ["serve", "--port", "0", "--store", "json:\(scratch.path)", "--upstream", "http://127.0.0.1:9"])
+            defer {
+                running.send(SIGKILL)
+                _ = running.waitForExit()
+            }
+            try #require(running.waitForListening() != nil, "\(running.lines)")
+            let pid = running.process.processIdentifier
+            let maps = try Self.procFile("/proc/\(pid)/maps")
+            let tasks = try FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")
+            let names = try tasks.map { task in
+                try Self.procFile("/proc/\(pid)/task/\(task)/comm").trimmingCharacters(in: .newlines)
+            }
+            return (maps, names)
+        }
+        #expect(maps.contains("libcurl"), "the maps were read: \(maps.prefix(300))")
+        let foundation = maps.split(separator: "\n").filter { $0.contains("Foundation") || $0.contains("icu") }
+        #expect(foundation.isEmpty, "\(foundation)")
+        #expect(threads.contains("tapedeck-loop-0") && threads.contains("tapedeck-upstre") && threads.contains("tapedeck-ledger"),
+                "\(threads)")
+    }
+
+    /// A /proc file read to its end (they report a size of 0, so nothing sized by `stat` reads them).
+    private static func procFile(_ path: String) throws -> String {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw SystemError("open", errno: errno, context: path) }
+        defer { close(fd) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { break }
+            bytes += chunk[..<n]
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
     @Test func aPortInUseExitsOneNamingTheAddress() async throws {
         let scratch = try ScratchDirectory()
         defer { scratch.remove() }

@@ -1,5 +1,3 @@
-import Foundation
-
 /// Signs a request with AWS Signature Version 4 in the `Authorization` header, as botocore's `SigV4Auth` does.
 public struct SigV4Signer: Sendable {
     /// Headers a client signed for itself (or for the proxy's address): dropped and replaced by this signer's own.
@@ -43,7 +41,7 @@ public struct SigV4Signer: Sendable {
         url: String,
         headers: [(name: String, value: String)],
         body: [UInt8],
-        date: Date
+        date: Int
     ) -> [(name: String, value: String)] {
         let request = prepare(method: method, url: url, headers: headers, body: body, date: date)
         let toSign = stringToSign(canonicalRequest: request.canonicalRequest, amzDate: request.amzDate)
@@ -59,14 +57,14 @@ public struct SigV4Signer: Sendable {
         url: String,
         headers: [(name: String, value: String)],
         body: [UInt8],
-        date: Date
+        date: Int
     ) -> String {
         prepare(method: method, url: url, headers: headers, body: body, date: date).canonicalRequest
     }
 
     /// The string to sign (SigV4 task 2): algorithm, timestamp, credential scope, hash of the canonical request.
-    func stringToSign(canonicalRequest: String, date: Date) -> String {
-        stringToSign(canonicalRequest: canonicalRequest, amzDate: Self.amzDate(date))
+    func stringToSign(canonicalRequest: String, date: Int) -> String {
+        stringToSign(canonicalRequest: canonicalRequest, amzDate: Self.amzDate(epochSeconds: date))
     }
 
     /// The derived signing key (SigV4 task 3) for a `yyyyMMdd` day: an HMAC chain from `AWS4` + secret.
@@ -75,11 +73,6 @@ public struct SigV4Signer: Sendable {
         let regionKey = HMAC.sha256(key: dateKey, message: region)
         let serviceKey = HMAC.sha256(key: regionKey, message: service)
         return HMAC.sha256(key: serviceKey, message: "aws4_request")
-    }
-
-    /// `X-Amz-Date`'s form of `date`: ISO 8601 basic, UTC, whole seconds, e.g. `20150830T123600Z`.
-    static func amzDate(_ date: Date) -> String {
-        Self.amzDate(epochSeconds: Int(date.timeIntervalSince1970.rounded(.down)))
     }
 
     /// What `sign` sends before the `Authorization` header, and what that header is computed from.
@@ -96,10 +89,10 @@ public struct SigV4Signer: Sendable {
         url: String,
         headers: [(name: String, value: String)],
         body: [UInt8],
-        date: Date
+        date: Int
     ) -> Prepared {
         let target = SigV4URL(url)
-        let amzDate = Self.amzDate(date)
+        let amzDate = Self.amzDate(epochSeconds: date)
         var sent = headers.filter { !Self.replacedHeaders.contains($0.name.lowercased()) }
         sent.append((name: "Host", value: target.host))
         sent.append((name: "X-Amz-Date", value: amzDate))

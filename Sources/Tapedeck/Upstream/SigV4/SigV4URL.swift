@@ -12,7 +12,7 @@ struct SigV4URL: Equatable {
     /// Splits `url` (`scheme://[userinfo@]host[:port]/path?query#fragment`) without decoding anything.
     init(_ url: String) {
         var rest = Substring(url)
-        if let schemeEnd = rest.range(of: "://") {
+        if let schemeEnd = rest.firstRange(of: "://") {
             scheme = rest[..<schemeEnd.lowerBound].lowercased()
             rest = rest[schemeEnd.upperBound...]
         } else {

@@ -9,7 +9,7 @@ import Testing
     static let accessKeyId = "AKIAIOSFODNN7EXAMPLE"
     static let secret = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
     static let token = "IQoJb3JpZ2luX2VjEXAMPLE//////////wEaCXVzLWVhc3QtMSJHMEUCIQDtokenEXAMPLE+/="
-    static let date = Date(timeIntervalSince1970: 1_732_554_245)  // 2024-11-25T17:04:05Z
+    static let date = 1_732_554_245  // 2024-11-25T17:04:05Z
     static let url = "https://bedrock-runtime.us-east-1.amazonaws.com/model/"
         + "arn%3Aaws%3Abedrock%3Aus-east-1%3A123456789012%3Ainference-profile%2F"
         + "us.anthropic.claude-3-5-sonnet-20240620-v1%3A0/converse"
