@@ -1,14 +1,14 @@
 #!/usr/bin/env python3
-"""Store scale benchmark (issue 4): does a lookup cost the same in a big store as in a small one, and how fast
-does `tapedeck serve` start on a big JSON directory?
+"""Store scale benchmark (issue 4): does a lookup cost the same in a big store as in a small one, how fast does
+`tapedeck serve` start on a big store, and how much memory does it hold after serving hits from it?
 
-Usage: python3 Benchmarks/store_scale.py [--binary .build/release/tapedeck] [--json-sizes 1000,100000]
-                                         [--sqlite-sizes 1000,1000000] [--requests 3000] [--work /tmp/tapedeck-scale]
+Usage: python3 Benchmarks/store_scale.py [--binary .build/release/tapedeck] [--json-sizes 1000,10000,100000]
+                                         [--sqlite-sizes 1000,10000,1000000] [--requests 3000] [--work /tmp/tapedeck-scale]
 
 It generates stores of synthetic but valid cassettes (keys derived exactly as Tapedeck derives them), starts
 `tapedeck serve` on each (loopback, a free port), measures the time from exec to the "listening" log line, then
 sends the same number of hit requests for random cassettes over one keep-alive connection and reports the median
-and p99 time per hit. Everything it starts, it stops. Results are printed as a table; nothing is asserted.
+and p99 time per hit, and the server's peak resident memory (VmHWM) after them. Everything it starts, it stops. Results are printed as a table; nothing is asserted.
 """
 import argparse
 import hashlib
@@ -114,6 +114,14 @@ class Server:
             raise SystemExit("tapedeck did not start:\n" + "".join(self.log))
         self.startup = time.monotonic() - started
 
+    def peak_rss_mib(self):
+        """The server's peak resident set so far (VmHWM), in MiB."""
+        with open(f"/proc/{self.process.pid}/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+        return float("nan")
+
     def stop(self):
         self.process.terminate()
         self.process.wait(timeout=60)
@@ -140,8 +148,8 @@ def measure_hits(port, size, requests):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--binary", default=".build/release/tapedeck")
-    parser.add_argument("--json-sizes", default="1000,100000")
-    parser.add_argument("--sqlite-sizes", default="1000,1000000")
+    parser.add_argument("--json-sizes", default="1000,10000,100000")
+    parser.add_argument("--sqlite-sizes", default="1000,10000,1000000")
     parser.add_argument("--requests", type=int, default=3000)
     parser.add_argument("--work", default="/tmp/tapedeck-scale")
     args = parser.parse_args()
@@ -161,16 +169,17 @@ def main():
             server = Server(args.binary, f"{kind}:{location}")
             try:
                 median, p99 = measure_hits(server.port, size, args.requests)
+                peak = server.peak_rss_mib()
             finally:
                 server.stop()
-            rows.append((kind, size, server.startup, median, p99, generated))
+            rows.append((kind, size, server.startup, median, p99, peak))
             print(f"{kind:7} {size:>9} cassettes: startup {server.startup * 1000:8.1f} ms, hit median {median * 1e6:7.1f} us, "
-                  f"p99 {p99 * 1e6:7.1f} us (store built/reused in {generated:.1f} s)", flush=True)
+                  f"p99 {p99 * 1e6:7.1f} us, peak RSS {peak:.1f} MiB (store built/reused in {generated:.1f} s)", flush=True)
     print()
-    print("| store | cassettes | serve startup | hit median | hit p99 |")
-    print("|---|---:|---:|---:|---:|")
-    for kind, size, startup, median, p99, _ in rows:
-        print(f"| {kind} | {size:,} | {startup * 1000:.1f} ms | {median * 1e6:.1f} us | {p99 * 1e6:.1f} us |")
+    print("| store | cassettes | serve startup | hit median | hit p99 | peak RSS |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for kind, size, startup, median, p99, peak in rows:
+        print(f"| {kind} | {size:,} | {startup * 1000:.1f} ms | {median * 1e6:.1f} us | {p99 * 1e6:.1f} us | {peak:.1f} MiB |")
 
 
 if __name__ == "__main__":
