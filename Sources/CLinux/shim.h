@@ -42,7 +42,15 @@ static inline int tapedeck_allowed_cpus(void) {
     return count;
 }
 
-/* prctl is variadic, which Swift cannot call; names the calling thread (the kernel keeps 15 bytes). */
-extern int prctl(int option, ...);
-static inline void tapedeck_set_thread_name(const char *name) { prctl(15 /* PR_SET_NAME */, name, 0, 0, 0); }
+/* pthread_setname_np is declared only under _GNU_SOURCE; names `thread` (the kernel keeps 15 bytes, so longer
+   names are cut here rather than refused with ERANGE). */
+#include <pthread.h>
+#include <string.h>
+extern int pthread_setname_np(pthread_t thread, const char *name);
+static inline int tapedeck_set_thread_name(pthread_t thread, const char *name) {
+    char cut[16];
+    strncpy(cut, name, 15);
+    cut[15] = 0;
+    return pthread_setname_np(thread, cut);
+}
 #endif

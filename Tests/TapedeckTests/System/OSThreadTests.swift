@@ -1,4 +1,5 @@
 import Dispatch
+import Foundation
 import Glibc
 import Testing
 @testable import Tapedeck
@@ -21,6 +22,23 @@ import Testing
         let (name, thread) = seen.withLock { $0 }
         #expect(name == "tapedeck-test-t")
         #expect(thread.map { pthread_equal($0, pthread_self()) == 0 } == true)
+    }
+
+    /// The name is there as soon as `start` returns, before the body has run (CI once read a thread's name in that
+    /// gap and saw the process's).
+    @Test func theNameIsSetBeforeStartReturns() throws {
+        let gate = DispatchSemaphore(value: 0)
+        let done = DispatchSemaphore(value: 0)
+        OSThread.start(name: "tapedeck-gated") {
+            gate.wait()
+            done.signal()
+        }
+        let names = try FileManager.default.contentsOfDirectory(atPath: "/proc/self/task").map { task in
+            (try? String(contentsOfFile: "/proc/self/task/\(task)/comm", encoding: .utf8))?.trimmingSuffixNewline ?? ""
+        }
+        gate.signal()
+        #expect(done.wait(timeout: .now() + 20) == .success)
+        #expect(names.contains("tapedeck-gated"), "\(names)")
     }
 
     /// Many threads at once each run their body exactly once.
