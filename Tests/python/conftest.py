@@ -11,7 +11,7 @@ import threading
 
 import pytest
 
-from fake_upstream import frame, serve
+from fake_upstream import frame, send_body, send_chunks, serve
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BINARY = os.environ.get("TAPEDECK_BIN", os.path.join(ROOT, ".build", "debug", "tapedeck"))
@@ -110,17 +110,9 @@ class FakeBedrock:
                 for name, value in headers.items():
                     self.send_header(name, value)
                 if isinstance(payload, list):
-                    # A stream: one HTTP chunk per frame, as Bedrock sends them.
-                    self.send_header("Transfer-Encoding", "chunked")
-                    self.end_headers()
-                    for piece in payload:
-                        self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
-                        self.wfile.flush()
-                    self.wfile.write(b"0\r\n\r\n")
-                    return
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
+                    send_chunks(self, payload)  # a stream
+                else:
+                    send_body(self, payload)
 
             def log_message(self, *args):
                 pass

@@ -5,6 +5,7 @@ import json
 import struct
 import sys
 import threading
+import time
 import zlib
 
 
@@ -23,6 +24,26 @@ def frame(event_type, payload, exception=False):
     prelude = struct.pack(">II", 12 + len(headers) + len(body) + 4, len(headers))
     message = prelude + struct.pack(">I", zlib.crc32(prelude)) + headers + body
     return message + struct.pack(">I", zlib.crc32(message))
+
+
+def send_chunks(handler, pieces, pause=0.0):
+    """Ends `handler`'s response head with `Transfer-Encoding: chunked` and sends each piece as one chunk, as
+    Bedrock sends one event-stream frame per chunk (waiting `pause` seconds after each), then the last chunk."""
+    handler.send_header("Transfer-Encoding", "chunked")
+    handler.end_headers()
+    for piece in pieces:
+        handler.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
+        handler.wfile.flush()
+        if pause:
+            time.sleep(pause)
+    handler.wfile.write(b"0\r\n\r\n")
+
+
+def send_body(handler, payload):
+    """Ends `handler`'s response head with its Content-Length and sends `payload`."""
+    handler.send_header("Content-Length", str(len(payload)))
+    handler.end_headers()
+    handler.wfile.write(payload)
 
 
 class QuietServer(http.server.ThreadingHTTPServer):
