@@ -17,10 +17,14 @@ public struct HTTPRequestHead: Sendable, Equatable {
         self.headers = headers
     }
 
-    /// The target without its query string.
+    /// The target without its query string. Searched as bytes: a Character search walks grapheme clusters, and
+    /// this runs several times per request (callgrind put a fifth of a hit's instructions here).
     public var path: Substring {
-        if let q = target.firstIndex(of: "?") { return target[..<q] }
-        return target[...]
+        let utf8 = target.utf8
+        let offset = utf8.withContiguousStorageIfAvailable { $0.firstIndex(of: UInt8(ascii: "?")) }
+            ?? utf8.firstIndex(of: UInt8(ascii: "?")).map { utf8.distance(from: utf8.startIndex, to: $0) }
+        guard let offset else { return target[...] }
+        return target[..<utf8.index(utf8.startIndex, offsetBy: offset)]
     }
 
     /// Whether the connection stays open after this request (RFC 9112 §9.3).
