@@ -10,7 +10,7 @@ PY_PACKAGES := boto3 pytest awscli langchain-aws
 SWIFT_BUILD_FLAGS ?=
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps venv browser-deps build release run test test-swift test-python fuzz fuzz-short fuzz-build bench bench-quick bench-deps bench-stores soak clean
+.PHONY: deps venv browser-deps build release run test test-swift test-python fuzz fuzz-short fuzz-build bench bench-quick bench-deps bench-stores soak profile clean
 
 ## Install the C libraries' headers with apt-get when they are missing.
 deps:
@@ -103,6 +103,13 @@ bench-quick: release bench-deps
 	$(PYTHON) Benchmarks/bench.py --binary $(BENCH_BIN) --quick $(BENCH_ARGS)
 
 ## nginx and wrk for make bench, installed with apt-get when missing (taskset comes with util-linux).
+## Where a hit's instructions go: serve under callgrind (valgrind is installed with apt-get when missing); see
+## Benchmarks/profile_hits.py. PROFILE_ARGS=... passes options, e.g. --hits 10000.
+profile: release
+	@command -v valgrind >/dev/null 2>&1 || { echo "installing valgrind"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq valgrind; }
+	$(PYTHON) Benchmarks/profile_hits.py --binary $(BENCH_BIN) $(PROFILE_ARGS)
+
 bench-deps:
 	@missing=""; \
 	command -v wrk >/dev/null 2>&1 || missing="$$missing wrk"; \
