@@ -6,7 +6,7 @@ Usage: .venv/bin/python Tests/Fuzz/seeds.py --binary .build/debug/tapedeck
   converse-stream, an ARN model id, tool use, an image, a namespace header), captured raw from a socket, plus
   chunked, pipelined and HTTP/1.0 requests written by hand.
 - json: the captured request bodies, RFC 8785's examples, the bundled cassettes.
-- eventstream: PROTOCOL.md's 159-byte frame, streams framed as Bedrock frames them (Tests/python/conftest.py).
+- eventstream: PROTOCOL.md's 159-byte frame, streams framed as Bedrock frames them (Tests/python/fake_upstream.py, conftest.py).
 - cassette, sqlite-row: the bundled cassettes (as files, and compact as the SQLite store keeps them), a usage file.
 - sqlite-file: Cassettes/ exported by the real binary into an SQLite store, and a schema-version-1 file.
 - namespace: accepted and refused names.
