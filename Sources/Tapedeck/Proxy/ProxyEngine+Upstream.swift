@@ -117,18 +117,24 @@ extension ProxyEngine {
         }
         nearest.insert(key: cassette.key.hex, model: cassette.modelId, namespace: namespace, request: cassette.request)
         recorder.async { [self] in
+            let failure: (any Error)?
             do {
                 try scoped.save(cassette)
+                failure = nil
             } catch {
+                failure = error
+            }
+            // Out of memory before the failure is told: once the log says "not stored", a repeat is a miss.
+            pending.withLock { pending in
+                if pending.cassettes[slot]?.ticket == ticket { pending.cassettes[slot] = nil }
+            }
+            if let failure {
                 // Every failed write is counted and logged on its own: the client already has its answer, so
                 // the log and the stats are where a full disk or a read-only store shows.
                 stats.recordFailed()
                 log.error("not stored", [
-                    LogField("key", cassette.key.prefix), LogField("store", scoped.description), LogField("error", "\(error)"),
+                    LogField("key", cassette.key.prefix), LogField("store", scoped.description), LogField("error", "\(failure)"),
                 ])
-            }
-            pending.withLock { pending in
-                if pending.cassettes[slot]?.ticket == ticket { pending.cassettes[slot] = nil }
             }
         }
         then()
