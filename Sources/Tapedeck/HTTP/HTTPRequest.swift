@@ -17,14 +17,17 @@ public struct HTTPRequestHead: Sendable, Equatable {
         self.headers = headers
     }
 
-    /// The target without its query string. Searched as bytes: a Character search walks grapheme clusters, and
-    /// this runs several times per request (callgrind put a fifth of a hit's instructions here).
-    public var path: Substring {
-        let utf8 = target.utf8
-        let offset = utf8.withContiguousStorageIfAvailable { $0.firstIndex(of: UInt8(ascii: "?")) }
-            ?? utf8.firstIndex(of: UInt8(ascii: "?")).map { utf8.distance(from: utf8.startIndex, to: $0) }
-        guard let offset else { return target[...] }
-        return target[..<utf8.index(utf8.startIndex, offsetBy: offset)]
+    /// The target without its query string.
+    public var path: Substring { Self.split(target).path }
+
+    /// `target` cut at its first `?` into the path and the query after it (nil when there is no `?`). The `?` is
+    /// found as a byte: a Character search walks grapheme clusters, and the path is read several times per request
+    /// (callgrind put a third of a hit's instructions in that walk).
+    public static func split(_ target: String) -> (path: Substring, query: Substring?) {
+        var bytes = target
+        guard let offset = bytes.withUTF8({ $0.firstIndex(of: UInt8(ascii: "?")) }) else { return (target[...], nil) }
+        let mark = target.utf8.index(target.utf8.startIndex, offsetBy: offset)
+        return (target[..<mark], target[target.index(after: mark)...])
     }
 
     /// Whether the connection stays open after this request (RFC 9112 §9.3).

@@ -11,12 +11,12 @@ struct QueryString: Sendable, Equatable {
 
     /// The query of `target` (everything after the first `?`); a target without one has no pairs.
     init(target: String) throws(Invalid) {
-        guard let mark = target.firstIndex(of: "?") else {
+        guard let query = HTTPRequestHead.split(target).query else {
             pairs = []
             return
         }
         var pairs: [HTTPField] = []
-        for piece in target[target.index(after: mark)...].split(separator: "&") {
+        for piece in query.split(separator: "&") {
             let parts = piece.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             let name = try Self.decode(parts[0])
             let value = parts.count > 1 ? try Self.decode(parts[1]) : ""

@@ -16,10 +16,20 @@ import Testing
         #expect(path("/e\u{301}?x") == "/e\u{301}", "a combining mark right before the ? stays with its letter")
     }
 
-    /// A target that is not stored as contiguous UTF-8 (bridged through NSString) gives the same path.
-    @Test func aNonContiguousTargetGivesTheSamePath() {
+    /// A target made through NSString (lazily bridged, not native UTF-8, on Darwin) gives the same path.
+    @Test func aTargetMadeThroughNSStringGivesTheSamePath() {
         let bridged = NSString(string: "/model/é/converse?x=1") as String
         #expect(String(HTTPRequestHead(method: "GET", target: bridged).path) == "/model/é/converse")
+    }
+
+    /// The query is what follows the first `?`, empty when the target ends there, nil without one; a long target
+    /// (stored out of line) splits as a short one does.
+    @Test func theQueryFollowsTheFirstQuestionMark() {
+        #expect(HTTPRequestHead.split("/a?b=c?d").query == "b=c?d")
+        #expect(HTTPRequestHead.split("/a?").query == "")
+        #expect(HTTPRequestHead.split("/a").query == nil)
+        let long = "/model/" + String(repeating: "ü", count: 200)
+        #expect(HTTPRequestHead.split(long + "?x=1") == (path: Substring(long), query: Substring("x=1")))
     }
 
     @Test func keepAliveFollowsTheVersionAndConnectionHeader() {
