@@ -62,28 +62,8 @@ public final class ProxyEngine: HTTPHandler, @unchecked Sendable {
         if let refusal = authorizationRefusal(request) {
             return exchange.fail(403, "AccessDeniedException", refusal)
         }
-        if path == "/_tapedeck/session/reset" {
-            guard request.method == "POST" else {
-                return exchange.fail(405, "UnknownOperationException", "\(request.method) is not allowed on \(path); use POST",
-                                     headers: [("Allow", "POST")])
-            }
-            let session = request.headers["x-tapedeck-session"]
-            sessions.reset(session: session)
-            let body = JSONValue.object([JSONMember("reset", .string(session ?? "all sessions"))])
-            return exchange.send(HTTPResponse(status: 200, headers: HTTPHeaders([("Content-Type", "application/json")]),
-                                              body: JSONWriter.compact(body)), outcome: "admin")
-        }
-        if let route = BrowserRoute(path: path) {
-            return browse(route, exchange)
-        }
-        if let page = adminPage(path) {
-            guard request.method == "GET" || request.method == "HEAD" else {
-                // RFC 9110 §15.5.6: a 405 lists the allowed methods in Allow.
-                return exchange.fail(405, "UnknownOperationException", "\(request.method) is not allowed on \(path); use GET",
-                                     headers: [("Allow", "GET, HEAD")])
-            }
-            return exchange.send(page, outcome: "admin")
-        }
+        // Tapedeck's own routes live under /_tapedeck (and /metrics): a Converse request skips their lookups.
+        if path.utf8.starts(with: "/_tapedeck".utf8) || path == "/metrics", ownRoute(path, exchange) { return }
         switch ConverseRoute.parse(path: String(path)) {
         case .notFound:
             exchange.fail(404, "UnknownOperationException", "no route for \(request.method) \(path); Tapedeck serves POST [prefix]/model/{modelId}/converse and /converse-stream")
@@ -98,6 +78,38 @@ public final class ProxyEngine: HTTPHandler, @unchecked Sendable {
             }
             converse(route, exchange)
         }
+    }
+
+    /// Answers `path` if it is one of Tapedeck's own routes (session reset, the cassette browser, health, stats,
+    /// metrics, unused); false when it is none of them.
+    private func ownRoute(_ path: Substring, _ exchange: Exchange) -> Bool {
+        let request = exchange.request
+        if path == "/_tapedeck/session/reset" {
+            guard request.method == "POST" else {
+                exchange.fail(405, "UnknownOperationException", "\(request.method) is not allowed on \(path); use POST",
+                              headers: [("Allow", "POST")])
+                return true
+            }
+            let session = request.headers["x-tapedeck-session"]
+            sessions.reset(session: session)
+            let body = JSONValue.object([JSONMember("reset", .string(session ?? "all sessions"))])
+            exchange.send(HTTPResponse(status: 200, headers: HTTPHeaders([("Content-Type", "application/json")]),
+                                       body: JSONWriter.compact(body)), outcome: "admin")
+            return true
+        }
+        if let route = BrowserRoute(path: path) {
+            browse(route, exchange)
+            return true
+        }
+        guard let page = adminPage(path) else { return false }
+        guard request.method == "GET" || request.method == "HEAD" else {
+            // RFC 9110 §15.5.6: a 405 lists the allowed methods in Allow.
+            exchange.fail(405, "UnknownOperationException", "\(request.method) is not allowed on \(path); use GET",
+                          headers: [("Allow", "GET, HEAD")])
+            return true
+        }
+        exchange.send(page, outcome: "admin")
+        return true
     }
 
     /// Why `request` may not go on under `--auth-token`, or nil when it may; the message never repeats what was sent.
