@@ -99,7 +99,7 @@ extension ProxyEngine {
     /// The answer to send for `key` from `store`: reused while the stored version is unchanged, else rendered.
     func hitPlan(_ key: CacheKey, operation: ConverseOperation, in store: CassetteStore, namespace: String) throws(CassetteError) -> HitCache.Plan? {
         var plan: HitCache.Plan
-        if let recording = pending.withLock({ $0.cassettes[PendingSlot(namespace: namespace, key: key)]?.cassette }) {
+        if let recording = pending.cassette(namespace: namespace, key: key) {
             plan = render(recording, operation: operation)
         } else {
             let version = try store.version(of: key)
@@ -138,4 +138,11 @@ struct PendingSlot: Hashable, Sendable {
 struct PendingRecordings: Sendable {
     var cassettes: [PendingSlot: (ticket: UInt64, cassette: Cassette)] = [:]
     var next: UInt64 = 0
+}
+
+extension Mutex where Value == PendingRecordings {
+    /// The recording of `key` in `namespace` still waiting for its write, or nil.
+    func cassette(namespace: String, key: CacheKey) -> Cassette? {
+        withLock { $0.cassettes[PendingSlot(namespace: namespace, key: key)]?.cassette }
+    }
 }

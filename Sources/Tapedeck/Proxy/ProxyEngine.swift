@@ -294,7 +294,7 @@ public final class ProxyEngine: HTTPHandler, @unchecked Sendable {
     /// The whole request recorded under `hex` (the index keeps long strings condensed), or nil if it cannot be read.
     private func recordedRequest(_ hex: String, namespace: String, in source: CassetteStore) -> JSONValue? {
         guard let key = CacheKey(hex: hex) else { return nil }
-        if let recording = pending.withLock({ $0.cassettes[PendingSlot(namespace: namespace, key: key)]?.cassette }) {
+        if let recording = pending.cassette(namespace: namespace, key: key) {
             return recording.request
         }
         do {
