@@ -1,11 +1,14 @@
 // swift-tools-version:6.0
 import PackageDescription
 
+// The layers, lowest first: a target depends only on targets below it, so the compiler holds the arrows
+// (docs/ARCHITECTURE.md draws them; Tests/python/test_layers.py checks every import):
+//   TapedeckCodec → TapedeckSystem → TapedeckHTTP → TapedeckUpstream ┐
+//                                  → TapedeckBedrock → TapedeckStore ┴→ TapedeckProxy → TapedeckCommand → tapedeck
 let package = Package(
     name: "Tapedeck",
     products: [
-        .executable(name: "tapedeck", targets: ["TapedeckCLI"]),
-        .library(name: "Tapedeck", targets: ["Tapedeck"]),
+        .executable(name: "tapedeck", targets: ["tapedeck"]),
     ],
     targets: [
         .systemLibrary(
@@ -20,14 +23,53 @@ let package = Package(
         ),
         .systemLibrary(name: "CLinux", path: "Sources/CLinux"),
         .systemLibrary(name: "CSHA256", path: "Sources/CSHA256"),
+
+        // Pure codecs: JSON, RFC 8785, SHA-256/HMAC, hex, CRC32, event-stream framing. No system calls.
+        .target(name: "TapedeckCodec", dependencies: ["CSHA256"]),
+        // Syscalls, threads, locks, clocks, signals, the process log.
+        .target(name: "TapedeckSystem", dependencies: ["TapedeckCodec", "CLinux"]),
+        // The HTTP/1.1 server: listener, event loops, connections, the incremental parser, headers. No Bedrock.
+        .target(name: "TapedeckHTTP", dependencies: ["TapedeckSystem", "TapedeckCodec", "CLinux"]),
+        // Bedrock's model: operations and routes, cache keys, content blocks, stream events, request diffs.
+        .target(name: "TapedeckBedrock", dependencies: ["TapedeckSystem", "TapedeckCodec"]),
+        // Cassettes and where they are kept: the model, the CassetteStore protocol, the JSON-file and SQLite stores.
+        .target(name: "TapedeckStore", dependencies: ["TapedeckBedrock", "TapedeckSystem", "TapedeckCodec", "CSQLite"]),
+        // The client side: libcurl's multi loop, SigV4, credentials.
+        .target(name: "TapedeckUpstream", dependencies: ["TapedeckHTTP", "TapedeckSystem", "TapedeckCodec", "CCurl"]),
+        // The proxy: resolve → lookup → answer, modes, coalescing, replay, recording, the browser's API.
         .target(
-            name: "Tapedeck",
-            dependencies: ["CCurl", "CSQLite", "CLinux", "CSHA256"]
+            name: "TapedeckProxy",
+            dependencies: [
+                "TapedeckStore", "TapedeckUpstream", "TapedeckHTTP", "TapedeckBedrock", "TapedeckSystem", "TapedeckCodec",
+                // A testable build loads the C modules that the layers below import internally.
+                "CCurl",
+            ]
         ),
-        .executableTarget(name: "TapedeckCLI", dependencies: ["Tapedeck"]),
+        // The command line: flags, configuration, help, every subcommand, exit codes.
+        .target(
+            name: "TapedeckCommand",
+            dependencies: [
+                "TapedeckProxy", "TapedeckStore", "TapedeckUpstream", "TapedeckHTTP", "TapedeckBedrock", "TapedeckSystem",
+                "TapedeckCodec",
+            ]
+        ),
+        .executableTarget(name: "tapedeck", dependencies: ["TapedeckCommand"]),
         // Fuzz targets: a corpus replayer in a normal build; with -DFUZZING and the fuzzer sanitizer, libFuzzer's.
-        .executableTarget(name: "TapedeckFuzz", dependencies: ["Tapedeck", "CSQLite"]),
-        .testTarget(name: "TapedeckTests", dependencies: ["Tapedeck"], exclude: ["Command/Golden", "Corpus/bad-requests"]),
+        .executableTarget(
+            name: "TapedeckFuzz",
+            dependencies: ["TapedeckProxy", "TapedeckStore", "TapedeckHTTP", "TapedeckBedrock", "TapedeckCodec", "CSQLite", "CCurl"]
+        ),
+
+        // Fakes, fixtures and clients the test targets share (real sockets, a real origin, the built binary).
+        .target(name: "TapedeckTestSupport", dependencies: ["TapedeckCommand"], path: "Tests/Support"),
+        .testTarget(name: "TapedeckCodecTests", dependencies: ["TapedeckCodec", "TapedeckTestSupport"]),
+        .testTarget(name: "TapedeckSystemTests", dependencies: ["TapedeckSystem", "TapedeckTestSupport"]),
+        .testTarget(name: "TapedeckHTTPTests", dependencies: ["TapedeckHTTP", "TapedeckTestSupport"], exclude: ["Corpus"]),
+        .testTarget(name: "TapedeckBedrockTests", dependencies: ["TapedeckBedrock", "TapedeckTestSupport"]),
+        .testTarget(name: "TapedeckStoreTests", dependencies: ["TapedeckStore", "TapedeckTestSupport", "CSQLite"]),
+        .testTarget(name: "TapedeckUpstreamTests", dependencies: ["TapedeckUpstream", "TapedeckTestSupport"]),
+        .testTarget(name: "TapedeckProxyTests", dependencies: ["TapedeckProxy", "TapedeckTestSupport"]),
+        .testTarget(name: "TapedeckCommandTests", dependencies: ["TapedeckCommand", "TapedeckTestSupport"], exclude: ["Golden"]),
     ],
     swiftLanguageModes: [.v6]
 )

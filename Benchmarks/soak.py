@@ -13,7 +13,7 @@ the second half, each with a fresh `tapedeck serve`. Each phase:
    converse-stream answers real application/vnd.amazon.eventstream frames, after --upstream-delay-ms), and
    `tapedeck serve --port 0 --mode auto --store ... --upstream <fake>`, and records a fixed set of prompts;
 2. drives --workers threads with a weighted mix of request kinds (see KINDS below): hits and misses, streamed and
-   not, upstream errors, malformed requests from Tests/TapedeckTests/Corpus/bad-requests, and clients that leave
+   not, upstream errors, malformed requests from Tests/TapedeckHTTPTests/Corpus/bad-requests, and clients that leave
    early (before the answer, mid-answer, mid-stream, mid-request);
 3. samples the server's RSS and open descriptors every --sample-every seconds;
 4. stops the load, waits for the server's client connections to close, and checks the bounds (see
@@ -56,7 +56,7 @@ from fake_upstream import frame, send_body, send_chunks, serve  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-CORPUS = os.path.join(ROOT, "Tests", "TapedeckTests", "Corpus", "bad-requests")
+CORPUS = os.path.join(ROOT, "Tests", "TapedeckHTTPTests", "Corpus", "bad-requests")
 MODEL_PATH = "us.anthropic.claude-3-5-haiku-20241022-v1%3A0"
 CONVERSE = f"/model/{MODEL_PATH}/converse"
 STREAM = f"/model/{MODEL_PATH}/converse-stream"
@@ -69,7 +69,7 @@ BIG_ANSWER_BYTES = 1 << 20
 # The image in a `miss-image` request (before base64).
 IMAGE_BYTES = 128 << 10
 
-# What each corpus file must get, as in Tests/TapedeckTests/HTTP/BadInputCorpusTests.swift: a status in Bedrock's
+# What each corpus file must get, as in Tests/TapedeckHTTPTests/BadInputCorpusTests.swift: a status in Bedrock's
 # error shape (None: any 4xx), "close" (a 4xx or the connection closed with no answer: the request is cut short),
 # or 200 (the one large but legal request).
 BAD_EXPECTATIONS = {

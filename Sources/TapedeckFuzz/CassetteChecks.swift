@@ -1,4 +1,6 @@
-import Tapedeck
+import TapedeckCodec
+import TapedeckStore
+import TapedeckProxy
 
 /// What must hold for any cassette a store managed to load: it survives its own file format, both stores give
 /// back what they were given, and a hit can be answered from it (or is refused with an error, never a crash).

@@ -1,5 +1,6 @@
 import Glibc
-import Tapedeck
+import TapedeckBedrock
+import TapedeckStore
 
 /// Bytes as a cassette file in a JSON store, read through `JSONFileStore`'s own load path; the same bytes as the
 /// store's `.tapedeck-usage.json`, read and then added to as `serve` adds hits and misses.

@@ -1,4 +1,5 @@
-import Tapedeck
+import TapedeckCodec
+import TapedeckBedrock
 
 /// Bytes of an `application/vnd.amazon.eventstream` body into `EventStreamDecoder`, whole and in data-derived
 /// pieces as upstream reads deliver them.

@@ -1,4 +1,5 @@
-import Tapedeck
+import TapedeckHTTP
+import TapedeckBedrock
 
 /// Raw bytes from a client into `RequestParser`, driven as `Connection` drives it: everything received and not
 /// yet consumed is offered again after each read, and every event is drained before the next read.

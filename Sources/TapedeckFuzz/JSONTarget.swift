@@ -1,4 +1,5 @@
-import Tapedeck
+import TapedeckCodec
+import TapedeckBedrock
 
 /// Bytes into `JSONParser`; whatever parses goes through every writer and back.
 ///

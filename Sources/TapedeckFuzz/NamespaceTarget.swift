@@ -1,5 +1,7 @@
 import Glibc
-import Tapedeck
+import TapedeckCodec
+import TapedeckBedrock
+import TapedeckStore
 
 /// Bytes as a namespace name (an `x-tapedeck-namespace` header, `--namespace`, a config file), checked by
 /// `Namespace.validate` and turned into a directory by the JSON store, and into a view by the SQLite store.

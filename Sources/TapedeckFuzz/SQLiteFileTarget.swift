@@ -1,5 +1,5 @@
 import Glibc
-import Tapedeck
+import TapedeckStore
 
 /// Bytes as a whole database file, opened as an SQLite store (`--store sqlite:FILE`) in a fresh directory.
 ///

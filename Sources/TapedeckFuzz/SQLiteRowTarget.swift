@@ -1,5 +1,7 @@
-import CSQLite
-import Tapedeck
+internal import CSQLite
+import TapedeckCodec
+import TapedeckBedrock
+import TapedeckStore
 
 /// Bytes as the columns of rows in an SQLite store's `cassettes` table, written by a second connection (as another
 /// process or a hand edit would) and read back through `SQLiteStore`.

@@ -1,0 +1,51 @@
+import TapedeckCodec
+/// The identity of a recorded answer: SHA-256 over a versioned, canonical form of model id and request body.
+public struct CacheKey: Sendable, Hashable, CustomStringConvertible {
+    /// The digest as 64 lowercase hexadecimal characters.
+    public let hex: String
+
+    /// Format version, hashed first so a change of derivation can never collide with old keys.
+    public static let versionTag = "tapedeck-key-v1\n"
+
+    /// Top-level members that never change the answer and so never enter the key.
+    public static let alwaysIgnored = ["requestMetadata"]
+
+    private init(uncheckedHex: String) {
+        hex = uncheckedHex
+    }
+
+    /// Accepts exactly 64 lowercase hexadecimal characters.
+    public init?(hex: String) {
+        let valid = hex.utf8.count == 64 && hex.utf8.allSatisfy { byte in
+            (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains(byte)
+        }
+        guard valid else { return nil }
+        self.hex = hex
+    }
+
+    /// The first 12 hex characters, for logs and file names.
+    public var prefix: String { String(hex.prefix(12)) }
+
+    public var description: String { hex }
+
+    /// Derives the key of a Converse request.
+    ///
+    /// Hashes `tapedeck-key-v1\n`, the decoded `modelId`, `\n`, then the RFC 8785 canonical JSON of `body`
+    /// with top-level `requestMetadata` and every dotted path in `ignoring` removed. Canonical JSON makes
+    /// key order, whitespace, escapes and number spellings (`0.7`, `0.70`, `7e-1`) irrelevant.
+    public static func derive(modelId: String, body: JSONValue, ignoring: [String] = []) throws(JSONError) -> CacheKey {
+        var keyed = body
+        // PROTOCOL.md: requestMetadata only tags invocation logs, so it cannot change the answer.
+        for path in alwaysIgnored + ignoring {
+            keyed = keyed.removing(path: path)
+        }
+        // STYLE.md: hash explicit canonical bytes (RFC 8785) with a format version, never encoder output.
+        let canonical = try JSONWriter.canonical(keyed)
+        var hasher = SHA256()
+        hasher.update(versionTag)
+        hasher.update(modelId)
+        hasher.update("\n")
+        hasher.update(canonical)
+        return CacheKey(uncheckedHex: SHA256.hex(hasher.finalize()))
+    }
+}

@@ -1,4 +1,0 @@
-import Glibc
-import Tapedeck
-
-exit(TapedeckCommand.main(Array(CommandLine.arguments.dropFirst())))

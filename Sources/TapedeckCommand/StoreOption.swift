@@ -1,0 +1,71 @@
+import TapedeckStore
+/// The `--store STORE` flag every store command shares with `serve`, and opening what it names.
+enum StoreOption {
+    /// The default store, as `serve` has it.
+    static let defaultSpec = "json:Cassettes"
+
+    /// The flag, described as `serve` describes it, so both stay in step when a store kind is added.
+    static let spec: FlagSpec = {
+        let serves = ServeOptions.specs.first { $0.name == "store" }
+        return FlagSpec("store", value: "STORE", help: serves?.help ?? "where cassettes live: json:DIR", default: defaultSpec)
+    }()
+
+    /// The `--store` value given, or the default; an empty value is refused.
+    static func value(_ values: [String: [String]], flag: String = "store") throws(UsageError) -> String {
+        guard let given = values[flag]?.last else { return defaultSpec }
+        guard !given.isEmpty else { throw UsageError("--\(flag) must name a store such as json:DIR") }
+        return given
+    }
+
+    /// Opens `spec`; a store kind this build does not know is a bad command line (exit 2), anything else a failure.
+    /// A spec ending in `#NAME` (`json:Cassettes#test_login`) is that namespace of the store.
+    static func open(_ spec: String, flag: String = "store") throws(CommandFailure) -> CassetteStore {
+        var location = spec
+        var namespace = ""
+        if let hash = spec.lastIndex(of: "#") {
+            location = String(spec[..<hash])
+            namespace = String(spec[spec.index(after: hash)...])
+            if case .failure(let error) = Namespace.validate(namespace) {
+                throw CommandFailure(usage: UsageError("--\(flag): invalid namespace in \"\(spec)\": \(error)"))
+            }
+        }
+        do {
+            let store = try StoreLocation.open(location)
+            return namespace.isEmpty ? store : try store.namespace(namespace)
+        } catch {
+            if case .unsupportedStore(let reason) = error { throw CommandFailure(usage: UsageError("--\(flag): \(reason)")) }
+            throw CommandFailure("cannot open store \(spec): \(error)")
+        }
+    }
+
+    /// Every entry of `store`, or a failure naming the store.
+    static func entries(of store: CassetteStore) throws(CommandFailure) -> [StoreEntry] {
+        do {
+            return try store.entries()
+        } catch {
+            throw CommandFailure("cannot list store \(store.description): \(error)")
+        }
+    }
+
+    /// The usage counts `store` keeps, or a failure naming the store.
+    static func usage(of store: CassetteStore) throws(CommandFailure) -> UsageCounts {
+        do {
+            return try store.usage()
+        } catch {
+            throw CommandFailure("cannot read usage counts of \(store.description): \(error)")
+        }
+    }
+
+    /// The cassette whose key starts with `prefix`, or a failure naming the prefix's matches or the location.
+    static func cassette(_ prefix: KeyPrefix, in store: CassetteStore, entries: [StoreEntry]) throws(CommandFailure) -> (StoreEntry, Cassette) {
+        let entry = try prefix.resolve(in: entries, store: store.description)
+        let loaded: Cassette?
+        do {
+            loaded = try store.load(entry.key)
+        } catch {
+            throw CommandFailure("cannot read \(entry.location): \(StoreScan.reason(error))")
+        }
+        guard let cassette = loaded else { throw CommandFailure("\(entry.location) was removed while it was being read") }
+        return (entry, cassette)
+    }
+}

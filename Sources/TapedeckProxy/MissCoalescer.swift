@@ -1,0 +1,71 @@
+import TapedeckSystem
+import TapedeckBedrock
+/// Concurrent identical misses share one upstream call: the first to arrive leads the flight and forwards,
+/// the others follow it and get its answer.
+///
+/// Identical means the same namespace, the same effective key (after `--repeats`) and the same operation.
+/// A flight is in the map from the leader's `join` until the leader's answer is complete (`Flight.land()`),
+/// which is after its recording is saved: a request that comes later finds the cassette and is a hit.
+public final class MissCoalescer: Sendable {
+    /// What makes two misses identical.
+    public struct FlightKey: Hashable, Sendable {
+        /// The request's namespace ("" is the shared one).
+        public var namespace: String
+        /// The effective key: the cache key with the `--repeats sequence` index applied.
+        public var key: CacheKey
+        /// Converse answers whole, ConverseStream in frames, so the two never share a call.
+        public var operation: ConverseOperation
+
+        /// Creates a flight key.
+        public init(namespace: String, key: CacheKey, operation: ConverseOperation) {
+            self.namespace = namespace
+            self.key = key
+            self.operation = operation
+        }
+    }
+
+    /// Whether a joining request forwards or waits.
+    enum Role {
+        /// The first request for its key: it makes the upstream call and answers everyone through the flight.
+        case leader(Flight)
+        /// A request for a key already in flight: the flight answers it.
+        case follower(Flight)
+    }
+
+    private let flights = Mutex([FlightKey: Flight]())
+
+    /// Creates a coalescer with nothing in flight.
+    public init() {}
+
+    /// Joins the flight for `key` as a follower, or starts one with `exchange` as its leader.
+    ///
+    /// A follower is added to the flight under the map's lock, so a flight that lands afterwards answers it.
+    func join(_ key: FlightKey, exchange: Exchange) -> Role {
+        flights.withLock { flights in
+            if let flight = flights[key] {
+                flight.add(follower: exchange)
+                return .follower(flight)
+            }
+            let flight = Flight(leader: exchange, key: key, coalescer: self)
+            flights[key] = flight
+            return .leader(flight)
+        }
+    }
+
+    /// Forgets `flight`, so that no request joins it any more.
+    func remove(_ flight: Flight) {
+        guard let key = flight.key else { return }
+        flights.withLock { flights in
+            if flights[key] === flight { flights[key] = nil }
+        }
+    }
+
+    /// How many requests are waiting on the flight for `key` (0 when nothing is in flight).
+    public func followerCount(for key: FlightKey) -> Int {
+        let flight = flights.withLock { $0[key] }
+        return flight?.followerCount ?? 0
+    }
+
+    /// How many upstream calls are being shared right now.
+    public var flightCount: Int { flights.withLock { $0.count } }
+}

@@ -1,0 +1,39 @@
+import Dispatch
+import TapedeckHTTP
+
+/// The cassette browser at `/_tapedeck/`: its static page, script and style sheet, and the JSON API they read.
+extension ProxyEngine {
+    /// Answers a browser route. Static files are answered at once; the API reads the store on the browser's
+    /// own queue, one request at a time, so listing a large store never holds up an event loop or the proxy.
+    func browse(_ route: BrowserRoute, _ exchange: Exchange) {
+        let request = exchange.request
+        guard request.method == "GET" || request.method == "HEAD" else {
+            // RFC 9110 §15.5.6: a 405 lists the allowed methods in Allow.
+            var refusal = BrowserResponse.error(status: 405, type: "UnknownOperationException",
+                                                message: "\(request.method) is not allowed on \(request.path); use GET")
+            refusal.headers.add("Allow", "GET, HEAD")
+            return exchange.send(refusal, outcome: "admin")
+        }
+        switch route {
+        case .page:
+            exchange.send(BrowserResponse.ok(BrowserAssets.page, contentType: "text/html; charset=utf-8"), outcome: "admin")
+        case .script:
+            exchange.send(BrowserResponse.ok(BrowserAssets.script, contentType: "text/javascript; charset=utf-8"), outcome: "admin")
+        case .style:
+            exchange.send(BrowserResponse.ok(BrowserAssets.style, contentType: "text/css; charset=utf-8"), outcome: "admin")
+        case .list, .cassette:
+            let api = browserAPI
+            browserQueue.async {
+                let response: HTTPResponse
+                do throws(BrowserQuery.Invalid) {
+                    response = route == .list
+                        ? api.list(try BrowserQuery.list(request.target))
+                        : api.cassette(try BrowserQuery.cassette(request.target))
+                } catch {
+                    response = BrowserResponse.error(status: 400, type: "ValidationException", message: error.message)
+                }
+                exchange.send(response, outcome: "admin")
+            }
+        }
+    }
+}

@@ -1,0 +1,188 @@
+import TapedeckCodec
+import TapedeckSystem
+import TapedeckHTTP
+import TapedeckBedrock
+import TapedeckStore
+import TapedeckUpstream
+/// The miss path: forward to upstream, record a good answer, pass everything else through unchanged.
+extension ProxyEngine {
+    /// Request headers that describe this hop, not the request, and so are not forwarded (RFC 9110 §7.6.1):
+    /// those the upstream client never sends, plus the ones only a proxy has reason to drop.
+    static let hopByHopRequestHeaders: Set<String> = UpstreamRequest.droppedHeaders.union([
+        "proxy-authorization", "trailer",
+        // Upstream must answer in identity encoding so that what is recorded is readable JSON.
+        "accept-encoding",
+    ])
+
+    /// Response headers Tapedeck sets itself or that describe the upstream hop.
+    static let hopByHopResponseHeaders: Set<String> = [
+        "connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade", "trailer", "content-length",
+    ]
+
+    /// The lower-cased field names listed in Connection header values.
+    ///
+    /// RFC 9110 §7.6.1: a proxy removes every field named as a connection option, in both directions, besides
+    /// the hop-by-hop fields it always drops.
+    static func connectionOptions(_ values: [String]) -> Set<String> {
+        var names: Set<String> = []
+        for value in values {
+            for option in value.split(separator: ",") { names.insert(String(option).trimmingSpaces.lowercased()) }
+        }
+        return names
+    }
+
+    /// Makes the flight's one upstream call and answers everyone in the flight with its result.
+    func forward(route: ConverseRoute, body: JSONValue, flight: Flight, record: Bool, outcome: String) {
+        let exchange = flight.leader
+        guard let upstream, let base = configuration.upstream else {
+            exchange.upstreamFailed = true
+            return flight.fail(502, "BadGatewayException", "no upstream is configured", outcome: outcome)
+        }
+        let url = "\(base)/model/\(ConverseRoute.encodePathSegment(route.modelId))/\(route.operation.rawValue)"
+        let connectionOptions = Self.connectionOptions(exchange.request.headers.values("Connection"))
+        var headers: [(name: String, value: String)] = []
+        for field in exchange.request.headers {
+            let name = field.name.lowercased()
+            if Self.hopByHopRequestHeaders.contains(name) || connectionOptions.contains(name) || name.hasPrefix("x-tapedeck-") {
+                continue
+            }
+            headers.append((field.name, field.value))
+        }
+        if let auth = configuration.upstreamAuth {
+            // Signed at send time, so X-Amz-Date stays within AWS's clock skew allowance.
+            headers = auth.apply(url: url, headers: headers, body: exchange.request.body)
+        }
+        let request = UpstreamRequest(
+            url: url, headers: headers, body: exchange.request.body, timeoutSeconds: configuration.upstreamTimeoutSeconds)
+        if route.operation == .converseStream {
+            return upstream.send(request, handler: StreamRelay(
+                engine: self, flight: flight, route: route, body: body, record: record, outcome: outcome))
+        }
+        upstream.send(request) { [self] result in
+            switch result {
+            case .failure(let error):
+                exchange.upstreamFailed = true
+                logUpstreamFailure(error, key: exchange.key, record: record)
+                flight.fail(502, "BadGatewayException", "upstream \(CurlError.redact(url)) failed: \(error.message)", outcome: outcome)
+            case .success(let response):
+                answer(response, route: route, body: body, flight: flight, record: record, outcome: outcome)
+            }
+        }
+    }
+
+    /// Logs why an upstream call failed, so the log (not only the client's 502) says what happened to the key.
+    func logUpstreamFailure(_ error: CurlError, key: CacheKey?, record: Bool) {
+        var fields: [LogField] = key.map { [LogField("key", $0.prefix)] } ?? []
+        fields.append(LogField("reason", "upstream failed: \(error)"))
+        log.warn(record ? "not recorded" : "upstream failed", fields)
+    }
+
+    /// Upstream's response headers without the hop-by-hop ones (RFC 9110 §7.6.1).
+    func passThroughHeaders(_ upstreamHeaders: [(name: String, value: String)]) -> HTTPHeaders {
+        let connectionOptions = Self.connectionOptions(
+            upstreamHeaders.filter { $0.name.lowercased() == "connection" }.map(\.value))
+        var headers = HTTPHeaders()
+        for (name, value) in upstreamHeaders {
+            let lowered = name.lowercased()
+            if Self.hopByHopResponseHeaders.contains(lowered) || connectionOptions.contains(lowered) { continue }
+            headers.add(name, value)
+        }
+        return headers
+    }
+
+    /// The cassette recording `response` for this request.
+    func cassette(
+        key: CacheKey, route: ConverseRoute, body: JSONValue, latencyMs: Int, response: RecordedResponse, repeatIndex: Int
+    ) -> Cassette {
+        var cassette = Cassette(
+            key: key, operation: route.operation, modelId: route.modelId,
+            request: body.removing(path: "requestMetadata"), response: response,
+            upstreamLatencyMs: latencyMs, recordedAt: Timestamp.now())
+        cassette.repeatIndex = repeatIndex
+        return cassette
+    }
+
+    /// Answers at once and writes `cassette` off the event loops and the upstream thread: until the write (with its
+    /// fsyncs) is done the cassette is held in `pending`, where lookups find it, so a client that repeats the
+    /// request at once still gets a hit and a miss costs no disk wait.
+    func save(_ cassette: Cassette, in exchange: Exchange, then: @escaping @Sendable () -> Void) {
+        let scoped = exchange.store ?? store
+        let namespace = exchange.namespace
+        let slot = PendingSlot(namespace: namespace, key: cassette.key)
+        // Held as it will read back from disk, so a hit on it is byte-identical to every later hit.
+        let asStored: Cassette
+        do {
+            asStored = try Cassette(json: try JSONParser.parse(cassette.encoded()))
+        } catch {
+            asStored = cassette
+        }
+        let ticket = pending.withLock { pending -> UInt64 in
+            pending.next &+= 1
+            pending.cassettes[slot] = (pending.next, asStored)
+            return pending.next
+        }
+        nearest.insert(key: cassette.key.hex, model: cassette.modelId, namespace: namespace, request: cassette.request)
+        recorder.async { [self] in
+            let failure: (any Error)?
+            do {
+                try scoped.save(cassette)
+                failure = nil
+            } catch {
+                failure = error
+            }
+            // Out of memory before the failure is told: once the log says "not stored", a repeat is a miss.
+            pending.withLock { pending in
+                if pending.cassettes[slot]?.ticket == ticket { pending.cassettes[slot] = nil }
+            }
+            if let failure {
+                // Every failed write is counted and logged on its own: the client already has its answer, so
+                // the log and the stats are where a full disk or a read-only store shows.
+                stats.recordFailed()
+                log.error("not stored", [
+                    LogField("key", cassette.key.prefix), LogField("store", scoped.description), LogField("error", "\(failure)"),
+                ])
+            }
+        }
+        then()
+    }
+
+    /// Waits until every recording handed to `save` is on disk.
+    public func finishRecordings() {
+        recorder.sync(flags: .barrier) {}
+    }
+
+    private func answer(
+        _ upstreamResponse: UpstreamResponse, route: ConverseRoute, body: JSONValue, flight: Flight, record: Bool, outcome: String
+    ) {
+        let exchange = flight.leader
+        let response = HTTPResponse(
+            status: upstreamResponse.status, headers: passThroughHeaders(upstreamResponse.headers), body: upstreamResponse.body)
+        if upstreamResponse.status != 200 { exchange.upstreamFailed = true }
+        guard record, upstreamResponse.status == 200, let key = exchange.key else {
+            if record && upstreamResponse.status != 200 {
+                log.warn("not recorded", [
+                    LogField("key", exchange.key?.prefix ?? "-"), LogField("reason", "upstream answered \(upstreamResponse.status)"),
+                ])
+            }
+            return flight.send(response, outcome: outcome)
+        }
+        let recorded: JSONValue
+        do {
+            recorded = try JSONParser.parse(upstreamResponse.body)
+        } catch {
+            log.warn("not recorded", [LogField("key", key.prefix), LogField("reason", "upstream's 200 answer is not JSON: \(error)")])
+            return flight.send(response, outcome: outcome)
+        }
+        // PROTOCOL.md: a Converse answer is an object; anything else would replay as a different document.
+        guard recorded.objectValue != nil else {
+            log.warn("not recorded", [LogField("key", key.prefix), LogField("reason", "upstream's 200 answer is JSON but not an object")])
+            return flight.send(response, outcome: outcome)
+        }
+        let contentType = upstreamResponse.headerValue("Content-Type") ?? "application/json"
+        let cassette = cassette(
+            key: key, route: route, body: body, latencyMs: upstreamResponse.latencyMs,
+            response: RecordedResponse(status: 200, contentType: contentType, body: recorded), repeatIndex: exchange.repeatIndex)
+        // The flight lands once the cassette is on disk, so a request that comes later is a hit.
+        save(cassette, in: exchange) { flight.send(response, outcome: outcome) }
+    }
+}

@@ -1,0 +1,136 @@
+import TapedeckCodec
+import TapedeckSystem
+import TapedeckHTTP
+import TapedeckBedrock
+import TapedeckStore
+import TapedeckUpstream
+/// A live ConverseStream miss: every upstream byte goes on to the clients as it arrives, while the frames are
+/// decoded and collected; the stream is recorded only if it ended complete.
+///
+/// The clients are the flight's: the leader's and every follower's, fanned out under the flight's lock, so a
+/// follower that joins mid-stream gets the same bytes in the same order. Callbacks arrive one at a time on the
+/// upstream client's thread, so the relay's own state needs no lock.
+final class StreamRelay: UpstreamResponseHandler, @unchecked Sendable {
+    private let engine: ProxyEngine
+    private let flight: Flight
+    /// The leader's exchange: its key, namespace and store are the recording's.
+    private let exchange: Exchange
+    private let route: ConverseRoute
+    private let body: JSONValue
+    private let record: Bool
+    private let outcome: String
+    private let startedAt = MonotonicClock.milliseconds()
+
+    private var status = 0
+    private var headers: [(name: String, value: String)] = []
+    private var streaming = false
+    private var buffered: [UInt8] = []
+    private var decoder = EventStreamDecoder()
+    private var events: [StreamEvent] = []
+    /// Why this stream will not be recorded, once known.
+    private var unrecordable: String?
+
+    /// A relay answering everyone in `flight`.
+    init(engine: ProxyEngine, flight: Flight, route: ConverseRoute, body: JSONValue, record: Bool, outcome: String) {
+        self.engine = engine
+        self.flight = flight
+        self.exchange = flight.leader
+        self.route = route
+        self.body = body
+        self.record = record
+        self.outcome = outcome
+    }
+
+    func upstreamDidReceiveHead(status: Int, headers: [(name: String, value: String)]) {
+        self.status = status
+        self.headers = headers
+        // Errors before the stream starts are small JSON documents: they pass through whole, as for converse.
+        guard status == 200 else { return }
+        streaming = true
+        let head = HTTPResponse(status: 200, headers: engine.passThroughHeaders(headers))
+        flight.startStream(head, outcome: outcome)
+    }
+
+    func upstreamDidReceive(_ bytes: [UInt8]) {
+        guard streaming else {
+            buffered.append(contentsOf: bytes)
+            return
+        }
+        flight.sendChunk(bytes)
+        guard record, unrecordable == nil else { return }
+        do {
+            for message in try decoder.feed(bytes) { collect(message) }
+        } catch {
+            unrecordable = "upstream's event stream is malformed: \(error)"
+        }
+    }
+
+    func upstreamDidFinish(_ result: Result<Int, CurlError>) {
+        switch result {
+        case .failure(let error):
+            exchange.upstreamFailed = true
+            if streaming {
+                engine.log.warn("not recorded", [
+                    LogField("key", exchange.key?.prefix ?? "-"), LogField("reason", "the stream broke: \(error.message)"),
+                ])
+                flight.abortStream(status: status, outcome: outcome)
+            } else {
+                engine.logUpstreamFailure(error, key: exchange.key, record: record)
+                flight.fail(502, "BadGatewayException", "upstream \(CurlError.redact(error.url)) failed: \(error.message)", outcome: outcome)
+            }
+        case .success(let latencyMs):
+            guard streaming else {
+                exchange.upstreamFailed = true
+                let response = HTTPResponse(status: status, headers: engine.passThroughHeaders(headers), body: buffered)
+                if record {
+                    engine.log.warn("not recorded", [
+                        LogField("key", exchange.key?.prefix ?? "-"), LogField("reason", "upstream answered \(status)"),
+                    ])
+                }
+                return flight.send(response, outcome: outcome)
+            }
+            finishStream(latencyMs: latencyMs)
+        }
+    }
+
+    private func collect(_ message: EventStreamMessage) {
+        let offset = Int(MonotonicClock.milliseconds() - startedAt)
+        if message.stringHeader(":message-type") != "event" {
+            let type = message.stringHeader(":exception-type") ?? message.stringHeader(":message-type") ?? "unknown"
+            unrecordable = "upstream sent an in-stream \(type)"
+            return
+        }
+        guard let type = message.stringHeader(":event-type") else {
+            unrecordable = "an event has no :event-type header"
+            return
+        }
+        do {
+            events.append(StreamEvent(type: type, payload: try JSONParser.parse(message.payload), offsetMs: offset))
+        } catch {
+            unrecordable = "the payload of a \(type) event is not JSON: \(error)"
+        }
+    }
+
+    private func finishStream(latencyMs: Int) {
+        guard record else { return flight.finishStream(status: status, outcome: outcome) }
+        // A stream is complete only with metadata last and a body that ended on a message boundary (PROTOCOL.md).
+        if unrecordable == nil && decoder.bufferedByteCount > 0 { unrecordable = "the stream ended inside a message" }
+        if unrecordable == nil && events.last?.type != "metadata" {
+            unrecordable = "the stream ended without a metadata event (last: \(events.last?.type ?? "nothing"))"
+        }
+        guard unrecordable == nil, let key = exchange.key else {
+            engine.log.warn("not recorded", [LogField("key", exchange.key?.prefix ?? "-"), LogField("reason", unrecordable ?? "no key")])
+            return flight.finishStream(status: status, outcome: outcome)
+        }
+        let contentType = headers.first { $0.name.lowercased() == "content-type" }?.value ?? "application/vnd.amazon.eventstream"
+        let cassette = engine.cassette(
+            key: key, route: route, body: body, latencyMs: latencyMs,
+            response: RecordedResponse(status: 200, contentType: contentType, content: .events(events)),
+            repeatIndex: exchange.repeatIndex)
+        // The stream's last chunk leaves (and the flight lands) once the cassette is recorded, so a client that
+        // repeats at once gets a hit.
+        engine.save(cassette, in: exchange) { [flight, status, outcome] in
+            flight.finishStream(status: status, outcome: outcome)
+        }
+    }
+}

@@ -1,0 +1,51 @@
+import Glibc
+import TapedeckSystem
+
+/// Why a cassette could not be read or written, with the file or store it concerns.
+public enum CassetteError: Error, Sendable, CustomStringConvertible {
+    /// The bytes are not a cassette this build can read.
+    case malformed(String)
+    /// A cassette at `path` could not be decoded.
+    case corrupt(path: String, reason: String)
+    /// A cassette written by a newer Tapedeck, in a format this build cannot read; it is never overwritten.
+    case newerFormat(path: String, format: Int)
+    /// A `--store` value this build cannot open.
+    case unsupportedStore(String)
+    /// A file operation failed.
+    case io(path: String, error: SystemError)
+    /// A database store's file could not be opened, read or written.
+    case database(path: String, error: SQLiteError)
+    /// A database store whose schema a newer Tapedeck wrote; it is left exactly as it is.
+    case newerSchema(path: String, version: Int)
+    /// A database store with an older schema that cannot be migrated, because the file cannot be written.
+    case readOnlyMigration(path: String, version: Int)
+    /// A namespace name `Namespace.validate` refuses, so no store can be opened through it.
+    case invalidNamespace(name: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .malformed(let reason): return "malformed cassette: \(reason)"
+        case .unsupportedStore(let reason): return reason
+        case .newerFormat(let path, let format):
+            return "cassette \(path) has format \(format), written by a newer Tapedeck; this one reads up to \(Cassette.formatVersion)"
+        case .corrupt(let path, let reason): return "corrupt cassette \(path): \(reason)"
+        case .io(let path, let error): return "\(error.call) \(path): \(String(cString: strerror(error.errno)))"
+        case .database(let path, let error): return "store \(path): \(error)"
+        case .newerSchema(let path, let version):
+            return "store \(path) has schema version \(version), written by a newer Tapedeck; this one knows up to \(SQLiteSchema.currentVersion) and leaves it unchanged"
+        case .readOnlyMigration(let path, let version):
+            return "store \(path) has schema version \(version), older than this Tapedeck's \(SQLiteSchema.currentVersion), and is read-only, so it cannot be migrated; open it once where it can be written"
+        case .invalidNamespace(let name, let reason):
+            // Escaped, so a control character in the name cannot hide in a terminal or a log line.
+            return "invalid namespace \(String(reflecting: name)): \(reason)"
+        }
+    }
+}
+
+extension CassetteError {
+    /// Whether the cassette exists but belongs to a newer Tapedeck.
+    public var isNewerFormat: Bool {
+        if case .newerFormat = self { return true }
+        return false
+    }
+}

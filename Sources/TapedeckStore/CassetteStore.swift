@@ -1,0 +1,61 @@
+import TapedeckBedrock
+/// Where cassettes live. Implementations are safe to call from any thread and from several processes.
+public protocol CassetteStore: Sendable {
+    /// How the store was named on the command line, e.g. `json:Cassettes`.
+    var description: String { get }
+    /// The cassette recorded under `key`, or nil when there is none.
+    func load(_ key: CacheKey) throws(CassetteError) -> Cassette?
+    /// The cassette filed under `key` even when its own `key` field names another (`load` refuses those), so
+    /// `tapedeck verify` can say where it belongs; nil when there is none.
+    func loadAsFiled(_ key: CacheKey) throws(CassetteError) -> Cassette?
+    /// Stores `cassette` under its key, replacing any earlier one, all or nothing.
+    func save(_ cassette: Cassette) throws(CassetteError)
+    /// How many cassettes the store holds.
+    func count() throws(CassetteError) -> Int
+    /// Every cassette's key and where it lives, readable or not (`load` tells which).
+    func entries() throws(CassetteError) -> [StoreEntry]
+    /// Removes the cassette under `key`; false when there was none.
+    func remove(_ key: CacheKey) throws(CassetteError) -> Bool
+    /// Adds a batch of counts (hits per cassette, misses per model) to what the store keeps.
+    func addUsage(_ batch: UsageCounts) throws(CassetteError)
+    /// The counts the store keeps.
+    func usage() throws(CassetteError) -> UsageCounts
+    /// The same store seen through namespace `name` (already validated with `Namespace.validate`): its own
+    /// cassettes and counts, apart from the shared ones and every other namespace's. "" is the shared namespace
+    /// itself. Names are the store's, whichever view is asked: a namespace never nests inside another.
+    func namespace(_ name: String) throws(CassetteError) -> CassetteStore
+    /// The namespaces that hold at least one cassette, sorted (the shared one is not listed).
+    func namespaces() throws(CassetteError) -> [String]
+    /// A cheap identity of the stored version of `key` (nil: none, or the store cannot tell).
+    func version(of key: CacheKey) throws(CassetteError) -> CassetteVersion?
+    /// Whether the store can be read but not written (a read-only mount, no write permission): every save fails.
+    var isReadOnly: Bool { get }
+}
+
+extension CassetteStore {
+    /// Stores that cannot hold a cassette under another key's name read it as `load` does.
+    public func loadAsFiled(_ key: CacheKey) throws(CassetteError) -> Cassette? { try load(key) }
+}
+
+/// One cassette in a store: its key and a location a person can find it by (a file path, a database row).
+public struct StoreEntry: Sendable, Equatable {
+    public var key: CacheKey
+    public var location: String
+
+    /// Creates an entry.
+    public init(key: CacheKey, location: String) {
+        self.key = key
+        self.location = location
+    }
+}
+
+/// Parses a `--store` value such as `json:Cassettes` or `sqlite:tapes.db` into a store.
+public enum StoreLocation {
+    /// Opens the store `spec` names: `json:DIR` is a directory of JSON files, `sqlite:FILE` one SQLite database
+    /// (the file is created if missing, its directory is not); anything else is refused.
+    public static func open(_ spec: String) throws(CassetteError) -> CassetteStore {
+        if spec.hasPrefix("json:") && spec.utf8.count > 5 { return JSONFileStore(directory: String(spec.dropFirst(5))) }
+        if spec.hasPrefix("sqlite:") && spec.utf8.count > 7 { return try SQLiteStore(path: String(spec.dropFirst(7))) }
+        throw .unsupportedStore("unknown store \"\(spec)\"; expected json:DIR or sqlite:FILE")
+    }
+}

@@ -1,0 +1,97 @@
+import Glibc
+import TapedeckSystem
+
+/// Whole-file reads, atomic writes and directory listings over plain system calls, errors carrying the path.
+package enum FileIO {
+    /// The file's bytes, or nil when it does not exist; files over `limit` bytes are refused.
+    package static func readIfPresent(_ path: String, limit: Int) throws(CassetteError) -> [UInt8]? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        if fd < 0 {
+            let code = errno
+            if code == ENOENT || code == ENOTDIR { return nil }
+            throw .io(path: path, error: SystemError("open", errno: code))
+        }
+        defer { Syscall.close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw .io(path: path, error: SystemError("fstat", errno: errno)) }
+        let size = Int(info.st_size)
+        guard size <= limit else { throw .corrupt(path: path, reason: "\(size) bytes is over the \(limit)-byte limit") }
+        var bytes = [UInt8](repeating: 0, count: size)
+        var filled = 0
+        while filled < size {
+            let n = bytes.withUnsafeMutableBytes { buffer in read(fd, buffer.baseAddress! + filled, size - filled) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw .io(path: path, error: SystemError("read", errno: errno))
+            }
+            if n == 0 { break }
+            filled += n
+        }
+        if filled < size { bytes.removeLast(size - filled) }
+        return bytes
+    }
+
+    /// Writes `bytes` to `path` through a fsynced temporary file renamed into place, then fsyncs the directory.
+    static func writeAtomically(_ bytes: [UInt8], to path: String) throws(CassetteError) {
+        let directory = String(path[..<(path.lastIndex(of: "/") ?? path.startIndex)])
+        let temporary = "\(directory)/.\(path.split(separator: "/").last ?? "cassette").\(getpid()).\(UInt64.random(in: 0...UInt64.max)).tmp"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw .io(path: temporary, error: SystemError("open", errno: errno)) }
+        do throws(SystemError) {
+            var written = 0
+            while written < bytes.count {
+                let n = bytes.withUnsafeBytes { buffer in write(fd, buffer.baseAddress! + written, bytes.count - written) }
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    throw SystemError("write", errno: errno)
+                }
+                written += n
+            }
+            _ = try Syscall.call("fsync") { fsync(fd) }
+        } catch {
+            Syscall.close(fd)
+            unlink(temporary)
+            throw .io(path: temporary, error: error)
+        }
+        Syscall.close(fd)
+        guard rename(temporary, path) == 0 else {
+            let code = errno
+            unlink(temporary)
+            throw .io(path: path, error: SystemError("rename", errno: code))
+        }
+        // The rename is durable only once the directory entry is on disk.
+        let dirFd = open(directory.isEmpty ? "." : directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if dirFd >= 0 {
+            fsync(dirFd)
+            Syscall.close(dirFd)
+        }
+    }
+
+    /// Creates `path` and its missing parents.
+    static func makeDirectories(_ path: String) throws(CassetteError) {
+        var current = path.hasPrefix("/") ? "" : "."
+        for component in path.split(separator: "/") {
+            current += "/\(component)"
+            if mkdir(current, 0o755) != 0 && errno != EEXIST {
+                throw .io(path: current, error: SystemError("mkdir", errno: errno))
+            }
+        }
+    }
+
+    /// The names in a directory, without `.` and `..`; empty when it does not exist.
+    static func list(_ path: String) throws(CassetteError) -> [String] {
+        guard let dir = opendir(path) else {
+            if errno == ENOENT { return [] }
+            throw .io(path: path, error: SystemError("opendir", errno: errno))
+        }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafePointer(to: entry.pointee.d_name) {
+                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names
+    }
+}

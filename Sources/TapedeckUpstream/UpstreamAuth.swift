@@ -1,0 +1,41 @@
+import TapedeckSystem
+/// How Tapedeck authenticates forwarded requests itself, replacing whatever the client sent.
+public enum UpstreamAuth: Sendable {
+    /// Re-sign every request with Signature Version 4.
+    case sigV4(SigV4Signer)
+    /// Send `Authorization: Bearer <token>` (a Bedrock API key).
+    case bearer(String)
+
+    /// Client headers that carry the client's own credentials; dropped before Tapedeck authenticates.
+    static let clientCredentialHeaders: Set<String> = [
+        "authorization", "x-amz-date", "x-amz-security-token", "x-amz-content-sha256",
+    ]
+
+    /// `--aws-sign`'s credentials from the environment: a Bedrock API key first, then an access key pair.
+    public static func fromEnvironment(_ environment: [String: String], region: String) -> UpstreamAuth? {
+        if let token = environment["AWS_BEARER_TOKEN_BEDROCK"], !token.isEmpty { return .bearer(token) }
+        guard let credentials = AWSCredentials.fromEnvironment(environment) else { return nil }
+        return .sigV4(SigV4Signer(credentials: credentials, region: region))
+    }
+
+    /// The headers to send for a POST of `body` to `url` at `date` (seconds since the Unix epoch), the client's
+    /// credentials replaced by Tapedeck's.
+    public func apply(url: String, headers: [(name: String, value: String)], body: [UInt8], date: Int = Timestamp.nowSeconds())
+        -> [(name: String, value: String)] {
+        let kept = headers.filter { !Self.clientCredentialHeaders.contains($0.name.lowercased()) }
+        switch self {
+        case .sigV4(let signer):
+            return signer.sign(method: "POST", url: url, headers: kept, body: body, date: date)
+        case .bearer(let token):
+            return kept + [("Authorization", "Bearer \(token)")]
+        }
+    }
+
+    /// What the start-up log may say about it: never a secret.
+    public var summary: String {
+        switch self {
+        case .sigV4(let signer): return "SigV4 as \(signer.credentials) in \(signer.region)"
+        case .bearer: return "Bedrock API key (Bearer)"
+        }
+    }
+}

@@ -1,0 +1,4 @@
+import Glibc
+import TapedeckCommand
+
+exit(TapedeckCommand.main(Array(CommandLine.arguments.dropFirst())))

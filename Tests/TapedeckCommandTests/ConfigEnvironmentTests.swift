@@ -1,0 +1,64 @@
+import Testing
+@testable import TapedeckCommand
+import TapedeckTestSupport
+
+/// `TAPEDECK_<FLAG>` variables read into flag values; unknown ones refused by name.
+@Suite struct ConfigEnvironmentTests {
+    /// The values `environment` gives with serve's flags.
+    private func values(_ environment: [String: String]) throws(UsageError) -> [String: [String]] {
+        try ConfigEnvironment.values(environment, specs: ServeOptions.specs, command: "serve").values
+    }
+
+    /// The reason `environment` is refused, or nil when it is accepted.
+    private func refusal(_ environment: [String: String]) -> String? {
+        do {
+            _ = try values(environment)
+            return nil
+        } catch {
+            return error.reason
+        }
+    }
+
+    @Test func everyFlagHasAnUpperCaseVariable() {
+        #expect(ConfigEnvironment.variable(for: "port") == "TAPEDECK_PORT")
+        #expect(ConfigEnvironment.variable(for: "ignore-field") == "TAPEDECK_IGNORE_FIELD")
+        #expect(ConfigEnvironment.variable(for: "namespace-fallback") == "TAPEDECK_NAMESPACE_FALLBACK")
+        #expect(ConfigEnvironment.variable(for: "config") == "TAPEDECK_CONFIG")
+    }
+
+    @Test func valuesBecomeFlagValues() throws {
+        #expect(try values([
+            "TAPEDECK_PORT": "9000", "TAPEDECK_UPSTREAM": "https://h/a,b", "TAPEDECK_IGNORE_FIELD": "serviceTier,fallbacks",
+            "HOME": "/root", "AWS_REGION": "us-east-1", "tapedeck_port": "1",
+        ]) == ["port": ["9000"], "upstream": ["https://h/a,b"], "ignore-field": ["serviceTier", "fallbacks"]])
+        #expect(try values(["TAPEDECK_IGNORE_FIELD": ""]) == ["ignore-field": []], "empty clears a lower source's list")
+        #expect(try values(["TAPEDECK_IGNORE_FIELD": "a,,b"]) == ["ignore-field": ["a", "", "b"]], "the empty path is refused later")
+        #expect(try values(["TAPEDECK_PORT": ""]) == ["port": [""]])
+    }
+
+    @Test(arguments: [("1", "true"), ("true", "true"), ("TRUE", "true"), ("0", "false"), ("false", "false"), ("False", "false")])
+    func switchesTakeOneTrueZeroOrFalse(_ text: String, _ value: String) throws {
+        #expect(try values(["TAPEDECK_QUIET": text]) == ["quiet": [value]])
+    }
+
+    @Test(arguments: ["yes", "", "2", "on"])
+    func otherSwitchValuesAreRefused(_ text: String) {
+        #expect(refusal(["TAPEDECK_QUIET": text]) == "TAPEDECK_QUIET must be 1, true, 0 or false, not \"\(text)\"")
+    }
+
+    @Test func unknownVariablesAreRefusedByName() {
+        let suffix = " (TAPEDECK_ variables set tapedeck serve's flags, e.g. TAPEDECK_PORT)"
+        #expect(refusal(["TAPEDECK_PROT": "9000"]) == "unknown environment variable TAPEDECK_PROT; did you mean TAPEDECK_PORT?")
+        #expect(refusal(["TAPEDECK_IGNORE-FIELD": "a"]) == "unknown environment variable TAPEDECK_IGNORE-FIELD; did you mean TAPEDECK_IGNORE_FIELD?")
+        #expect(refusal(["TAPEDECK_Port": "1"]) == "unknown environment variable TAPEDECK_Port; did you mean TAPEDECK_PORT?")
+        #expect(refusal(["TAPEDECK_LOGFORMAT": "json"]) == "unknown environment variable TAPEDECK_LOGFORMAT; did you mean TAPEDECK_LOG_FORMAT?")
+        #expect(refusal(["TAPEDECK_VERBOSE": "1"]) == "unknown environment variable TAPEDECK_VERBOSE" + suffix, "nothing is close")
+        #expect(refusal(["TAPEDECK_": ""]) == "unknown environment variable TAPEDECK_" + suffix)
+        #expect(refusal(["TAPEDECK_PORT": "1", "TAPEDECK_ZZZ": "1", "TAPEDECK_AAA": "1"]) == "unknown environment variable TAPEDECK_AAA" + suffix,
+                "the first by name, whatever the dictionary's order")
+    }
+
+    @Test func theTestSuitesOwnVariablesAreIgnored() throws {
+        #expect(try values(["TAPEDECK_BIN": "/x", "TAPEDECK_RECORD_SAMPLES": "1", "TAPEDECK_UPDATE_GOLDEN": "1"]).isEmpty)
+    }
+}

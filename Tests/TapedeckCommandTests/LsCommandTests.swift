@@ -1,0 +1,96 @@
+import Testing
+@testable import TapedeckCodec
+@testable import TapedeckStore
+@testable import TapedeckCommand
+import TapedeckTestSupport
+
+/// `tapedeck ls` run as a user runs it, against a store built from fixtures; output compared with golden files.
+@Suite struct LsCommandTests {
+    @Test func listsEveryCassetteOldestFirstWithHits() async throws {
+        let scratch = try ScratchDirectory()
+        defer { scratch.remove() }
+        try CommandFixtures.store(at: scratch.path)
+        let result = try await CommandRunner.run("ls", store: scratch.path)
+        #expect(result.status == 0)
+        #expect(result.stderr == "")
+        try Golden.check(result.stdout, "ls")
+    }
+
+    @Test func jsonHasTheFullKeyAndTheSameFields() async throws {
+        let scratch = try ScratchDirectory()
+        defer { scratch.remove() }
+        let cassettes = try CommandFixtures.store(at: scratch.path)
+        let result = try await CommandRunner.run("ls", ["--json"], store: scratch.path)
+        #expect(result.status == 0)
+        try Golden.check(result.stdout, "ls-json")
+        let rows = try JSONParser.parse(result.stdout).arrayValue ?? []
+        #expect(rows.compactMap { $0["key"]?.stringValue } == cassettes.map(\.key.hex))
+        #expect(rows.compactMap { $0["hits"]?.numberLiteral } == ["40", "12", "5", "3", "2"])
+    }
+
+    @Test func modelFilterMatchesRegionalProfilesAndARNsOfAFoundationModel() async throws {
+        let scratch = try ScratchDirectory()
+        defer { scratch.remove() }
+        try CommandFixtures.store(at: scratch.path)
+        let foundation = try await CommandRunner.run("ls", ["--model", "amazon.nova-pro-v1:0"], store: scratch.path)
+        #expect(foundation.status == 0)
+        try Golden.check(foundation.stdout, "ls-model")
+        let exact = try await CommandRunner.run("ls", ["--model", CommandFixtures.haiku, "--json"], store: scratch.path)
+        #expect(try JSONParser.parse(exact.stdout).arrayValue?.count == 2)
+        let none = try await CommandRunner.run("ls", ["--model", "eu.anthropic.claude-3-5-haiku-20241022-v1:0"], store: scratch.path)
+        #expect(none.stdout == "KEY  MODEL  OPERATION  FIRST USER WORDS  RECORDED  HITS\n")
+    }
+
+    @Test func anUnreadableCassetteIsSkippedWithAWarningAndExitOne() async throws {
+        let scratch = try ScratchDirectory()
+        defer { scratch.remove() }
+        let cassettes = try CommandFixtures.store(at: scratch.path)
+        let broken = JSONFileStore(directory: scratch.path).path(for: cassettes[1].key)
+        try CassetteFixtures.write(Array("{\"format\": 1,".utf8), to: broken)
+        let result = try await CommandRunner.run("ls", store: scratch.path)
+        #expect(result.status == 1)
+        #expect(result.stdout.split(separator: "\n").count == 5)
+        #expect(result.stderrLines.first?.hasPrefix("tapedeck ls: cannot read \(broken): invalid JSON") == true)
+        #expect(result.stderrLines.last == "tapedeck ls: 1 cassette skipped; tapedeck verify lists every problem")
+    }
+
+    @Test func anEmptyOrMissingStoreListsOnlyTheHeader() async throws {
+        let scratch = try ScratchDirectory()
+        defer { scratch.remove() }
+        let result = try await CommandRunner.run("ls", store: scratch("none"))
+        #expect(result.status == 0)
+        #expect(result.stdout == "KEY  MODEL  OPERATION  FIRST USER WORDS  RECORDED  HITS\n")
+        let json = try await CommandRunner.run("ls", ["--json"], store: scratch("none"))
+        #expect(json.stdout == "[]\n")
+    }
+
+    @Test(arguments: [
+        (["ls", "extra"], #"tapedeck ls: unexpected argument "extra" (see tapedeck ls --help)"#),
+        (["ls", "--store", "Cassettes"], #"tapedeck ls: --store: unknown store "Cassettes""#),
+        (["ls", "--json=yes"], "tapedeck ls: --json takes no value"),
+    ])
+    func badCommandLinesExitTwo(_ arguments: [String], _ line: String) async throws {
+        let result = try await CommandRunner.run(arguments)
+        #expect(result.status == 2)
+        #expect(result.stderr.hasPrefix(line))
+        #expect(result.stderrLines.count == 1)
+        #expect(result.stdout == "")
+    }
+}
+
+@Suite struct StoreNamespaceOptionTests {
+    @Test func aStoreSpecEndingInANamespaceListsThatNamespace() async throws {
+        let scratch = try ScratchDirectory()
+        defer { scratch.remove() }
+        let shared = JSONFileStore(directory: scratch.path)
+        let cassette = try CommandFixtures.capital()
+        try shared.namespace("test_login").save(cassette)
+        let inNamespace = try await CommandRunner.run(["ls", "--json", "--store", "json:\(scratch.path)#test_login"])
+        #expect(inNamespace.status == 0)
+        #expect(try JSONParser.parse(inNamespace.stdout).arrayValue?.first?["key"]?.stringValue == cassette.key.hex)
+        let sharedList = try await CommandRunner.run(["ls", "--json", "--store", "json:\(scratch.path)"])
+        #expect(try JSONParser.parse(sharedList.stdout).arrayValue?.isEmpty == true)
+        let bad = try await CommandRunner.run(["ls", "--store", "json:\(scratch.path)#../x"])
+        #expect(bad.status == 2)
+    }
+}

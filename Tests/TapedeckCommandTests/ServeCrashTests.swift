@@ -1,0 +1,189 @@
+import Foundation
+import Glibc
+import Testing
+@testable import TapedeckCodec
+@testable import TapedeckSystem
+@testable import TapedeckBedrock
+@testable import TapedeckStore
+@testable import TapedeckCommand
+import TapedeckTestSupport
+
+/// `kill -9` of the real `tapedeck serve` in the middle of a burst of recordings, for both stores: whatever is left
+/// is whole. `verify` passes, every cassette decodes to exactly what upstream sent for its request, every miss a
+/// client was answered is stored whole or not at all, and a new serve replays what is there.
+///
+/// A miss is answered before its cassette is written (it is pending in memory until then), so an answered miss
+/// may be missing after the kill; a partial or corrupt one may not.
+@Suite struct ServeCrashTests {
+    static let requests = 240
+    static let clients = 24
+    /// The kill comes right after the client that completes this many answers has read its answer.
+    static let killAfterAnswers = 60
+    /// Answers large enough that writing one takes a moment.
+    static let padding = 24 * 1024
+
+    /// What one client received.
+    struct Answer: Sendable {
+        let question: String
+        let stream: Bool
+        let key: String
+        let outcome: String
+        let body: [UInt8]
+    }
+
+    /// Request `index`: converse for even ones, converse-stream for odd ones.
+    static func question(_ index: Int) -> String { "crash test question \(index)" }
+    static func isStream(_ index: Int) -> Bool { index % 2 == 1 }
+    static func path(stream: Bool) -> String { stream ? StreamFrames.streamPath : ProxyHarness.haikuPath }
+
+    /// Sends request `index` on a fresh connection; the answer if it arrived whole, nil if the server went away.
+    static func send(_ index: Int, port: Int) -> Answer? {
+        let stream = isStream(index)
+        do {
+            let client = try RawClient(port: port)
+            try client.send("POST", path(stream: stream), headers: [("Content-Type", "application/json")],
+                            body: Array(EchoOrigin.requestBody(question(index)).utf8))
+            let head: String
+            let body: [UInt8]
+            if stream {
+                let (streamHead, chunks, finished) = try client.readStream()
+                guard finished else { return nil }
+                head = streamHead
+                body = chunks.flatMap { $0 }
+            } else {
+                guard let response = try client.readResponse(), response.headers["Content-Length"] == "\(response.body.count)" else {
+                    return nil
+                }
+                head = "HTTP/1.1 \(response.status)\r\n" + response.headers.map { "\($0.name): \($0.value)\r\n" }.joined()
+                body = response.body
+            }
+            guard head.hasPrefix("HTTP/1.1 200") else { return nil }
+            func header(_ name: String) -> String {
+                head.split(separator: "\r\n").first { $0.lowercased().hasPrefix(name + ": ") }.map { String($0.dropFirst(name.count + 2)) } ?? ""
+            }
+            return Answer(question: question(index), stream: stream, key: header("x-tapedeck-key"), outcome: header("x-tapedeck"), body: body)
+        } catch {
+            return nil
+        }
+    }
+
+    /// Whether `cassette` holds exactly what the origin sent for its own request.
+    static func holdsWhatTheOriginSent(_ cassette: Cassette) throws -> Bool {
+        guard let question = EchoOrigin.question(JSONWriter.compact(cassette.request)) else { return false }
+        switch cassette.response.content {
+        case .body(let body):
+            guard cassette.operation == .converse else { return false }
+            return sameJSON(body, try json(EchoOrigin.converseBody(question, padding: padding)))
+        case .events(let events):
+            let sent = try StreamFrames.decode(EchoOrigin.streamFrames(question, padding: padding).flatMap { $0 })
+            guard cassette.operation == .converseStream, events.count == sent.count else { return false }
+            for (event, frame) in zip(events, sent) {
+                guard event.type == frame.stringHeader(":event-type"), sameJSON(event.payload, try json(frame.payload)) else { return false }
+            }
+            return true
+        }
+    }
+
+    /// A hit's answer without the fake metrics a replay puts in, for comparing with what the origin sent.
+    static func withoutMetrics(_ body: [UInt8], stream: Bool) throws -> [JSONValue] {
+        guard stream else { return [try json(body).removing(path: "metrics")] }
+        return try StreamFrames.decode(body).map { try json($0.payload).removing(path: "metrics") }
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func killNineDuringABurstOfRecordingsLeavesOnlyWholeCassettes(_ kind: StoreKind) throws {
+        let origin = try TestOrigin(handler: EchoOrigin.handler(padding: { _ in Self.padding }))
+        defer { origin.stop() }
+        let scratch = try ScratchDirectory("crash-\(kind.rawValue)")
+        defer { scratch.remove() }
+        let spec = kind.spec(in: scratch.path)
+        let serve = try ServeProcess(["--store", spec, "--upstream", origin.baseURL, "--quiet"])
+        defer { serve.kill() }
+
+        let next = Mutex(0)
+        let answers = Mutex<[Answer]>([])
+        let group = DispatchGroup()
+        for _ in 0..<Self.clients {
+            group.enter()
+            Thread {
+                defer { group.leave() }
+                while true {
+                    let index = next.withLock { value -> Int in
+                        defer { value += 1 }
+                        return value
+                    }
+                    guard index < Self.requests else { return }
+                    guard let answer = Self.send(index, port: serve.port) else { continue }
+                    let count = answers.withLock { list -> Int in
+                        list.append(answer)
+                        return list.count
+                    }
+                    // Exactly one client sees the count reach it; the others are mid-request.
+                    if count == Self.killAfterAnswers { kill(serve.pid, SIGKILL) }
+                }
+            }.start()
+        }
+        group.wait()
+        serve.kill()
+        #expect(serve.process.terminationReason == .uncaughtSignal && serve.process.terminationStatus == SIGKILL)
+        let received = answers.withLock { $0 }
+        #expect(received.count >= Self.killAfterAnswers)
+        #expect(received.count < Self.requests, "the kill came while requests were in flight")
+        for answer in received {
+            #expect(answer.outcome == "miss", "\(answer.question): every request is distinct")
+            let sent = answer.stream ? EchoOrigin.streamFrames(answer.question, padding: Self.padding).flatMap { $0 }
+                                     : EchoOrigin.converseBody(answer.question, padding: Self.padding)
+            #expect(answer.body == sent, "\(answer.question): the client got what upstream sent")
+        }
+
+        let verify = try TapedeckBinary.run(["verify", "--store", spec])
+        #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")
+        let store = try StoreLocation.open(spec)
+        let entries = try store.entries()
+        #expect(!entries.isEmpty, "some recordings reached the store before the kill")
+        var stored: [Cassette] = []
+        for entry in entries {
+            let cassette = try #require(try store.load(entry.key), "\(entry.location) decodes")
+            #expect(try Self.holdsWhatTheOriginSent(cassette), "\(entry.location) holds what the origin sent for its request")
+            stored.append(cassette)
+        }
+        for answer in received {
+            guard let key = CacheKey(hex: answer.key) else {
+                Issue.record("\(answer.question): no key in the answer")
+                continue
+            }
+            // Stored whole (checked above, as every cassette is) or not at all.
+            if let cassette = try store.load(key) {
+                #expect(EchoOrigin.question(JSONWriter.compact(cassette.request)) == answer.question)
+            }
+        }
+        if kind == .json {
+            // A write the kill cut short leaves at most a temporary file, never a cassette-named one.
+            let files = CassetteFixtures.tree(scratch("cassettes")).filter { $0.contains("/") }
+            let cassettes = files.filter { !$0.split(separator: "/").last!.hasPrefix(".") }
+            #expect(cassettes.count == entries.count, "\(cassettes)")
+            #expect(files.allSatisfy { !$0.split(separator: "/").last!.hasPrefix(".") || $0.hasSuffix(".tmp") }, "\(files)")
+            print("ServeCrashTests[json]: \(entries.count) cassettes stored, \(files.count - cassettes.count) temporary files left by the kill")
+        } else {
+            print("ServeCrashTests[sqlite]: \(entries.count) cassettes stored")
+        }
+
+        // A new serve on the same store, offline: everything that is there replays as it was recorded.
+        let replay = try ServeProcess(["--store", spec, "--quiet"])
+        defer { replay.kill() }
+        #expect(replay.lines.contains { $0.contains(" cassettes=\(stored.count) ") }, "\(replay.lines)")
+        for cassette in stored {
+            let question = try #require(EchoOrigin.question(JSONWriter.compact(cassette.request)))
+            let stream = cassette.operation == .converseStream
+            let hit = try replay.post(Self.path(stream: stream), body: EchoOrigin.requestBody(question))
+            #expect(hit.status == 200)
+            #expect(hit.headers["x-tapedeck"] == "hit")
+            let sent = stream ? EchoOrigin.streamFrames(question, padding: Self.padding).flatMap { $0 }
+                              : EchoOrigin.converseBody(question, padding: Self.padding)
+            let replayed = try Self.withoutMetrics(hit.body, stream: stream)
+            let original = try Self.withoutMetrics(sent, stream: stream)
+            #expect(replayed.count == original.count && zip(replayed, original).allSatisfy { sameJSON($0, $1) }, "\(question)")
+        }
+        #expect(replay.stop() == 0)
+    }
+}

@@ -1,0 +1,142 @@
+import Foundation
+import Glibc
+import Testing
+@testable import TapedeckBedrock
+@testable import TapedeckStore
+@testable import TapedeckCommand
+import TapedeckTestSupport
+
+/// `tapedeck verify` from the real binary: corrupt files, misfiled cassettes, an ignore-field change and --rekey.
+@Suite struct VerifyCommandTests {
+    private func masked(_ text: String, _ store: String) -> String { Golden.masked(text, [store: "<STORE>"]) }
+
+    @Test func aGoodStoreVerifiesWithExitZero() async throws {
+        let scratch = try ScratchDirectory()
+        defer { scratch.remove() }
+        try CommandFixtures.store(at: scratch.path)
+        let result = try await CommandRunner.run("verify", store: scratch.path)
+        #expect(result.status == 0)
+        #expect(result.stdout == "verified 5 cassettes: 0 corrupt, 0 wrong keys, 0 duplicates\n")
+        #expect(result.stderr == "")
+    }
+
+    @Test func aHandCorruptedFileIsReportedWithExitOne() async throws {
+        let scratch = try ScratchDirectory()
+        defer { scratch.remove() }
+        let cassettes = try CommandFixtures.store(at: scratch.path)
+        let path = JSONFileStore(directory: scratch.path).path(for: cassettes[2].key)
+        var bytes = try CassetteFixtures.read(path)
+        bytes.removeLast(40)
+        try CassetteFixtures.write(bytes, to: path)
+        let result = try await CommandRunner.run("verify", store: scratch.path)
+        #expect(result.status == 1)
+        try Golden.check(masked(result.stdout, scratch.path), "verify-corrupt")
+        #expect(result.stdout.hasPrefix("corrupt: \(path): invalid JSON at byte "))
+    }
+
+    @Test func aCassetteMovedUnderAnotherKeysNameIsAWrongKeyThatRekeyPutsBack() async throws {
+        let scratch = try ScratchDirectory()
+        defer { scratch.remove() }
+        let cassettes = try CommandFixtures.store(at: scratch.path)
+        let store = JSONFileStore(directory: scratch.path)
+        let (moved, victim) = (cassettes[0], cassettes[4])
+        #expect(rename(store.path(for: moved.key), store.path(for: victim.key)) == 0)
+        let found = try await CommandRunner.run("verify", store: scratch.path)
+        #expect(found.status == 1)
+        try Golden.check(masked(found.stdout, scratch.path), "verify-moved")
+        #expect(found.stdout.hasPrefix("wrong key: \(store.path(for: victim.key)) holds \(victim.key.hex) but its request gives \(moved.key.hex)\n"))
+
+        let fixed = try await CommandRunner.run("verify", ["--rekey"], store: scratch.path)
+        #expect(fixed.status == 0)
+        try Golden.check(masked(fixed.stdout, scratch.path), "verify-moved-rekey")
+        #expect(try store.load(moved.key) == CassetteFixtures.asLoaded(moved))
+        #expect(try store.load(victim.key) == nil)
+        let again = try await CommandRunner.run("verify", store: scratch.path)
+        #expect(again.status == 0)
+    }
+
+    @Test func twoCassettesUnderEachOthersNamesTradePlacesBack() async throws {
+        let scratch = try ScratchDirectory()
+        defer { scratch.remove() }
+        let cassettes = try CommandFixtures.store(at: scratch.path)
+        let store = JSONFileStore(directory: scratch.path)
+        let (a, b) = (cassettes[1], cassettes[3])
+        let parked = scratch("parked.json")
+        #expect(rename(store.path(for: a.key), parked) == 0)
+        #expect(rename(store.path(for: b.key), store.path(for: a.key)) == 0)
+        #expect(rename(parked, store.path(for: b.key)) == 0)
+        let result = try await CommandRunner.run("verify", ["--rekey"], store: scratch.path)
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("verified 5 cassettes: 0 corrupt, 2 wrong keys, 0 duplicates\n"))
+        #expect(result.stdout.hasSuffix("rekeyed 2 cassettes, removed 0 duplicates\n"))
+        for cassette in cassettes { #expect(try store.load(cassette.key) == CassetteFixtures.asLoaded(cassette)) }
+    }
+
+    /// Three cassettes whose requests differ from others only in `serviceTier`, and one without it.
+    private func tieredStore(at directory: String) throws -> (older: Cassette, newer: Cassette, single: Cassette, plain: Cassette) {
+        let model = CommandFixtures.haiku
+        let older = try CommandFixtures.chat(model, "Summarise the news.", "Quiet day.", tokens: (9, 3), recordedAt: "2025-04-01T00:00:00Z",
+                                             extra: #","serviceTier":{"type":"default"}"#)
+        let newer = try CommandFixtures.chat(model, "Summarise the news.", "Busy day.", tokens: (9, 3), recordedAt: "2025-04-02T00:00:00Z",
+                                             extra: #","serviceTier":{"type":"priority"}"#)
+        let single = try CommandFixtures.chat(model, "Name a colour.", "Teal.", tokens: (6, 2), recordedAt: "2025-04-03T00:00:00Z",
+                                              extra: #","serviceTier":{"type":"flex"}"#)
+        let plain = try CommandFixtures.capital()
+        let store = JSONFileStore(directory: directory)
+        for cassette in [older, newer, single, plain] { try store.save(cassette) }
+        try store.addUsage(UsageCounts(hits: [older.key: .init(count: 3, lastHitAt: 100), newer.key: .init(count: 4, lastHitAt: 200)]))
+        return (older, newer, single, plain)
+    }
+
+    @Test func anIgnoreFieldChangeMakesWrongKeysAndDuplicatesThatRekeyFixes() async throws {
+        let scratch = try ScratchDirectory()
+        defer { scratch.remove() }
+        let tiered = try tieredStore(at: scratch.path)
+        let store = JSONFileStore(directory: scratch.path)
+        let found = try await CommandRunner.run("verify", ["--ignore-field", "serviceTier"], store: scratch.path)
+        #expect(found.status == 1)
+        try Golden.check(masked(found.stdout, scratch.path), "verify-ignore-field")
+        #expect(found.stdout.hasSuffix("verified 4 cassettes: 0 corrupt, 3 wrong keys, 1 duplicates\n"))
+
+        let fixed = try await CommandRunner.run("verify", ["--ignore-field", "serviceTier", "--rekey"], store: scratch.path)
+        #expect(fixed.status == 0)
+        #expect(fixed.stderr == "")
+        try Golden.check(masked(fixed.stdout, scratch.path), "verify-ignore-field-rekey")
+
+        let news = try CacheKey.derive(modelId: tiered.newer.modelId, body: tiered.newer.request, ignoring: ["serviceTier"])
+        let colour = try CacheKey.derive(modelId: tiered.single.modelId, body: tiered.single.request, ignoring: ["serviceTier"])
+        #expect(Set(try store.entries().map(\.key)) == [news, colour, tiered.plain.key])
+        var kept = CassetteFixtures.asLoaded(tiered.newer)
+        kept.key = news
+        #expect(try store.load(news) == kept)
+        #expect(try store.usage().hits[news] == UsageCounts.Hits(count: 7, lastHitAt: 200))
+
+        let clean = try await CommandRunner.run("verify", ["--ignore-field", "serviceTier"], store: scratch.path)
+        #expect(clean.status == 0)
+        #expect(clean.stdout == "verified 3 cassettes: 0 corrupt, 0 wrong keys, 0 duplicates\n")
+    }
+
+    @Test func corruptCassettesAreLeftAloneByRekeyAndStillExitOne() async throws {
+        let scratch = try ScratchDirectory()
+        defer { scratch.remove() }
+        let tiered = try tieredStore(at: scratch.path)
+        let broken = JSONFileStore(directory: scratch.path).path(for: tiered.plain.key)
+        try CassetteFixtures.write(Array("[]".utf8), to: broken)
+        let result = try await CommandRunner.run("verify", ["--ignore-field", "serviceTier", "--rekey"], store: scratch.path)
+        #expect(result.status == 1)
+        #expect(result.stdout.hasPrefix("corrupt: \(broken): malformed cassette: a cassette must be a JSON object\n"))
+        #expect(result.stdout.hasSuffix("rekeyed 2 cassettes, removed 1 duplicate; 1 corrupt left as they are\n"))
+        #expect(FileManager.default.fileExists(atPath: broken))
+    }
+
+    @Test(arguments: [
+        (["verify", "--ignore-field", "a..b"], #"tapedeck verify: --ignore-field must be a dotted path such as serviceTier or inferenceConfig.topP, not "a..b""#),
+        (["verify", "--rekey=yes"], "tapedeck verify: --rekey takes no value"),
+        (["verify", "now"], #"tapedeck verify: unexpected argument "now" (see tapedeck verify --help)"#),
+    ])
+    func badCommandLinesExitTwo(_ arguments: [String], _ line: String) async throws {
+        let result = try await CommandRunner.run(arguments)
+        #expect(result.status == 2)
+        #expect(result.stderr == line + "\n")
+    }
+}

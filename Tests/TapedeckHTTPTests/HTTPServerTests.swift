@@ -1,0 +1,265 @@
+import Dispatch
+import Foundation
+import Testing
+@testable import TapedeckSystem
+@testable import TapedeckHTTP
+import TapedeckTestSupport
+
+@Suite struct HTTPServerTests {
+    static func echoServer(
+        limits: RequestParser.Limits = .init(),
+        readTimeoutMs: Int = 30_000,
+        _ body: @escaping @Sendable (HTTPRequest, HTTPResponder) -> Void = { request, responder in
+            responder.respond(HTTPResponse(status: 200, body: Array("\(request.method) \(request.target) \(request.body.count)".utf8)))
+        }
+    ) throws -> HTTPServer {
+        let configuration = HTTPServer.Configuration(
+            host: "127.0.0.1", port: 0, eventLoops: 2, limits: limits, readTimeoutMs: readTimeoutMs)
+        let server = HTTPServer(configuration: configuration, handler: ClosureHandler(body: body))
+        try server.start()
+        return server
+    }
+
+    @Test func keepAliveServesManyRequestsOnOneConnection() throws {
+        let server = try Self.echoServer()
+        defer { server.shutdown() }
+        let client = try RawClient(port: server.port)
+        for i in 0..<5 {
+            try client.send("POST /r\(i) HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc")
+            let response = try #require(try client.readResponse())
+            #expect(response.status == 200)
+            #expect(response.text == "POST /r\(i) 3")
+            #expect(response.headers["Connection"] == nil)
+        }
+    }
+
+    @Test func pipelinedRequestsAreAnsweredInOrderEvenWhenTheFirstIsSlow() throws {
+        let server = try Self.echoServer { request, responder in
+            let response = HTTPResponse(status: 200, body: Array(request.target.utf8))
+            if request.target == "/slow" {
+                DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(100)) { responder.respond(response) }
+            } else {
+                responder.respond(response)
+            }
+        }
+        defer { server.shutdown() }
+        let client = try RawClient(port: server.port)
+        try client.send("GET /slow HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\n\r\nGET /c HTTP/1.1\r\nHost: x\r\n\r\n")
+        let texts = try (0..<3).map { _ in try #require(try client.readResponse()).text }
+        #expect(texts == ["/slow", "/b", "/c"])
+    }
+
+    @Test func aPendingRequestNeverDelaysAnotherConnection() throws {
+        let gate = Gate()
+        let server = try Self.echoServer { request, responder in
+            if request.target == "/wait" {
+                DispatchQueue.global().async {
+                    gate.wait()
+                    responder.respond(HTTPResponse(status: 200, body: Array("released".utf8)))
+                }
+            } else {
+                responder.respond(HTTPResponse(status: 200, body: Array("fast".utf8)))
+            }
+        }
+        defer { server.shutdown() }
+        let slow = try RawClient(port: server.port)
+        try slow.send("GET /wait HTTP/1.1\r\nHost: x\r\n\r\n")
+        for _ in 0..<4 {
+            let fast = try RawClient(port: server.port)
+            try fast.send("GET /fast HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(try fast.readResponse()?.text == "fast")
+        }
+        gate.open()
+        #expect(try slow.readResponse()?.text == "released")
+    }
+
+    @Test func expectContinueIsAnsweredBeforeTheBodyIsSent() throws {
+        let server = try Self.echoServer()
+        defer { server.shutdown() }
+        let client = try RawClient(port: server.port)
+        try client.send("POST /big HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 2000\r\n\r\n")
+        var interim = [UInt8](repeating: 0, count: 25)
+        let n = interim.withUnsafeMutableBytes { recv(client.fd, $0.baseAddress!, 25, Int32(MSG_WAITALL)) }
+        #expect(String(decoding: interim[0..<max(0, n)], as: UTF8.self) == "HTTP/1.1 100 Continue\r\n\r\n")
+        try client.send([UInt8](repeating: 0x61, count: 2000))
+        #expect(try client.readResponse()?.text == "POST /big 2000")
+    }
+
+    @Test func chunkedRequestBodiesAreDecoded() throws {
+        let server = try Self.echoServer()
+        defer { server.shutdown() }
+        let client = try RawClient(port: server.port)
+        try client.send("POST /c HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nabcd\r\n2\r\nef\r\n0\r\n\r\n")
+        #expect(try client.readResponse()?.text == "POST /c 6")
+    }
+
+    @Test func oversizedHeadersGet431AndOversizedBodies413ThenTheConnectionCloses() throws {
+        let server = try Self.echoServer(limits: .init(maxHeaderBytes: 1024, maxBodyBytes: 100))
+        defer { server.shutdown() }
+        let headers = try RawClient(port: server.port)
+        try headers.send("GET / HTTP/1.1\r\nHost: x\r\nX-Big: \(String(repeating: "b", count: 2000))\r\n\r\n")
+        let tooBig = try #require(try headers.readResponse())
+        #expect(tooBig.status == 431)
+        #expect(tooBig.headers["Connection"] == "close")
+        #expect(headers.readUntilClosed())
+
+        let body = try RawClient(port: server.port)
+        try body.send("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 101\r\n\r\n")
+        #expect(try body.readResponse()?.status == 413)
+        #expect(body.readUntilClosed())
+
+        let fine = try RawClient(port: server.port)
+        try fine.send("GET /still-up HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(try fine.readResponse()?.status == 200)
+    }
+
+    @Test func aStalledRequestGets408() throws {
+        let server = try Self.echoServer(readTimeoutMs: 1)
+        defer { server.shutdown() }
+        let client = try RawClient(port: server.port)
+        try client.send("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc")
+        #expect(try client.readResponse()?.status == 408)
+    }
+
+    @Test func streamedResponsesArriveAsChunks() throws {
+        let server = try Self.echoServer { _, responder in
+            responder.startStream(HTTPResponse(status: 200, headers: HTTPHeaders([("Content-Type", "application/vnd.amazon.eventstream")])))
+            DispatchQueue.global().async {
+                for piece in ["one", "two", "three"] { responder.sendChunk(Array(piece.utf8)) }
+                responder.finishStream()
+            }
+        }
+        defer { server.shutdown() }
+        let client = try RawClient(port: server.port)
+        for _ in 0..<2 {
+            try client.send("POST /s HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n")
+            let response = try #require(try client.readResponse())
+            #expect(response.headers["Transfer-Encoding"] == "chunked")
+            #expect(response.text == "onetwothree")
+        }
+    }
+
+    @Test func delayedResponsesDoNotHoldUpOtherConnections() throws {
+        let server = try Self.echoServer { request, responder in
+            let response = HTTPResponse(status: 200, body: Array(request.target.utf8))
+            responder.respond(response, afterMilliseconds: request.target == "/delayed" ? 60_000 : 0)
+        }
+        let delayed = try RawClient(port: server.port)
+        try delayed.send("GET /delayed HTTP/1.1\r\nHost: x\r\n\r\n")
+        let other = try RawClient(port: server.port)
+        try other.send("GET /now HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(try other.readResponse()?.text == "/now")
+        server.shutdown(graceMs: 10)
+        #expect(delayed.readUntilClosed())
+    }
+
+    @Test func shutdownLetsAnInFlightRequestFinish() throws {
+        let gate = Gate()
+        let server = try Self.echoServer { _, responder in
+            DispatchQueue.global().async {
+                gate.wait()
+                responder.respond(HTTPResponse(status: 200, body: Array("done".utf8)))
+            }
+        }
+        let client = try RawClient(port: server.port)
+        try client.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        Thread.sleep(forTimeInterval: 0.05)
+        DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(50)) { gate.open() }
+        server.shutdown(graceMs: 10_000)
+        let response = try #require(try client.readResponse())
+        #expect(response.text == "done")
+        #expect(response.headers["Connection"] == "close")
+    }
+
+    @Test func servesManyConnectionsAtOnce() throws {
+        let server = try Self.echoServer()
+        defer { server.shutdown() }
+        let clients = try (0..<300).map { _ in try RawClient(port: server.port) }
+        for (i, client) in clients.enumerated() { try client.send("GET /\(i) HTTP/1.1\r\nHost: x\r\n\r\n") }
+        for (i, client) in clients.enumerated() { #expect(try client.readResponse()?.text == "GET /\(i) 0") }
+    }
+}
+
+@Suite struct HTTPServerManyConnectionsTests {
+    /// 1,000 keep-alive connections held open do not stop requests on other connections, and each still works.
+    @Test func aThousandIdleConnectionsAndHitsStillFlow() throws {
+        ResourceLimits.raiseOpenFiles()
+        let server = try HTTPServerTests.echoServer()
+        defer { server.shutdown() }
+        let idle = try (0..<1000).map { _ in try RawClient(port: server.port) }
+        for i in 0..<50 {
+            let client = try RawClient(port: server.port)
+            try client.send("GET /busy\(i) HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(try client.readResponse()?.text == "GET /busy\(i) 0")
+        }
+        for (i, client) in idle.enumerated() { try client.send("GET /idle\(i) HTTP/1.1\r\nHost: x\r\n\r\n") }
+        var answered = 0
+        for (i, client) in idle.enumerated() where try client.readResponse()?.text == "GET /idle\(i) 0" { answered += 1 }
+        #expect(answered == 1000)
+    }
+}
+
+@Suite struct HTTPServerSlowClientTests {
+    /// 500 slowloris connections, each sending one more header byte every 300 ms (well inside the 1.5 s read
+    /// timeout, so the connection is never quiet for long), do not stop requests on other connections, and the
+    /// timeout, counted from a head's first byte, closes every one of them with a 408.
+    @Test func slowlorisConnectionsAreTimedOutWhileOthersAreServed() throws {
+        ResourceLimits.raiseOpenFiles()
+        let server = try HTTPServerTests.echoServer(readTimeoutMs: 1500)
+        defer { server.shutdown() }
+        let slow = try (0..<500).map { _ in try RawClient(port: server.port) }
+        for (i, client) in slow.enumerated() { try client.send("POST /slow\(i) HTTP/1.1\r\nHost: x\r\nX-Drip: ") }
+        var answered: Set<Int> = []
+        var drips = [Int](repeating: 0, count: slow.count)
+        var rounds = 0
+        // Bounded at 30 s of dripping: a server that only times out quiet connections never answers these.
+        while answered.count < slow.count && rounds < 100 {
+            usleep(300_000)
+            rounds += 1
+            for (i, client) in slow.enumerated() where !answered.contains(i) {
+                if client.isReadable {
+                    answered.insert(i)
+                } else if (try? client.send("a")) != nil {
+                    drips[i] += 1
+                }
+            }
+            let fast = try RawClient(port: server.port)
+            try fast.send("GET /fast\(rounds) HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(try fast.readResponse()?.text == "GET /fast\(rounds) 0")
+        }
+        #expect(drips.min()! >= 3, "every slow connection kept sending until its 408: \(drips.min()!) bytes at least")
+        var timedOut = 0
+        for client in slow {
+            if let response = try client.readResponse(), response.status == 408, client.readUntilClosed() { timedOut += 1 }
+        }
+        #expect(timedOut == 500)
+    }
+
+    /// A client that disconnects with its request in flight costs nothing: the server answers the next one.
+    @Test func aClientThatLeavesMidResponseIsForgotten() throws {
+        let gate = Gate()
+        let server = try HTTPServerTests.echoServer { request, responder in
+            if request.target == "/leave" {
+                DispatchQueue.global().async {
+                    gate.wait()
+                    responder.startStream(HTTPResponse(status: 200))
+                    for _ in 0..<100 { responder.sendChunk([UInt8](repeating: 0x61, count: 65536)) }
+                    responder.finishStream()
+                }
+            } else {
+                responder.respond(HTTPResponse(status: 200, body: Array("ok".utf8)))
+            }
+        }
+        defer { server.shutdown() }
+        do {
+            let leaving = try RawClient(port: server.port)
+            try leaving.send("GET /leave HTTP/1.1\r\nHost: x\r\n\r\n")
+        }
+        gate.open()
+        for _ in 0..<20 {
+            let client = try RawClient(port: server.port)
+            try client.send("GET /next HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(try client.readResponse()?.text == "ok")
+        }
+    }
+}
