@@ -39,7 +39,7 @@ final class Exchange: @unchecked Sendable {
     }
 
     /// Sends `response` with Tapedeck's headers, and logs it.
-    func send(_ response: HTTPResponse, outcome: String, servedAs: Replay.ServedAs? = nil, delayMs: Int = 0) {
+    func send(_ response: HTTPResponse, outcome: Outcome, servedAs: Replay.ServedAs? = nil, delayMs: Int = 0) {
         var response = response
         decorate(&response, outcome: outcome, servedAs: servedAs)
         // RFC 9110 §9.3.2: the answer to HEAD has no body.
@@ -49,7 +49,7 @@ final class Exchange: @unchecked Sendable {
     }
 
     /// Sends a replayed stream: its head with Tapedeck's headers, then its frames at their delays.
-    func send(_ stream: Replay.Stream, outcome: String, delayMs: Int) {
+    func send(_ stream: Replay.Stream, outcome: Outcome, delayMs: Int) {
         var head = stream.head
         decorate(&head, outcome: outcome, servedAs: stream.servedAs)
         for frame in stream.frames { bytesOut += frame.bytes.count }
@@ -58,7 +58,7 @@ final class Exchange: @unchecked Sendable {
     }
 
     /// Starts a live stream with Tapedeck's headers; the caller sends the chunks and ends it.
-    func startStream(_ head: HTTPResponse, outcome: String) {
+    func startStream(_ head: HTTPResponse, outcome: Outcome) {
         var head = head
         decorate(&head, outcome: outcome, servedAs: nil)
         responder.startStream(head)
@@ -70,26 +70,26 @@ final class Exchange: @unchecked Sendable {
         responder.sendChunk(bytes)
     }
 
-    /// Sends an error in Bedrock's shape, with `headers` after the standard ones.
-    func fail(_ status: Int, _ type: String, _ message: String, outcome: String = "error", headers: [(String, String)] = []) {
-        send(BedrockError.response(status: status, type: type, message: message, extraHeaders: headers), outcome: outcome)
+    /// Sends an error in Bedrock's shape.
+    func fail(_ error: BedrockError, outcome: Outcome = .error) {
+        send(error.response(), outcome: outcome)
     }
 
     /// Writes the request's log line and counts it.
-    func logFinished(status: Int, outcome: String) {
+    func logFinished(status: Int, outcome: Outcome) {
         log.request(
             method: request.method, path: request.path, route: route, key: key, namespace: namespace, outcome: outcome,
             status: status, bytesIn: request.body.count, bytesOut: bytesOut, startedAt: request.receivedAt)
         let seconds = Double(MonotonicClock.nanoseconds() &- request.receivedAt) / 1e9
         stats.record(outcome: outcome, model: model, seconds: seconds, upstreamFailed: upstreamFailed, saved: saved)
         guard let ledger, let model else { return }
-        if outcome == "hit", let key { ledger.hit(key, namespace: servedNamespace) }
-        if outcome == "miss" || outcome == "record" || outcome == "passthrough" { ledger.miss(model: model, namespace: namespace) }
+        if outcome == .hit, let key { ledger.hit(key, namespace: servedNamespace) }
+        if outcome.isMiss { ledger.miss(model: model, namespace: namespace) }
     }
 
-    private func decorate(_ response: inout HTTPResponse, outcome: String, servedAs: Replay.ServedAs?) {
+    private func decorate(_ response: inout HTTPResponse, outcome: Outcome, servedAs: Replay.ServedAs?) {
         guard let key else { return }
-        response.headers.set("x-tapedeck", outcome)
+        response.headers.set("x-tapedeck", outcome.rawValue)
         response.headers.set("x-tapedeck-key", key.hex)
         if let servedAs { response.headers.set("x-tapedeck-served-as", servedAs.rawValue) }
         if expired { response.headers.set("x-tapedeck-expired", "true") }

@@ -19,7 +19,7 @@ final class Flight: Sendable {
         var exchanges: [Exchange]
         /// A started stream's head, before Tapedeck's headers, and the outcome it was sent with.
         var head: HTTPResponse?
-        var outcome = ""
+        var outcome = Outcome.miss
         /// The stream's chunks so far, for followers that join late (kept only while others can join).
         var chunks: [[UInt8]] = []
         var landed = false
@@ -54,7 +54,7 @@ final class Flight: Sendable {
     }
 
     /// Starts a live stream on every exchange.
-    func startStream(_ head: HTTPResponse, outcome: String) {
+    func startStream(_ head: HTTPResponse, outcome: Outcome) {
         state.withLock { state in
             state.head = head
             state.outcome = outcome
@@ -83,17 +83,17 @@ final class Flight: Sendable {
     }
 
     /// Lands the flight and sends `response` to everyone in it.
-    func send(_ response: HTTPResponse, outcome: String) {
+    func send(_ response: HTTPResponse, outcome: Outcome) {
         for exchange in land() { exchange.send(response, outcome: outcome) }
     }
 
     /// Lands the flight and sends everyone the same error in Bedrock's shape.
-    func fail(_ status: Int, _ type: String, _ message: String, outcome: String) {
-        send(BedrockError.response(status: status, type: type, message: message), outcome: outcome)
+    func fail(_ error: BedrockError, outcome: Outcome) {
+        send(error.response(), outcome: outcome)
     }
 
     /// Lands the flight and ends everyone's stream cleanly.
-    func finishStream(status: Int, outcome: String) {
+    func finishStream(status: Int, outcome: Outcome) {
         for exchange in land() {
             exchange.logFinished(status: status, outcome: outcome)
             exchange.responder.finishStream()
@@ -101,7 +101,7 @@ final class Flight: Sendable {
     }
 
     /// Lands the flight and cuts everyone's stream short, as upstream's was.
-    func abortStream(status: Int, outcome: String) {
+    func abortStream(status: Int, outcome: Outcome) {
         for exchange in land() {
             exchange.logFinished(status: status, outcome: outcome)
             exchange.responder.abortStream()

@@ -9,18 +9,16 @@ extension ProxyEngine {
         let request = exchange.request
         guard request.method == "GET" || request.method == "HEAD" else {
             // RFC 9110 §15.5.6: a 405 lists the allowed methods in Allow.
-            var refusal = BrowserResponse.error(status: 405, type: "UnknownOperationException",
-                                                message: "\(request.method) is not allowed on \(request.path); use GET")
-            refusal.headers.add("Allow", "GET, HEAD")
-            return exchange.send(refusal, outcome: "admin")
+            let refusal = BrowserResponse.error(.methodNotAllowed("\(request.method) is not allowed on \(request.path); use GET", allow: "GET, HEAD"))
+            return exchange.send(refusal, outcome: .admin)
         }
         switch route {
         case .page:
-            exchange.send(BrowserResponse.ok(BrowserAssets.page, contentType: "text/html; charset=utf-8"), outcome: "admin")
+            exchange.send(BrowserResponse.ok(BrowserAssets.page, contentType: "text/html; charset=utf-8"), outcome: .admin)
         case .script:
-            exchange.send(BrowserResponse.ok(BrowserAssets.script, contentType: "text/javascript; charset=utf-8"), outcome: "admin")
+            exchange.send(BrowserResponse.ok(BrowserAssets.script, contentType: "text/javascript; charset=utf-8"), outcome: .admin)
         case .style:
-            exchange.send(BrowserResponse.ok(BrowserAssets.style, contentType: "text/css; charset=utf-8"), outcome: "admin")
+            exchange.send(BrowserResponse.ok(BrowserAssets.style, contentType: "text/css; charset=utf-8"), outcome: .admin)
         case .list, .cassette:
             let api = browserAPI
             browserQueue.async {
@@ -30,9 +28,9 @@ extension ProxyEngine {
                         ? api.list(try BrowserQuery.list(request.target))
                         : api.cassette(try BrowserQuery.cassette(request.target))
                 } catch {
-                    response = BrowserResponse.error(status: 400, type: "ValidationException", message: error.message)
+                    response = BrowserResponse.error(.validation(error.message))
                 }
-                exchange.send(response, outcome: "admin")
+                exchange.send(response, outcome: .admin)
             }
         }
     }

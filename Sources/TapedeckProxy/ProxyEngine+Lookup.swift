@@ -13,7 +13,7 @@ extension ProxyEngine {
         /// There is an answer, but it must be recorded again (expired, `--on-expired rerecord`).
         case record
         /// The store could not answer.
-        case failed(status: Int, type: String, message: String)
+        case failed(BedrockError)
     }
 
     /// Looks up answer `index` of `key` and serves it, or says why not.
@@ -59,7 +59,7 @@ extension ProxyEngine {
         } catch {
             // A newer Tapedeck's cassette is kept as it is: re-recording would destroy what this build cannot read.
             if mode == .replay || error.isNewerFormat {
-                return .failed(status: 500, type: "InternalServerException", message: "cassette for key \(wanted.hex) cannot be read: \(error)")
+                return .failed(.internalServer("cassette for key \(wanted.hex) cannot be read: \(error)"))
             }
             log.warn("cassette unreadable", [LogField("key", wanted.prefix), LogField("error", "\(error)"), LogField("action", "record again")])
             return .record

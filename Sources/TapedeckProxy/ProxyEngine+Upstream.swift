@@ -32,11 +32,11 @@ extension ProxyEngine {
     }
 
     /// Makes the flight's one upstream call and answers everyone in the flight with its result.
-    func forward(route: ConverseRoute, body: JSONValue, flight: Flight, record: Bool, outcome: String) {
+    func forward(route: ConverseRoute, body: JSONValue, flight: Flight, record: Bool, outcome: Outcome) {
         let exchange = flight.leader
         guard let upstream, let base = configuration.upstream else {
             exchange.upstreamFailed = true
-            return flight.fail(502, "BadGatewayException", "no upstream is configured", outcome: outcome)
+            return flight.fail(.badGateway("no upstream is configured"), outcome: outcome)
         }
         let url = "\(base)/model/\(ConverseRoute.encodePathSegment(route.modelId))/\(route.operation.rawValue)"
         let connectionOptions = Self.connectionOptions(exchange.request.headers.values("Connection"))
@@ -63,7 +63,7 @@ extension ProxyEngine {
             case .failure(let error):
                 exchange.upstreamFailed = true
                 logUpstreamFailure(error, key: exchange.key, record: record)
-                flight.fail(502, "BadGatewayException", "upstream \(CurlError.redact(url)) failed: \(error.message)", outcome: outcome)
+                flight.fail(.badGateway("upstream \(CurlError.redact(url)) failed: \(error.message)"), outcome: outcome)
             case .success(let response):
                 answer(response, route: route, body: body, flight: flight, record: record, outcome: outcome)
             }
@@ -152,7 +152,7 @@ extension ProxyEngine {
     }
 
     private func answer(
-        _ upstreamResponse: UpstreamResponse, route: ConverseRoute, body: JSONValue, flight: Flight, record: Bool, outcome: String
+        _ upstreamResponse: UpstreamResponse, route: ConverseRoute, body: JSONValue, flight: Flight, record: Bool, outcome: Outcome
     ) {
         let exchange = flight.leader
         let response = HTTPResponse(

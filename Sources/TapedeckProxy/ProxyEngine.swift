@@ -66,21 +66,20 @@ public final class ProxyEngine: HTTPHandler, @unchecked Sendable {
         let exchange = Exchange(request: request, responder: responder, log: log, stats: stats, ledger: ledger)
         let path = request.path
         if let refusal = authorizationRefusal(request) {
-            return exchange.fail(403, "AccessDeniedException", refusal)
+            return exchange.fail(.accessDenied(refusal))
         }
         // Tapedeck's own routes live under /_tapedeck (and /metrics): a Converse request skips their lookups.
         if path.utf8.starts(with: "/_tapedeck".utf8) || path == "/metrics", ownRoute(path, exchange) { return }
         switch ConverseRoute.parse(path: String(path)) {
         case .notFound:
-            exchange.fail(404, "UnknownOperationException", "no route for \(request.method) \(path); Tapedeck serves POST [prefix]/model/{modelId}/converse and /converse-stream")
+            exchange.fail(.unknownOperation("no route for \(request.method) \(path); Tapedeck serves POST [prefix]/model/{modelId}/converse and /converse-stream"))
         case .invalidModelId(let reason):
-            exchange.fail(400, "ValidationException", "invalid model id in \(path): \(reason)")
+            exchange.fail(.validation("invalid model id in \(path): \(reason)"))
         case .converse(let route):
             exchange.model = route.modelId
             exchange.route = route
             guard request.method == "POST" else {
-                return exchange.fail(405, "UnknownOperationException", "\(request.method) is not allowed on \(path); use POST",
-                                     headers: [("Allow", "POST")])
+                return exchange.fail(.methodNotAllowed("\(request.method) is not allowed on \(path); use POST", allow: "POST"))
             }
             converse(route, exchange)
         }
@@ -92,15 +91,14 @@ public final class ProxyEngine: HTTPHandler, @unchecked Sendable {
         let request = exchange.request
         if path == "/_tapedeck/session/reset" {
             guard request.method == "POST" else {
-                exchange.fail(405, "UnknownOperationException", "\(request.method) is not allowed on \(path); use POST",
-                              headers: [("Allow", "POST")])
+                exchange.fail(.methodNotAllowed("\(request.method) is not allowed on \(path); use POST", allow: "POST"))
                 return true
             }
             let session = request.headers["x-tapedeck-session"]
             sessions.reset(session: session)
             let body = JSONValue.object([JSONMember("reset", .string(session ?? "all sessions"))])
             exchange.send(HTTPResponse(status: 200, headers: HTTPHeaders([("Content-Type", "application/json")]),
-                                       body: JSONWriter.compact(body)), outcome: "admin")
+                                       body: JSONWriter.compact(body)), outcome: .admin)
             return true
         }
         if let route = BrowserRoute(path: path) {
@@ -110,11 +108,10 @@ public final class ProxyEngine: HTTPHandler, @unchecked Sendable {
         guard let page = adminPage(path) else { return false }
         guard request.method == "GET" || request.method == "HEAD" else {
             // RFC 9110 §15.5.6: a 405 lists the allowed methods in Allow.
-            exchange.fail(405, "UnknownOperationException", "\(request.method) is not allowed on \(path); use GET",
-                          headers: [("Allow", "GET, HEAD")])
+            exchange.fail(.methodNotAllowed("\(request.method) is not allowed on \(path); use GET", allow: "GET, HEAD"))
             return true
         }
-        exchange.send(page, outcome: "admin")
+        exchange.send(page, outcome: .admin)
         return true
     }
 
@@ -154,7 +151,7 @@ public final class ProxyEngine: HTTPHandler, @unchecked Sendable {
         if let asked = request.headers["x-tapedeck-mode"] {
             guard let chosen = ProxyMode(rawValue: asked.lowercased()) else {
                 let names = ProxyMode.allCases.map(\.rawValue).joined(separator: ", ")
-                return exchange.fail(400, "ValidationException", "x-tapedeck-mode must be one of \(names), not \"\(asked)\"")
+                return exchange.fail(.validation("x-tapedeck-mode must be one of \(names), not \"\(asked)\""))
             }
             mode = chosen
         }
@@ -171,19 +168,19 @@ public final class ProxyEngine: HTTPHandler, @unchecked Sendable {
             do {
                 key = try CacheKey.derive(modelId: route.modelId, body: body, ignoring: configuration.ignoreFields)
             } catch {
-                return exchange.fail(400, "ValidationException", "request body cannot be canonicalized: \(error)")
+                return exchange.fail(.validation("request body cannot be canonicalized: \(error)"))
             }
             memo.remember(key, model: route.modelId, body: request.body)
             parsed = body
         }
         let namespace = request.headers["x-tapedeck-namespace"] ?? configuration.namespace
         if !namespace.isEmpty, case .failure(let error) = Namespace.validate(namespace) {
-            return exchange.fail(400, "ValidationException", "invalid x-tapedeck-namespace: \(error)")
+            return exchange.fail(.validation("invalid x-tapedeck-namespace: \(error)"))
         }
         do {
             exchange.store = try view(namespace)
         } catch {
-            return exchange.fail(400, "ValidationException", "invalid x-tapedeck-namespace: \(error)")
+            return exchange.fail(.validation("invalid x-tapedeck-namespace: \(error)"))
         }
         exchange.namespace = namespace
         let session = request.headers["x-tapedeck-session"] ?? ""
@@ -196,21 +193,21 @@ public final class ProxyEngine: HTTPHandler, @unchecked Sendable {
             switch lookup(key: key, index: index, mode: mode, exchange: exchange) {
             case .served:
                 return
-            case .failed(let status, let type, let message):
-                return exchange.fail(status, type, message, outcome: "miss")
+            case .failed(let error):
+                return exchange.fail(error, outcome: .miss)
             case .record:
                 break
             case .miss:
                 if mode == .replay {
                     guard let body = parsed ?? parseBody(exchange) else { return }
-                    return exchange.fail(404, "CassetteNotFoundException",
-                                         missMessage(route: route, key: exchange.key ?? key, body: body, exchange: exchange), outcome: "miss")
+                    return exchange.fail(.cassetteNotFound(missMessage(route: route, key: exchange.key ?? key, body: body, exchange: exchange)),
+                                         outcome: .miss)
                 }
                 missed = true
             }
         }
         guard let body = parsed ?? parseBody(exchange) else { return }
-        let outcome = mode == .auto ? "miss" : mode.rawValue
+        let outcome = Outcome(forwarding: mode)
         // Passthrough neither reads nor writes cassettes, so each request makes its own call.
         guard mode != .passthrough else {
             return forward(route: route, body: body, flight: Flight(leader: exchange), record: false, outcome: outcome)
@@ -232,11 +229,11 @@ public final class ProxyEngine: HTTPHandler, @unchecked Sendable {
         do {
             body = try JSONParser.parse(exchange.request.body, limits: .request)
         } catch {
-            exchange.fail(400, "ValidationException", "request body is not valid JSON: \(error)")
+            exchange.fail(.validation("request body is not valid JSON: \(error)"))
             return nil
         }
         guard body.objectValue != nil else {
-            exchange.fail(400, "ValidationException", "request body must be a JSON object")
+            exchange.fail(.validation("request body must be a JSON object"))
             return nil
         }
         return body
@@ -255,7 +252,7 @@ public final class ProxyEngine: HTTPHandler, @unchecked Sendable {
             }
         } catch {
             let message = "cassette for key \(cassette.key.hex) cannot be served as \(operation.rawValue): \(error)"
-            answer = .converse(BedrockError.response(status: 500, type: "InternalServerException", message: message), .recorded)
+            answer = .converse(BedrockError.internalServer(message).response(), .recorded)
         }
         return HitCache.Plan(answer: answer, cassetteKey: cassette.key, recordedAt: cassette.recordedAt, saved: TokenUsage(of: cassette))
     }
@@ -267,9 +264,9 @@ public final class ProxyEngine: HTTPHandler, @unchecked Sendable {
         used.withLock { _ = $0.insert(UsedCassette(namespace: plan.namespace, key: plan.cassetteKey)) }
         switch plan.answer {
         case .converse(let response, let servedAs):
-            exchange.send(response, outcome: "hit", servedAs: response.status == 200 ? servedAs : nil, delayMs: configuration.hitDelayMs)
+            exchange.send(response, outcome: .hit, servedAs: response.status == 200 ? servedAs : nil, delayMs: configuration.hitDelayMs)
         case .stream(let stream):
-            exchange.send(stream, outcome: "hit", delayMs: configuration.hitDelayMs)
+            exchange.send(stream, outcome: .hit, delayMs: configuration.hitDelayMs)
         }
     }
 
@@ -327,7 +324,7 @@ public final class ProxyEngine: HTTPHandler, @unchecked Sendable {
         do {
             entries = try unused()
         } catch {
-            return BedrockError.response(status: 500, type: "InternalServerException", message: "cannot list \(store.description): \(error)")
+            return BedrockError.internalServer("cannot list \(store.description): \(error)").response()
         }
         let body = JSONValue.object([
             JSONMember("count", .number(String(entries.count))),

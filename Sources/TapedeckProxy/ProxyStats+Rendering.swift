@@ -42,7 +42,7 @@ extension ProxyStats {
         var out = ""
         out += "# HELP tapedeck_requests_total Requests answered, by outcome.\n# TYPE tapedeck_requests_total counter\n"
         for (outcome, count) in snapshot.requests.sorted(by: { $0.key < $1.key }) {
-            out += "tapedeck_requests_total{outcome=\"\(Self.label(outcome))\"} \(count)\n"
+            out += "tapedeck_requests_total{outcome=\"\(outcome.rawValue)\"} \(count)\n"
         }
         let models = snapshot.models.sorted { $0.key < $1.key }
         out += "# HELP tapedeck_model_requests_total Converse requests by model and result.\n# TYPE tapedeck_model_requests_total counter\n"
@@ -68,7 +68,7 @@ extension ProxyStats {
         }
         out += "# HELP tapedeck_request_duration_seconds Time from the first byte of a request to its answer, by outcome.\n# TYPE tapedeck_request_duration_seconds histogram\n"
         for (outcome, durations) in snapshot.durations.sorted(by: { $0.key < $1.key }) {
-            let name = Self.label(outcome)
+            let name = outcome.rawValue
             for (index, bound) in Self.buckets.enumerated() {
                 out += "tapedeck_request_duration_seconds_bucket{outcome=\"\(name)\",le=\"\(bound)\"} \(durations.bucketCounts[index])\n"
             }

@@ -25,8 +25,8 @@ public final class ProxyStats: Sendable {
     /// A consistent copy of every counter.
     public struct Snapshot: Sendable, Equatable {
         public var models: [String: ModelCounts] = [:]
-        public var requests: [String: Int] = [:]
-        public var durations: [String: Durations] = [:]
+        public var requests: [Outcome: Int] = [:]
+        public var durations: [Outcome: Durations] = [:]
         /// Answers from upstream whose cassette could not be written (disk full, read-only store, ...).
         public var recordFailures = 0
     }
@@ -41,7 +41,7 @@ public final class ProxyStats: Sendable {
     }
 
     /// Records one finished request.
-    public func record(outcome: String, model: String?, seconds: Double, upstreamFailed: Bool, saved: TokenUsage?) {
+    public func record(outcome: Outcome, model: String?, seconds: Double, upstreamFailed: Bool, saved: TokenUsage?) {
         state.withLock { snapshot in
             snapshot.requests[outcome, default: 0] += 1
             var durations = snapshot.durations[outcome] ?? Durations()
@@ -51,11 +51,8 @@ public final class ProxyStats: Sendable {
             snapshot.durations[outcome] = durations
             guard let model else { return }
             var counts = snapshot.models[model] ?? ModelCounts()
-            switch outcome {
-            case "hit": counts.hits += 1
-            case "miss", "record", "passthrough": counts.misses += 1
-            default: break
-            }
+            if outcome == .hit { counts.hits += 1 }
+            if outcome.isMiss { counts.misses += 1 }
             if upstreamFailed { counts.upstreamErrors += 1 }
             if let saved {
                 counts.tokensSaved.inputTokens += saved.inputTokens

@@ -40,17 +40,17 @@ public final class RequestLog: Sendable {
 
     /// Logs a finished request: info, debug for Tapedeck's own pages, warn when the answer is a server error.
     public func request(
-        method: String, path: Substring, route: ConverseRoute?, key: CacheKey?, namespace: String, outcome: String,
+        method: String, path: Substring, route: ConverseRoute?, key: CacheKey?, namespace: String, outcome: Outcome,
         status: Int, bytesIn: Int, bytesOut: Int, startedAt: UInt64
     ) {
-        let level: LogLevel = status >= 500 ? .warn : outcome == "admin" ? .debug : .info
+        let level: LogLevel = status >= 500 ? .warn : outcome == .admin ? .debug : .info
         guard requests, logs(level) else { return }
         var fields = [LogField("method", method), LogField("path", String(path))]
         if let route {
             fields.append(LogField("model", route.modelId))
             fields.append(LogField("operation", route.operation.rawValue))
         }
-        fields.append(LogField("outcome", outcome))
+        fields.append(LogField("outcome", outcome.rawValue))
         fields.append(LogField("status", status))
         if let key { fields.append(LogField("key", key.prefix)) }
         if !namespace.isEmpty { fields.append(LogField("namespace", namespace)) }

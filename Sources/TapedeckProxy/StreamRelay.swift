@@ -18,7 +18,7 @@ final class StreamRelay: UpstreamResponseHandler, @unchecked Sendable {
     private let route: ConverseRoute
     private let body: JSONValue
     private let record: Bool
-    private let outcome: String
+    private let outcome: Outcome
     private let startedAt = MonotonicClock.milliseconds()
 
     private var status = 0
@@ -31,7 +31,7 @@ final class StreamRelay: UpstreamResponseHandler, @unchecked Sendable {
     private var unrecordable: String?
 
     /// A relay answering everyone in `flight`.
-    init(engine: ProxyEngine, flight: Flight, route: ConverseRoute, body: JSONValue, record: Bool, outcome: String) {
+    init(engine: ProxyEngine, flight: Flight, route: ConverseRoute, body: JSONValue, record: Bool, outcome: Outcome) {
         self.engine = engine
         self.flight = flight
         self.exchange = flight.leader
@@ -76,7 +76,7 @@ final class StreamRelay: UpstreamResponseHandler, @unchecked Sendable {
                 flight.abortStream(status: status, outcome: outcome)
             } else {
                 engine.logUpstreamFailure(error, key: exchange.key, record: record)
-                flight.fail(502, "BadGatewayException", "upstream \(CurlError.redact(error.url)) failed: \(error.message)", outcome: outcome)
+                flight.fail(.badGateway("upstream \(CurlError.redact(error.url)) failed: \(error.message)"), outcome: outcome)
             }
         case .success(let latencyMs):
             guard streaming else {

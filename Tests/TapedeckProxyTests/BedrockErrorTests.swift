@@ -7,7 +7,7 @@ import TapedeckTestSupport
 /// Errors in the shape botocore reads: status, `x-amzn-ErrorType`, `{"message": …}`.
 @Suite struct BedrockErrorTests {
     @Test func aResponseCarriesTheTypeHeaderAndAMessageBody() throws {
-        let response = BedrockError.response(status: 429, type: "ThrottlingException", message: "slow down")
+        let response = BedrockError.throttling("slow down").response()
         #expect(response.status == 429)
         #expect(response.headers.fields == [HTTPField("Content-Type", "application/json"), HTTPField("x-amzn-ErrorType", "ThrottlingException")])
         #expect(String(decoding: response.body, as: UTF8.self) == #"{"message":"slow down"}"#)
@@ -15,13 +15,12 @@ import TapedeckTestSupport
 
     @Test func messagesWithQuotesControlCharactersAndNonASCIIStayValidJSON() throws {
         let message = "model \"x\" said:\n\tno \\ way — café \u{1}"
-        let response = BedrockError.response(status: 400, type: "ValidationException", message: message)
+        let response = BedrockError.validation(message).response()
         #expect(try JSONParser.parse(response.body)["message"]?.stringValue == message)
     }
 
     @Test func extraHeadersFollowTheStandardOnes() {
-        let response = BedrockError.response(status: 503, type: "ServiceUnavailableException", message: "m",
-                                              extraHeaders: [("Retry-After", "1"), ("x-amzn-RequestId", "r")])
+        let response = BedrockError.serviceUnavailable("m").response(extraHeaders: [("Retry-After", "1"), ("x-amzn-RequestId", "r")])
         #expect(response.headers.fields.map(\.name) == ["Content-Type", "x-amzn-ErrorType", "Retry-After", "x-amzn-RequestId"])
     }
 
@@ -32,7 +31,16 @@ import TapedeckTestSupport
         (503, "ServiceUnavailableException"), (505, "ValidationException"),
     ])
     func eachStatusMapsToBedrocksExceptionName(_ status: Int, _ name: String) {
-        #expect(BedrockError.typeName(forStatus: status) == name)
+        let error = BedrockError(HTTPError(status: status, "m"))
+        #expect(error.type == name)
+        #expect(error.status == status)
+    }
+
+    @Test func aMethodNotAllowedListsWhatIsAllowed() {
+        let response = BedrockError.methodNotAllowed("GET is not allowed on /x; use POST", allow: "POST").response()
+        #expect(response.status == 405)
+        #expect(response.headers["x-amzn-ErrorType"] == "UnknownOperationException")
+        #expect(response.headers["Allow"] == "POST")
     }
 
     @Test func httpErrorsBecomeBedrockErrors() throws {

@@ -76,7 +76,7 @@ import Testing
         for (exchange, _) in parked.dropFirst() { _ = coalescer.join(Self.flightKey, exchange: exchange) }
 
         flight.send(HTTPResponse(status: 200, headers: HTTPHeaders([("x-amzn-RequestId", "upstream-1")]), body: Array("{}".utf8)),
-                    outcome: "miss")
+                    outcome: .miss)
         let responses = try parked.map { try #require(try $0.client.readResponse()) }
         for response in responses {
             #expect(response.status == 200)
@@ -102,14 +102,14 @@ import Testing
         let early = try requests.exchange()
         _ = coalescer.join(key, exchange: early.exchange)
         flight.startStream(HTTPResponse(status: 200, headers: HTTPHeaders([("Content-Type", "application/vnd.amazon.eventstream")])),
-                           outcome: "miss")
+                           outcome: .miss)
         let chunks: [[UInt8]] = [Array("one".utf8), Array("two".utf8), Array("three".utf8)]
         flight.sendChunk(chunks[0])
         flight.sendChunk(chunks[1])
         let late = try requests.exchange()
         _ = coalescer.join(key, exchange: late.exchange)
         flight.sendChunk(chunks[2])
-        flight.finishStream(status: 200, outcome: "miss")
+        flight.finishStream(status: 200, outcome: .miss)
 
         for (_, client) in [leader, early, late] {
             let stream = try client.readStream()
@@ -131,10 +131,10 @@ import Testing
             return
         }
         _ = coalescer.join(key, exchange: parked[1].exchange)
-        flight.startStream(HTTPResponse(status: 200), outcome: "miss")
+        flight.startStream(HTTPResponse(status: 200), outcome: .miss)
         flight.sendChunk(Array("partial".utf8))
         _ = coalescer.join(key, exchange: parked[2].exchange)
-        flight.abortStream(status: 200, outcome: "miss")
+        flight.abortStream(status: 200, outcome: .miss)
 
         for (_, client) in parked {
             let stream = try client.readStream()
@@ -150,7 +150,7 @@ import Testing
         let parked = try requests.exchange()
         let flight = Flight(leader: parked.exchange)
         #expect(flight.key == nil)
-        flight.fail(502, "BadGatewayException", "upstream is down", outcome: "passthrough")
+        flight.fail(.badGateway("upstream is down"), outcome: .passthrough)
         let response = try #require(try parked.client.readResponse())
         #expect(response.status == 502)
         #expect(response.errorMessage == "upstream is down")

@@ -105,7 +105,7 @@ import TapedeckTestSupport
         #expect(proxy.engine.coalescer.flightCount == 0)
 
         let stats = proxy.engine.stats.snapshot()
-        #expect(stats.requests["miss"] == 32, "every follower is counted as a miss")
+        #expect(stats.requests[.miss] == 32, "every follower is counted as a miss")
         #expect(stats.models[ProxyHarness.haiku]?.misses == 32)
         #expect(stats.models[ProxyHarness.haiku]?.upstreamErrors == 0)
 
@@ -202,7 +202,7 @@ import TapedeckTestSupport
             #expect(stream.finished, "the stream completed")
         }
         #expect(proxy.storedFiles() == [proxy.cassettePath(forKey: key.key.hex)])
-        #expect(proxy.engine.stats.snapshot().requests["miss"] == 8)
+        #expect(proxy.engine.stats.snapshot().requests[.miss] == 8)
 
         let later = try Self.stream(proxy)
         #expect(later.head.contains("x-tapedeck: hit"))

@@ -8,10 +8,10 @@ import TapedeckTestSupport
 
     @Test func countsByModelWithTokensAndMoneySaved() throws {
         let stats = Self.priced
-        stats.record(outcome: "hit", model: "m", seconds: 0.0004, upstreamFailed: false, saved: TokenUsage(inputTokens: 1_000_000, outputTokens: 100_000))
-        stats.record(outcome: "hit", model: "m", seconds: 0.0004, upstreamFailed: false, saved: TokenUsage(inputTokens: 1_000_000, outputTokens: 100_000))
-        stats.record(outcome: "miss", model: "m", seconds: 1.2, upstreamFailed: true, saved: nil)
-        stats.record(outcome: "miss", model: "unpriced", seconds: 0.3, upstreamFailed: false, saved: nil)
+        stats.record(outcome: .hit, model: "m", seconds: 0.0004, upstreamFailed: false, saved: TokenUsage(inputTokens: 1_000_000, outputTokens: 100_000))
+        stats.record(outcome: .hit, model: "m", seconds: 0.0004, upstreamFailed: false, saved: TokenUsage(inputTokens: 1_000_000, outputTokens: 100_000))
+        stats.record(outcome: .miss, model: "m", seconds: 1.2, upstreamFailed: true, saved: nil)
+        stats.record(outcome: .miss, model: "unpriced", seconds: 0.3, upstreamFailed: false, saved: nil)
         let json = stats.json()
         #expect(json["hits"]?.numberLiteral == "2")
         #expect(json["misses"]?.numberLiteral == "2")
@@ -24,8 +24,8 @@ import TapedeckTestSupport
 
     @Test func prometheusTextHasCumulativeBucketsAndEscapedLabels() {
         let stats = ProxyStats()
-        stats.record(outcome: "hit", model: "a\"b\\c\nd", seconds: 0.0004, upstreamFailed: false, saved: nil)
-        stats.record(outcome: "hit", model: "a\"b\\c\nd", seconds: 0.003, upstreamFailed: false, saved: nil)
+        stats.record(outcome: .hit, model: "a\"b\\c\nd", seconds: 0.0004, upstreamFailed: false, saved: nil)
+        stats.record(outcome: .hit, model: "a\"b\\c\nd", seconds: 0.003, upstreamFailed: false, saved: nil)
         let text = stats.prometheus()
         #expect(text.contains("tapedeck_requests_total{outcome=\"hit\"} 2\n"))
         #expect(text.contains("tapedeck_request_duration_seconds_bucket{outcome=\"hit\",le=\"0.0005\"} 1\n"))

@@ -40,11 +40,11 @@ import TapedeckTestSupport
             log.info("i")
             log.warn("w")
             log.error("e")
-            log.request(method: "POST", path: "/model/m/converse", route: nil, key: nil, namespace: "", outcome: "hit",
+            log.request(method: "POST", path: "/model/m/converse", route: nil, key: nil, namespace: "", outcome: .hit,
                         status: 200, bytesIn: 1, bytesOut: 2, startedAt: MonotonicClock.nanoseconds())
-            log.request(method: "GET", path: "/_tapedeck/health", route: nil, key: nil, namespace: "", outcome: "admin",
+            log.request(method: "GET", path: "/_tapedeck/health", route: nil, key: nil, namespace: "", outcome: .admin,
                         status: 200, bytesIn: 0, bytesOut: 2, startedAt: MonotonicClock.nanoseconds())
-            log.request(method: "POST", path: "/model/m/converse", route: nil, key: nil, namespace: "", outcome: "miss",
+            log.request(method: "POST", path: "/model/m/converse", route: nil, key: nil, namespace: "", outcome: .miss,
                         status: 502, bytesIn: 1, bytesOut: 2, startedAt: MonotonicClock.nanoseconds())
         }
         return try text.split(separator: "\n").map { line in
@@ -70,7 +70,7 @@ import TapedeckTestSupport
         let text = try written { fd in
             let log = RequestLog(enabled: false, fd: fd)
             log.error("e")
-            log.request(method: "GET", path: "/", route: nil, key: nil, namespace: "", outcome: "error", status: 500,
+            log.request(method: "GET", path: "/", route: nil, key: nil, namespace: "", outcome: .error, status: 500,
                         bytesIn: 0, bytesOut: 0, startedAt: 0)
         }
         #expect(text == "")
@@ -82,7 +82,7 @@ import TapedeckTestSupport
         let text = try written { fd in
             RequestLog(format: .text, fd: fd).request(
                 method: "POST", path: "/bedrock/model/m%3A1/converse-stream", route: route, key: key, namespace: "team-a",
-                outcome: "record", status: 200, bytesIn: 57, bytesOut: 1234, startedAt: MonotonicClock.nanoseconds())
+                outcome: .record, status: 200, bytesIn: 57, bytesOut: 1234, startedAt: MonotonicClock.nanoseconds())
         }
         let fields = try #require(LogLines.text(String(text.dropLast())))
         #expect(fields["msg"] == "request")

@@ -67,7 +67,7 @@ struct BrowserAPI: Sendable {
             members.append(JSONMember("totals", query.search == nil ? totals(rows.map(savings)) : .null))
             return BrowserResponse.json(.object(members))
         } catch {
-            return BrowserResponse.error(status: 500, type: "InternalServerException", message: "cannot list \(store.description): \(error)")
+            return BrowserResponse.error(.internalServer("cannot list \(store.description): \(error)"))
         }
     }
 
@@ -77,15 +77,13 @@ struct BrowserAPI: Sendable {
         do throws(CassetteError) {
             let scoped = try view(query.namespace)
             guard let cassette = try scoped.load(query.key) else {
-                return BrowserResponse.error(status: 404, type: "ResourceNotFoundException",
-                                             message: "no cassette \(query.key.hex) in \(place) of \(store.description)")
+                return BrowserResponse.error(.resourceNotFound("no cassette \(query.key.hex) in \(place) of \(store.description)"))
             }
             let row = CassetteCatalog.Summary(cassette, namespace: query.namespace)
             let savings = savings(row, usage: try scoped.usage())
             return BrowserResponse.json(Transcript.json(cassette, namespace: query.namespace, savings: savings))
         } catch {
-            return BrowserResponse.error(status: 500, type: "InternalServerException",
-                                         message: "cannot read cassette \(query.key.hex) in \(place): \(error)")
+            return BrowserResponse.error(.internalServer("cannot read cassette \(query.key.hex) in \(place): \(error)"))
         }
     }
 

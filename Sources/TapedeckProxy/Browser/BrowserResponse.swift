@@ -28,8 +28,8 @@ enum BrowserResponse {
     }
 
     /// An error in Bedrock's shape (status, `x-amzn-ErrorType`, `{"message": …}`) with the browser's headers.
-    static func error(status: Int, type: String, message: String) -> HTTPResponse {
-        var response = BedrockError.response(status: status, type: type, message: message, extraHeaders: protectiveHeaders)
+    static func error(_ error: BedrockError) -> HTTPResponse {
+        var response = error.response(extraHeaders: protectiveHeaders)
         response.headers.set("Content-Type", "application/json; charset=utf-8")
         return response
     }
