@@ -23,7 +23,7 @@ public struct ServeCommand {
         Signals.ignoreSIGPIPE()
         ResourceLimits.raiseOpenFiles()
 
-        let log = RequestLog(level: options.logLevel, format: options.logFormat, requests: !options.quiet)
+        let log = ProcessLog(level: options.logLevel, format: options.logFormat, requests: !options.quiet)
         let store: CassetteStore
         let cassettes: Int
         do {
@@ -90,7 +90,7 @@ public struct ServeCommand {
     }
 
     /// `--strict`: lists the cassettes nothing used, so stale ones can be pruned.
-    private func reportUnused(_ engine: ProxyEngine, log: RequestLog) {
+    private func reportUnused(_ engine: ProxyEngine, log: ProcessLog) {
         do {
             let unused = try engine.unused()
             log.info("unused cassettes", [LogField("count", unused.count)])

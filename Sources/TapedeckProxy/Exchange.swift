@@ -6,7 +6,7 @@ import TapedeckStore
 final class Exchange: @unchecked Sendable {
     let request: HTTPRequest
     let responder: HTTPResponder
-    private let log: RequestLog
+    private let log: ProcessLog
     private let stats: ProxyStats
     private let ledger: UsageLedger?
     var model: String?
@@ -30,7 +30,7 @@ final class Exchange: @unchecked Sendable {
     /// Body bytes sent so far (a stream's chunks add up), for the log.
     private var bytesOut = 0
 
-    init(request: HTTPRequest, responder: HTTPResponder, log: RequestLog, stats: ProxyStats, ledger: UsageLedger?) {
+    init(request: HTTPRequest, responder: HTTPResponder, log: ProcessLog, stats: ProxyStats, ledger: UsageLedger?) {
         self.request = request
         self.responder = responder
         self.log = log

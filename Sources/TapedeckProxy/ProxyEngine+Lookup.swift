@@ -24,33 +24,33 @@ extension ProxyEngine {
         do throws(CassetteError) {
             // A namespace falls back to the shared cassettes only with --namespace-fallback.
             let fallback = configuration.namespaceFallback && !exchange.namespace.isEmpty ? store : nil
-            if let plan = try hitPlan(wanted, operation: operation, in: scoped, namespace: exchange.namespace, orElse: fallback) {
-                if isExpired(plan.recordedAt) {
+            if let rendered = try hitAnswer(wanted, operation: operation, in: scoped, namespace: exchange.namespace, orElse: fallback) {
+                if isExpired(rendered.recordedAt) {
                     exchange.expired = true
                     if configuration.onExpired == .rerecord && mode == .auto {
                         log.info("cassette expired", [
-                            LogField("key", wanted.prefix), LogField("recorded_at", plan.recordedAt), LogField("action", "record again"),
+                            LogField("key", wanted.prefix), LogField("recorded_at", rendered.recordedAt), LogField("action", "record again"),
                         ])
                         return .record
                     }
                     if configuration.onExpired != .replay {
                         log.warn("cassette expired", [
-                            LogField("key", wanted.prefix), LogField("recorded_at", plan.recordedAt), LogField("action", "replay"),
+                            LogField("key", wanted.prefix), LogField("recorded_at", rendered.recordedAt), LogField("action", "replay"),
                         ])
                     } else {
                         exchange.expired = false
                     }
                 }
-                serve(plan, exchange: exchange)
+                serve(rendered, exchange: exchange)
                 return .served
             }
             // Past the last recorded answer, replay repeats the last one, unless --strict makes it a miss.
             if index > 0 && mode == .replay && !configuration.strict {
                 for earlier in stride(from: index - 1, through: 0, by: -1) {
                     let earlierKey = key.repeated(earlier)
-                    if let plan = try hitPlan(earlierKey, operation: operation, in: scoped, namespace: exchange.namespace, orElse: fallback) {
-                        exchange.key = plan.cassetteKey
-                        serve(plan, exchange: exchange)
+                    if let rendered = try hitAnswer(earlierKey, operation: operation, in: scoped, namespace: exchange.namespace, orElse: fallback) {
+                        exchange.key = rendered.cassetteKey
+                        serve(rendered, exchange: exchange)
                         return .served
                     }
                 }
@@ -75,47 +75,47 @@ extension ProxyEngine {
     func serveLanded(_ flight: Flight) -> Bool {
         let leader = flight.leader
         guard let key = leader.key, let route = leader.route else { return false }
-        let plan: HitCache.Plan?
+        let rendered: RenderedAnswer?
         do {
-            plan = try hitPlan(key, operation: route.operation, in: leader.store ?? store, namespace: leader.namespace)
+            rendered = try hitAnswer(key, operation: route.operation, in: leader.store ?? store, namespace: leader.namespace)
         } catch {
             // The lookup just reported what this store cannot read; forwarding is what it decided.
             return false
         }
-        guard let plan, !isExpired(plan.recordedAt) else { return false }
+        guard let rendered, !isExpired(rendered.recordedAt) else { return false }
         for exchange in flight.land() {
             exchange.coalesced = false
-            serve(plan, exchange: exchange)
+            serve(rendered, exchange: exchange)
         }
         return true
     }
 
     /// The answer for `key` from `store`, else from the shared store `fallback`.
-    func hitPlan(
+    func hitAnswer(
         _ key: CacheKey, operation: ConverseOperation, in store: CassetteStore, namespace: String, orElse fallback: CassetteStore?
-    ) throws(CassetteError) -> HitCache.Plan? {
-        if let plan = try hitPlan(key, operation: operation, in: store, namespace: namespace) { return plan }
+    ) throws(CassetteError) -> RenderedAnswer? {
+        if let rendered = try hitAnswer(key, operation: operation, in: store, namespace: namespace) { return rendered }
         guard let fallback else { return nil }
-        return try hitPlan(key, operation: operation, in: fallback, namespace: "")
+        return try hitAnswer(key, operation: operation, in: fallback, namespace: "")
     }
 
     /// The answer to send for `key` from `store`: reused while the stored version is unchanged, else rendered.
-    func hitPlan(_ key: CacheKey, operation: ConverseOperation, in store: CassetteStore, namespace: String) throws(CassetteError) -> HitCache.Plan? {
-        var plan: HitCache.Plan
+    func hitAnswer(_ key: CacheKey, operation: ConverseOperation, in store: CassetteStore, namespace: String) throws(CassetteError) -> RenderedAnswer? {
+        var rendered: RenderedAnswer
         if let recording = pending.cassette(namespace: namespace, key: key) {
-            plan = render(recording, operation: operation)
+            rendered = render(recording, operation: operation)
         } else {
             let version = try store.version(of: key)
-            if let version, let kept = hitCache.plan(namespace: namespace, key: key, operation: operation, version: version) {
-                plan = kept
+            if let version, let kept = hitCache.answer(namespace: namespace, key: key, operation: operation, version: version) {
+                rendered = kept
             } else {
                 guard let cassette = try store.load(key) else { return nil }
-                plan = render(cassette, operation: operation)
-                if let version { hitCache.keep(plan, namespace: namespace, key: key, operation: operation, version: version) }
+                rendered = render(cassette, operation: operation)
+                if let version { hitCache.keep(rendered, namespace: namespace, key: key, operation: operation, version: version) }
             }
         }
-        plan.namespace = namespace
-        return plan
+        rendered.namespace = namespace
+        return rendered
     }
 
     /// Whether a cassette recorded at `recordedAt` is older than `--max-age`.

@@ -109,10 +109,12 @@ extension ProxyEngine {
         let scoped = exchange.store ?? store
         let namespace = exchange.namespace
         let slot = PendingSlot(namespace: namespace, key: cassette.key)
-        // Held as it will read back from disk, so a hit on it is byte-identical to every later hit.
+        // Encoded once, in the store's own format, and held as it will read back from the store, so a hit on it is
+        // byte-identical to every later hit.
+        let encoded = scoped.encode(cassette)
         let asStored: Cassette
         do {
-            asStored = try Cassette(json: try JSONParser.parse(cassette.encoded()))
+            asStored = try Cassette(json: try JSONParser.parse(encoded))
         } catch {
             asStored = cassette
         }
@@ -125,7 +127,7 @@ extension ProxyEngine {
         recorder.async { [self] in
             let failure: (any Error)?
             do {
-                try scoped.save(cassette)
+                try scoped.save(cassette, encoded: encoded)
                 failure = nil
             } catch {
                 failure = error

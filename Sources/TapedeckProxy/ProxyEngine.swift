@@ -15,7 +15,7 @@ public final class ProxyEngine: HTTPHandler, @unchecked Sendable {
     public let configuration: ProxyConfiguration
     public let store: CassetteStore
     let upstream: UpstreamClient?
-    let log: RequestLog
+    let log: ProcessLog
     let replay: Replay
     /// Live counters for `/_tapedeck/stats` and `/metrics`.
     public let stats: ProxyStats
@@ -47,7 +47,7 @@ public final class ProxyEngine: HTTPHandler, @unchecked Sendable {
 
     /// Creates an engine; `upstream` is required unless the mode never leaves the machine.
     public init(
-        configuration: ProxyConfiguration, store: CassetteStore, upstream: UpstreamClient?, log: RequestLog,
+        configuration: ProxyConfiguration, store: CassetteStore, upstream: UpstreamClient?, log: ProcessLog,
         stats: ProxyStats = ProxyStats(), ledger: UsageLedger? = nil
     ) {
         self.stats = stats
@@ -240,8 +240,8 @@ public final class ProxyEngine: HTTPHandler, @unchecked Sendable {
     }
 
     /// The answer `cassette` gives in the shape `operation` expects, or a 500 saying why it cannot.
-    func render(_ cassette: Cassette, operation: ConverseOperation) -> HitCache.Plan {
-        let answer: HitCache.Plan.Answer
+    func render(_ cassette: Cassette, operation: ConverseOperation) -> RenderedAnswer {
+        let answer: RenderedAnswer.Shape
         do {
             switch operation {
             case .converse:
@@ -254,15 +254,15 @@ public final class ProxyEngine: HTTPHandler, @unchecked Sendable {
             let message = "cassette for key \(cassette.key.hex) cannot be served as \(operation.rawValue): \(error)"
             answer = .converse(BedrockError.internalServer(message).response(), .recorded)
         }
-        return HitCache.Plan(answer: answer, cassetteKey: cassette.key, recordedAt: cassette.recordedAt, saved: TokenUsage(of: cassette))
+        return RenderedAnswer(shape: answer, cassetteKey: cassette.key, recordedAt: cassette.recordedAt, saved: TokenUsage(of: cassette))
     }
 
     /// Sends a hit's answer.
-    func serve(_ plan: HitCache.Plan, exchange: Exchange) {
-        exchange.saved = plan.saved
-        exchange.servedNamespace = plan.namespace
-        used.withLock { _ = $0.insert(UsedCassette(namespace: plan.namespace, key: plan.cassetteKey)) }
-        switch plan.answer {
+    func serve(_ rendered: RenderedAnswer, exchange: Exchange) {
+        exchange.saved = rendered.saved
+        exchange.servedNamespace = rendered.namespace
+        used.withLock { _ = $0.insert(UsedCassette(namespace: rendered.namespace, key: rendered.cassetteKey)) }
+        switch rendered.shape {
         case .converse(let response, let servedAs):
             exchange.send(response, outcome: .hit, servedAs: response.status == 200 ? servedAs : nil, delayMs: configuration.hitDelayMs)
         case .stream(let stream):

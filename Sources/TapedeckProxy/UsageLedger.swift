@@ -8,7 +8,7 @@ import TapedeckStore
 /// namespace and written to that namespace's view, where its cassettes (and `ls STORE#NAME`) are.
 public final class UsageLedger: @unchecked Sendable {
     private let store: CassetteStore
-    private let log: RequestLog
+    private let log: ProcessLog
     private let pending = Mutex([String: UsageCounts]())
     private let wake = DispatchSemaphore(value: 0)
     private let finished = DispatchSemaphore(value: 0)
@@ -17,7 +17,7 @@ public final class UsageLedger: @unchecked Sendable {
     private let intervalSeconds: Double
 
     /// Creates a ledger for `store`; call `start` to flush periodically.
-    public init(store: CassetteStore, log: RequestLog, intervalSeconds: Double = 5) {
+    public init(store: CassetteStore, log: ProcessLog, intervalSeconds: Double = 5) {
         self.store = store
         self.log = log
         self.intervalSeconds = intervalSeconds

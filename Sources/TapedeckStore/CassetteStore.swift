@@ -8,8 +8,12 @@ public protocol CassetteStore: Sendable {
     /// The cassette filed under `key` even when its own `key` field names another (`load` refuses those), so
     /// `tapedeck verify` can say where it belongs; nil when there is none.
     func loadAsFiled(_ key: CacheKey) throws(CassetteError) -> Cassette?
-    /// Stores `cassette` under its key, replacing any earlier one, all or nothing.
-    func save(_ cassette: Cassette) throws(CassetteError)
+    /// The bytes `save(_:encoded:)` writes for `cassette`, in this store's format; a recording is encoded once,
+    /// so whoever holds it until it is written can hold exactly what will read back.
+    func encode(_ cassette: Cassette) -> [UInt8]
+    /// Stores `cassette` under its key as `encoded` (what `encode` made of it), replacing any earlier one, all or
+    /// nothing.
+    func save(_ cassette: Cassette, encoded: [UInt8]) throws(CassetteError)
     /// How many cassettes the store holds.
     func count() throws(CassetteError) -> Int
     /// Every cassette's key and where it lives, readable or not (`load` tells which).
@@ -33,6 +37,11 @@ public protocol CassetteStore: Sendable {
 }
 
 extension CassetteStore {
+    /// Stores `cassette` under its key, replacing any earlier one, all or nothing.
+    public func save(_ cassette: Cassette) throws(CassetteError) {
+        try save(cassette, encoded: encode(cassette))
+    }
+
     /// Stores that cannot hold a cassette under another key's name read it as `load` does.
     public func loadAsFiled(_ key: CacheKey) throws(CassetteError) -> Cassette? { try load(key) }
 }

@@ -82,10 +82,13 @@ public final class JSONFileStore: CassetteStore, @unchecked Sendable {
         }
     }
 
-    public func save(_ cassette: Cassette) throws(CassetteError) {
+    /// The cassette's pretty-printed JSON document: the file's bytes.
+    public func encode(_ cassette: Cassette) -> [UInt8] { cassette.encoded() }
+
+    public func save(_ cassette: Cassette, encoded: [UInt8]) throws(CassetteError) {
         let path = path(for: cassette.key)
         try FileIO.makeDirectories(String(path[..<path.lastIndex(of: "/")!]))
-        try FileIO.writeAtomically(cassette.encoded(), to: path)
+        try FileIO.writeAtomically(encoded, to: path)
     }
 
     /// Counts the files `load` can find: `<key>.json` inside the shard its key names. Temporary and dot files,

@@ -86,7 +86,7 @@ package final class ProxyHarness: @unchecked Sendable {
         logPath = logging ? "\(directory)/tapedeck.log" : nil
         logFd = logPath.map { open($0, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644) } ?? -1
         engine = ProxyEngine(configuration: configuration, store: engineStore, upstream: upstream,
-                             log: RequestLog(enabled: logFd >= 0, fd: logFd), stats: stats)
+                             log: ProcessLog(enabled: logFd >= 0, fd: logFd), stats: stats)
         server = HTTPServer(
             configuration: HTTPServer.Configuration(
                 host: "127.0.0.1", port: 0, eventLoops: eventLoops, limits: limits, errorResponse: BedrockError.forHTTPError),

@@ -28,13 +28,13 @@ import TapedeckTestSupport
     @Test func plansAreKeptPerVersionAndOperation() throws {
         let cache = HitCache(maxBytes: 1 << 20)
         let key = CassetteFixtures.cassette().key
-        let plan = HitCache.Plan(answer: .converse(HTTPResponse(status: 200, body: [1, 2, 3]), .recorded),
+        let rendered = RenderedAnswer(shape: .converse(HTTPResponse(status: 200, body: [1, 2, 3]), .recorded),
                                  cassetteKey: key, recordedAt: "2026-01-01T00:00:00Z", saved: nil)
-        cache.keep(plan, namespace: "", key: key, operation: .converse, version: CassetteVersion([1]))
-        #expect(cache.plan(namespace: "", key: key, operation: .converse, version: CassetteVersion([1])) != nil)
-        #expect(cache.plan(namespace: "", key: key, operation: .converse, version: CassetteVersion([2])) == nil)
-        #expect(cache.plan(namespace: "", key: key, operation: .converseStream, version: CassetteVersion([1])) == nil)
-        #expect(cache.plan(namespace: "other", key: key, operation: .converse, version: CassetteVersion([1])) == nil)
+        cache.keep(rendered, namespace: "", key: key, operation: .converse, version: CassetteVersion([1]))
+        #expect(cache.answer(namespace: "", key: key, operation: .converse, version: CassetteVersion([1])) != nil)
+        #expect(cache.answer(namespace: "", key: key, operation: .converse, version: CassetteVersion([2])) == nil)
+        #expect(cache.answer(namespace: "", key: key, operation: .converseStream, version: CassetteVersion([1])) == nil)
+        #expect(cache.answer(namespace: "other", key: key, operation: .converse, version: CassetteVersion([1])) == nil)
     }
 
     @Test func theMemoAnswersOnlyForTheSameModelAndBytes() {

@@ -31,7 +31,7 @@ final class ParkedRequests: Sendable {
             return found != nil
         }
         let (request, responder) = try #require(found, "the server received \(path)")
-        let exchange = Exchange(request: request, responder: responder, log: RequestLog(enabled: false), stats: ProxyStats(), ledger: nil)
+        let exchange = Exchange(request: request, responder: responder, log: ProcessLog(enabled: false), stats: ProxyStats(), ledger: nil)
         return (exchange, client)
     }
 

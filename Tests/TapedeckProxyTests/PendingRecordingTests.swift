@@ -1,4 +1,5 @@
 import Testing
+@testable import TapedeckSystem
 @testable import TapedeckHTTP
 @testable import TapedeckBedrock
 @testable import TapedeckStore
@@ -14,9 +15,10 @@ final class SlowStore: CassetteStore, @unchecked Sendable {
     var description: String { inner.description }
     var isReadOnly: Bool { inner.isReadOnly }
     func load(_ key: CacheKey) throws(CassetteError) -> Cassette? { try inner.load(key) }
-    func save(_ cassette: Cassette) throws(CassetteError) {
+    func encode(_ cassette: Cassette) -> [UInt8] { inner.encode(cassette) }
+    func save(_ cassette: Cassette, encoded: [UInt8]) throws(CassetteError) {
         gate.wait()
-        try inner.save(cassette)
+        try inner.save(cassette, encoded: encoded)
     }
     func count() throws(CassetteError) -> Int { try inner.count() }
     func entries() throws(CassetteError) -> [StoreEntry] { try inner.entries() }
@@ -38,7 +40,7 @@ final class SlowStore: CassetteStore, @unchecked Sendable {
         let upstream = UpstreamClient()
         defer { upstream.shutdown() }
         let engine = ProxyEngine(configuration: ProxyConfiguration(upstream: origin.baseURL), store: store,
-                                 upstream: upstream, log: RequestLog(enabled: false))
+                                 upstream: upstream, log: ProcessLog(enabled: false))
         let server = HTTPServer(configuration: .init(port: 0, eventLoops: 1), handler: engine)
         try server.start()
         defer { server.shutdown() }

@@ -16,7 +16,8 @@ final class CountingStore: CassetteStore, @unchecked Sendable {
     var description: String { inner.description }
     var isReadOnly: Bool { inner.isReadOnly }
     func load(_ key: CacheKey) throws(CassetteError) -> Cassette? { try inner.load(key) }
-    func save(_ cassette: Cassette) throws(CassetteError) { try inner.save(cassette) }
+    func encode(_ cassette: Cassette) -> [UInt8] { inner.encode(cassette) }
+    func save(_ cassette: Cassette, encoded: [UInt8]) throws(CassetteError) { try inner.save(cassette, encoded: encoded) }
     func count() throws(CassetteError) -> Int { try inner.count() }
     func entries() throws(CassetteError) -> [StoreEntry] { try inner.entries() }
     func remove(_ key: CacheKey) throws(CassetteError) -> Bool { try inner.remove(key) }
@@ -41,7 +42,7 @@ final class CountingStore: CassetteStore, @unchecked Sendable {
         let scratch = try ScratchDirectory()
         defer { scratch.remove() }
         let store = CountingStore(JSONFileStore(directory: scratch.path))
-        let ledger = UsageLedger(store: store, log: RequestLog(enabled: false))
+        let ledger = UsageLedger(store: store, log: ProcessLog(enabled: false))
         let a = try stored(CassetteFixtures.cassette("a"), in: store), b = try stored(CassetteFixtures.cassette("b"), in: store)
         for _ in 0..<1000 { ledger.hit(a) }
         ledger.hit(b)
@@ -60,7 +61,7 @@ final class CountingStore: CassetteStore, @unchecked Sendable {
         let scratch = try ScratchDirectory()
         defer { scratch.remove() }
         let store = CountingStore(JSONFileStore(directory: scratch.path))
-        let ledger = UsageLedger(store: store, log: RequestLog(enabled: false))
+        let ledger = UsageLedger(store: store, log: ProcessLog(enabled: false))
         let key = try stored(CassetteFixtures.cassette(), in: store)
         store.failing.withLock { $0 = true }
         ledger.hit(key)
@@ -75,7 +76,7 @@ final class CountingStore: CassetteStore, @unchecked Sendable {
         let scratch = try ScratchDirectory()
         defer { scratch.remove() }
         let store = CountingStore(JSONFileStore(directory: scratch.path))
-        let ledger = UsageLedger(store: store, log: RequestLog(enabled: false), intervalSeconds: 3600)
+        let ledger = UsageLedger(store: store, log: ProcessLog(enabled: false), intervalSeconds: 3600)
         ledger.start()
         let key = try stored(CassetteFixtures.cassette(), in: store)
         ledger.hit(key)
@@ -95,7 +96,7 @@ final class CountingStore: CassetteStore, @unchecked Sendable {
         let shared = CassetteFixtures.cassette("shared"), scoped = CassetteFixtures.cassette("scoped")
         try store.save(shared)
         try checkout.save(scoped)
-        let ledger = UsageLedger(store: store, log: RequestLog(enabled: false))
+        let ledger = UsageLedger(store: store, log: ProcessLog(enabled: false))
         ledger.hit(shared.key)
         for _ in 0..<3 { ledger.hit(scoped.key, namespace: "checkout") }
         ledger.miss(model: "m", namespace: "checkout")

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+@testable import TapedeckSystem
 @testable import TapedeckCodec
 @testable import TapedeckHTTP
 @testable import TapedeckBedrock
@@ -70,7 +71,7 @@ import TapedeckTestSupport
         defer { origin.stop() }
         let engine = ProxyEngine(
             configuration: ProxyConfiguration(mode: .record, upstream: origin.baseURL),
-            store: JSONFileStore(directory: Self.directory), upstream: UpstreamClient(), log: RequestLog(enabled: false))
+            store: JSONFileStore(directory: Self.directory), upstream: UpstreamClient(), log: ProcessLog(enabled: false))
         let server = HTTPServer(configuration: .init(port: 0, eventLoops: 1), handler: engine)
         try server.start()
         defer { server.shutdown() }

@@ -122,9 +122,13 @@ public final class SQLiteStore: CassetteStore, @unchecked Sendable {
         return try decode(document, key: key)
     }
 
+    /// The cassette's compact JSON document with sorted keys: the row's `document`.
+    public func encode(_ cassette: Cassette) -> [UInt8] {
+        JSONWriter.compact(Self.sortingKeys(cassette.jsonValue))
+    }
+
     /// Inserts or replaces the cassette's row in one `BEGIN IMMEDIATE` transaction, keeping its hit counts.
-    public func save(_ cassette: Cassette) throws(CassetteError) {
-        let document = JSONWriter.compact(Self.sortingKeys(cassette.jsonValue))
+    public func save(_ cassette: Cassette, encoded document: [UInt8]) throws(CassetteError) {
         try locked { statements throws(SQLiteError) in
             try statements.database.writeTransaction { () throws(SQLiteError) in
                 try statements.save.use { save throws(SQLiteError) in

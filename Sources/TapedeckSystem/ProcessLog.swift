@@ -1,19 +1,17 @@
 import Glibc
-import TapedeckSystem
-import TapedeckBedrock
 
-/// Tapedeck's log on stderr: a line per request and per start-up, shutdown, warning or error event, in the text or
-/// JSON format, at or above a level.
+/// The process's log on stderr: a line per start-up, shutdown, warning or error event (and, from the proxy, per
+/// request), in the text or JSON format, at or above a level.
 ///
 /// Each event is rendered whole and written with one `write` under a lock, so lines from the event loops, the
 /// upstream thread and the recorder never interleave.
-public final class RequestLog: Sendable {
+public final class ProcessLog: Sendable {
     private let lock = Mutex(())
     /// The least serious level written, or nil to write nothing.
     private let minimum: LogLevel?
     private let format: LogFormat
     /// Whether a line is written per request (`--quiet` turns it off).
-    private let requests: Bool
+    public let logsRequests: Bool
     private let fd: Int32
 
     /// Creates a log writing events at `level` or above to `fd` (stderr by default) in `format`; `requests: false`
@@ -21,7 +19,7 @@ public final class RequestLog: Sendable {
     public init(level: LogLevel = .info, format: LogFormat = .text, requests: Bool = true, fd: Int32 = 2) {
         self.minimum = level
         self.format = format
-        self.requests = requests
+        self.logsRequests = requests
         self.fd = fd
     }
 
@@ -29,35 +27,13 @@ public final class RequestLog: Sendable {
     public init(enabled: Bool, fd: Int32 = 2) {
         self.minimum = enabled ? .info : nil
         self.format = .text
-        self.requests = true
+        self.logsRequests = true
         self.fd = fd
     }
 
     /// Whether an event at `level` would be written.
     public func logs(_ level: LogLevel) -> Bool {
         minimum.map { level >= $0 } ?? false
-    }
-
-    /// Logs a finished request: info, debug for Tapedeck's own pages, warn when the answer is a server error.
-    public func request(
-        method: String, path: Substring, route: ConverseRoute?, key: CacheKey?, namespace: String, outcome: Outcome,
-        status: Int, bytesIn: Int, bytesOut: Int, startedAt: UInt64
-    ) {
-        let level: LogLevel = status >= 500 ? .warn : outcome == .admin ? .debug : .info
-        guard requests, logs(level) else { return }
-        var fields = [LogField("method", method), LogField("path", String(path))]
-        if let route {
-            fields.append(LogField("model", route.modelId))
-            fields.append(LogField("operation", route.operation.rawValue))
-        }
-        fields.append(LogField("outcome", outcome.rawValue))
-        fields.append(LogField("status", status))
-        if let key { fields.append(LogField("key", key.prefix)) }
-        if !namespace.isEmpty { fields.append(LogField("namespace", namespace)) }
-        fields.append(LogField("latency_ms", milliseconds: MonotonicClock.nanoseconds() &- startedAt))
-        fields.append(LogField("bytes_in", bytesIn))
-        fields.append(LogField("bytes_out", bytesOut))
-        write(LogEvent(level, "request", fields))
     }
 
     /// Logs `event` if its level is wanted.

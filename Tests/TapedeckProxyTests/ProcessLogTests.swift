@@ -7,7 +7,7 @@ import Testing
 import TapedeckTestSupport
 
 /// The log writer: which events it keeps at each level, `--quiet`, and whole lines from many threads at once.
-@Suite struct RequestLogTests {
+@Suite struct ProcessLogTests {
     /// What a log writing to a pipe wrote while `body` ran; the pipe is drained on another thread as stderr would be.
     private func written(_ body: (Int32) -> Void) throws -> String {
         var fds: [Int32] = [0, 0]
@@ -35,7 +35,7 @@ import TapedeckTestSupport
     /// The messages of the lines `log` wrote for one event of each level and three requests (info, admin, 502).
     private func messages(level: LogLevel, requests: Bool = true) throws -> [String] {
         let text = try written { fd in
-            let log = RequestLog(level: level, format: .json, requests: requests, fd: fd)
+            let log = ProcessLog(level: level, format: .json, requests: requests, fd: fd)
             log.debug("d")
             log.info("i")
             log.warn("w")
@@ -68,7 +68,7 @@ import TapedeckTestSupport
 
     @Test func aDisabledLogWritesNothing() throws {
         let text = try written { fd in
-            let log = RequestLog(enabled: false, fd: fd)
+            let log = ProcessLog(enabled: false, fd: fd)
             log.error("e")
             log.request(method: "GET", path: "/", route: nil, key: nil, namespace: "", outcome: .error, status: 500,
                         bytesIn: 0, bytesOut: 0, startedAt: 0)
@@ -80,7 +80,7 @@ import TapedeckTestSupport
         let key = try #require(CacheKey(hex: String(repeating: "ab", count: 32)))
         let route = ConverseRoute(prefix: "/bedrock", modelId: "m:1", operation: .converseStream)
         let text = try written { fd in
-            RequestLog(format: .text, fd: fd).request(
+            ProcessLog(format: .text, fd: fd).request(
                 method: "POST", path: "/bedrock/model/m%3A1/converse-stream", route: route, key: key, namespace: "team-a",
                 outcome: .record, status: 200, bytesIn: 57, bytesOut: 1234, startedAt: MonotonicClock.nanoseconds())
         }
@@ -103,7 +103,7 @@ import TapedeckTestSupport
     @Test func linesFromManyThreadsNeverInterleave() throws {
         let long = String(repeating: "x", count: 10_000)
         let text = try written { fd in
-            let log = RequestLog(format: .json, fd: fd)
+            let log = ProcessLog(format: .json, fd: fd)
             DispatchQueue.concurrentPerform(iterations: 8) { thread in
                 for index in 0..<25 { log.warn("burst", [LogField("thread", thread), LogField("index", index), LogField("filler", long)]) }
             }
@@ -124,7 +124,7 @@ import TapedeckTestSupport
         let error = "INSERT INTO cassettes\n  VALUES(?1)\r\n2026-11-25T00:00:00.000Z ERROR forged"
         for format in [LogFormat.text, .json] {
             let text = try written { fd in
-                RequestLog(format: format, fd: fd).error("not stored", [LogField("error", error)])
+                ProcessLog(format: format, fd: fd).error("not stored", [LogField("error", error)])
             }
             #expect(text.split(separator: "\n").count == 1, "\(text)")
             let fields = try #require(format == .text ? LogLines.text(String(text.dropLast())) : LogLines.json(String(text)))
