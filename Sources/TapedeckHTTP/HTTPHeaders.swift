@@ -59,6 +59,11 @@ public struct HTTPHeaders: Sendable, Equatable, Sequence {
         fields.removeAll { Self.equalsIgnoringCase($0.name, name) }
     }
 
+    /// These fields without those whose lower-cased name is in `names`, which must hold lower-case names.
+    public func removing(names: Set<String>) -> HTTPHeaders {
+        HTTPHeaders(fields.filter { !names.contains($0.name.lowercased()) })
+    }
+
     /// Whether a comma-separated header (such as Connection) lists `token`, case-insensitively.
     public func hasToken(_ token: String, in name: String) -> Bool {
         for value in values(name) {

@@ -40,13 +40,13 @@ extension ProxyEngine {
         }
         let url = "\(base)/model/\(ConverseRoute.encodePathSegment(route.modelId))/\(route.operation.rawValue)"
         let connectionOptions = Self.connectionOptions(exchange.request.headers.values("Connection"))
-        var headers: [(name: String, value: String)] = []
+        var headers = HTTPHeaders()
         for field in exchange.request.headers {
             let name = field.name.lowercased()
             if Self.hopByHopRequestHeaders.contains(name) || connectionOptions.contains(name) || name.hasPrefix("x-tapedeck-") {
                 continue
             }
-            headers.append((field.name, field.value))
+            headers.add(field.name, field.value)
         }
         if let auth = configuration.upstreamAuth {
             // Signed at send time, so X-Amz-Date stays within AWS's clock skew allowance.
@@ -78,14 +78,13 @@ extension ProxyEngine {
     }
 
     /// Upstream's response headers without the hop-by-hop ones (RFC 9110 §7.6.1).
-    func passThroughHeaders(_ upstreamHeaders: [(name: String, value: String)]) -> HTTPHeaders {
-        let connectionOptions = Self.connectionOptions(
-            upstreamHeaders.filter { $0.name.lowercased() == "connection" }.map(\.value))
+    func passThroughHeaders(_ upstreamHeaders: HTTPHeaders) -> HTTPHeaders {
+        let connectionOptions = Self.connectionOptions(upstreamHeaders.values("Connection"))
         var headers = HTTPHeaders()
-        for (name, value) in upstreamHeaders {
-            let lowered = name.lowercased()
+        for field in upstreamHeaders {
+            let lowered = field.name.lowercased()
             if Self.hopByHopResponseHeaders.contains(lowered) || connectionOptions.contains(lowered) { continue }
-            headers.add(name, value)
+            headers.add(field.name, field.value)
         }
         return headers
     }
@@ -180,7 +179,7 @@ extension ProxyEngine {
             log.warn("not recorded", [LogField("key", key.prefix), LogField("reason", "upstream's 200 answer is JSON but not an object")])
             return flight.send(response, outcome: outcome)
         }
-        let contentType = upstreamResponse.headerValue("Content-Type") ?? "application/json"
+        let contentType = upstreamResponse.headers["Content-Type"] ?? "application/json"
         let cassette = cassette(
             key: key, route: route, body: body, latencyMs: upstreamResponse.latencyMs,
             response: RecordedResponse(status: 200, contentType: contentType, body: recorded), repeatIndex: exchange.repeatIndex)

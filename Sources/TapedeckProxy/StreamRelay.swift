@@ -22,7 +22,7 @@ final class StreamRelay: UpstreamResponseHandler, @unchecked Sendable {
     private let startedAt = MonotonicClock.milliseconds()
 
     private var status = 0
-    private var headers: [(name: String, value: String)] = []
+    private var headers = HTTPHeaders()
     private var streaming = false
     private var buffered: [UInt8] = []
     private var decoder = EventStreamDecoder()
@@ -41,7 +41,7 @@ final class StreamRelay: UpstreamResponseHandler, @unchecked Sendable {
         self.outcome = outcome
     }
 
-    func upstreamDidReceiveHead(status: Int, headers: [(name: String, value: String)]) {
+    func upstreamDidReceiveHead(status: Int, headers: HTTPHeaders) {
         self.status = status
         self.headers = headers
         // Errors before the stream starts are small JSON documents: they pass through whole, as for converse.
@@ -122,7 +122,7 @@ final class StreamRelay: UpstreamResponseHandler, @unchecked Sendable {
             engine.log.warn("not recorded", [LogField("key", exchange.key?.prefix ?? "-"), LogField("reason", unrecordable ?? "no key")])
             return flight.finishStream(status: status, outcome: outcome)
         }
-        let contentType = headers.first { $0.name.lowercased() == "content-type" }?.value ?? "application/vnd.amazon.eventstream"
+        let contentType = headers["Content-Type"] ?? "application/vnd.amazon.eventstream"
         let cassette = engine.cassette(
             key: key, route: route, body: body, latencyMs: latencyMs,
             response: RecordedResponse(status: 200, contentType: contentType, content: .events(events)),

@@ -1,4 +1,6 @@
+import TapedeckHTTP
 import TapedeckSystem
+
 /// How Tapedeck authenticates forwarded requests itself, replacing whatever the client sent.
 public enum UpstreamAuth: Sendable {
     /// Re-sign every request with Signature Version 4.
@@ -20,14 +22,15 @@ public enum UpstreamAuth: Sendable {
 
     /// The headers to send for a POST of `body` to `url` at `date` (seconds since the Unix epoch), the client's
     /// credentials replaced by Tapedeck's.
-    public func apply(url: String, headers: [(name: String, value: String)], body: [UInt8], date: Int = Timestamp.nowSeconds())
-        -> [(name: String, value: String)] {
-        let kept = headers.filter { !Self.clientCredentialHeaders.contains($0.name.lowercased()) }
+    public func apply(url: String, headers: HTTPHeaders, body: [UInt8], date: Int = Timestamp.nowSeconds())
+        -> HTTPHeaders {
+        var kept = headers.removing(names: Self.clientCredentialHeaders)
         switch self {
         case .sigV4(let signer):
             return signer.sign(method: "POST", url: url, headers: kept, body: body, date: date)
         case .bearer(let token):
-            return kept + [("Authorization", "Bearer \(token)")]
+            kept.add("Authorization", "Bearer \(token)")
+            return kept
         }
     }
 

@@ -1,7 +1,7 @@
 internal import CCurl
 import Dispatch
-import Dispatch
 import Glibc
+import TapedeckHTTP
 import TapedeckSystem
 
 /// Sends requests upstream with libcurl: one dedicated thread runs a multi handle for every transfer in flight.
@@ -74,7 +74,7 @@ public final class UpstreamClient: @unchecked Sendable {
 private final class ResponseCollector: UpstreamResponseHandler, @unchecked Sendable {
     private let completion: @Sendable (Result<UpstreamResponse, CurlError>) -> Void
     private var status = 0
-    private var headers: [(name: String, value: String)] = []
+    private var headers = HTTPHeaders()
     private var body: [UInt8] = []
 
     /// Creates a collector that calls `completion` exactly once.
@@ -82,7 +82,7 @@ private final class ResponseCollector: UpstreamResponseHandler, @unchecked Senda
         self.completion = completion
     }
 
-    func upstreamDidReceiveHead(status: Int, headers: [(name: String, value: String)]) {
+    func upstreamDidReceiveHead(status: Int, headers: HTTPHeaders) {
         self.status = status
         self.headers = headers
     }

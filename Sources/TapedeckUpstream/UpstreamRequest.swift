@@ -1,3 +1,5 @@
+import TapedeckHTTP
+
 /// One POST to upstream: the full URL, end-to-end headers in order, the body bytes and a whole-transfer timeout.
 public struct UpstreamRequest: Sendable {
     /// Headers the client never forwards: curl owns the framing and the connection (RFC 9110 §7.6.1, RFC 9112 §6),
@@ -10,7 +12,7 @@ public struct UpstreamRequest: Sendable {
     /// The full URL, e.g. `https://bedrock-runtime.us-east-1.amazonaws.com/model/m/converse`.
     public var url: String
     /// Request headers in order, duplicates kept; those in `droppedHeaders` are not sent.
-    public var headers: [(name: String, value: String)]
+    public var headers: HTTPHeaders
     /// The exact request body; sent as is with a Content-Length.
     public var body: [UInt8]
     /// Seconds the whole transfer may take (CURLOPT_TIMEOUT); 0 or less means no limit.
@@ -19,7 +21,7 @@ public struct UpstreamRequest: Sendable {
     /// Creates a request; the default timeout is generous because a long streamed answer can run for minutes.
     public init(
         url: String,
-        headers: [(name: String, value: String)] = [],
+        headers: HTTPHeaders = HTTPHeaders(),
         body: [UInt8] = [],
         timeoutSeconds: Int = 300
     ) {
@@ -27,11 +29,5 @@ public struct UpstreamRequest: Sendable {
         self.headers = headers
         self.body = body
         self.timeoutSeconds = timeoutSeconds
-    }
-
-    /// The first value of the header `name`, compared case-insensitively.
-    public func headerValue(_ name: String) -> String? {
-        let wanted = name.lowercased()
-        return headers.first { $0.name.lowercased() == wanted }?.value
     }
 }

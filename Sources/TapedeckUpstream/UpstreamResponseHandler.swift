@@ -1,3 +1,5 @@
+import TapedeckHTTP
+
 /// Receives one upstream transfer's events as they happen, for live pass-through of streamed answers.
 ///
 /// All three methods are called on the `UpstreamClient`'s own thread and must return quickly: a handler that
@@ -7,7 +9,7 @@
 /// shut down gets `upstreamDidFinish` at once, on the caller's thread.
 public protocol UpstreamResponseHandler: AnyObject, Sendable {
     /// The final response's status and headers; called before the first body bytes, or at completion if the body is empty.
-    func upstreamDidReceiveHead(status: Int, headers: [(name: String, value: String)])
+    func upstreamDidReceiveHead(status: Int, headers: HTTPHeaders)
     /// One body chunk as libcurl delivered it, in order; chunk boundaries carry no meaning.
     func upstreamDidReceive(_ bytes: [UInt8])
     /// The end of the transfer: the latency in milliseconds from `send` on success, or why it failed.

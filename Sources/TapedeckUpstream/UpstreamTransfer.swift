@@ -1,4 +1,5 @@
 internal import CCurl
+import TapedeckHTTP
 
 /// One request in flight on the client's thread: its easy handle's options, the C buffers curl reads, the parsed head.
 final class UpstreamTransfer {
@@ -11,7 +12,8 @@ final class UpstreamTransfer {
     /// CURLOPT_ERRORBUFFER(3): at least CURL_ERROR_SIZE bytes, written by curl when a transfer fails.
     private let errorBuffer: UnsafeMutablePointer<CChar>
     private var status = 0
-    private var headers: [(name: String, value: String)] = []
+    /// The final response's fields so far: an array, since an obs-fold line extends the last value in place.
+    private var fields: [HTTPField] = []
     private var headDelivered = false
 
     /// Prepares buffers for `job` on `easy`; nothing is set on the handle until `configure()`.
@@ -96,9 +98,9 @@ final class UpstreamTransfer {
             lines.append(header.value.isEmpty ? "\(header.name);" : "\(header.name): \(header.value)")
         }
         // CURLOPT_POSTFIELDS(3): without a caller Content-Type curl invents application/x-www-form-urlencoded.
-        if request.headerValue("Content-Type") == nil { lines.append("Content-Type:") }
+        if !request.headers.contains("Content-Type") { lines.append("Content-Type:") }
         // curl sends "Accept: */*" unless told otherwise; upstream should see only what the caller sent.
-        if request.headerValue("Accept") == nil { lines.append("Accept:") }
+        if !request.headers.contains("Accept") { lines.append("Accept:") }
         // CURLOPT_HTTPHEADER(3): an empty "Expect:" stops curl sending "Expect: 100-continue" for large bodies.
         lines.append("Expect:")
         for line in lines {
@@ -117,19 +119,19 @@ final class UpstreamTransfer {
         while let last = line.last, last == 0x0D || last == 0x0A { line = line.dropLast() }
         if line.starts(with: "HTTP/".utf8) {
             // A new status line (after 100 Continue or a 1xx): only the final response's fields count.
-            headers.removeAll()
+            fields.removeAll()
             status = UpstreamTransfer.statusCode(in: line)
             return
         }
         guard let first = line.first else { return }
-        if first == 0x20 || first == 0x09, let previous = headers.indices.last {
+        if first == 0x20 || first == 0x09, let previous = fields.indices.last {
             // RFC 9112 §5.2: obsolete line folding; the continuation joins the previous value with a space.
-            headers[previous].value += " " + UpstreamTransfer.trimmed(line)
+            fields[previous].value += " " + UpstreamTransfer.trimmed(line)
             return
         }
         guard let colon = line.firstIndex(of: 0x3A) else { return }
         let name = String(decoding: line[..<colon], as: UTF8.self)
-        headers.append((name: name, value: UpstreamTransfer.trimmed(line[(colon + 1)...])))
+        fields.append(HTTPField(name, UpstreamTransfer.trimmed(line[(colon + 1)...])))
     }
 
     /// One body chunk from curl (CURLOPT_WRITEFUNCTION(3)).
@@ -141,7 +143,7 @@ final class UpstreamTransfer {
     private func deliverHeadIfNeeded() {
         guard !headDelivered else { return }
         headDelivered = true
-        job.handler.upstreamDidReceiveHead(status: status, headers: headers)
+        job.handler.upstreamDidReceiveHead(status: status, headers: HTTPHeaders(fields))
     }
 
     private func check(_ code: CURLcode, _ option: String) throws(CurlError) {

@@ -1,3 +1,4 @@
+import TapedeckHTTP
 import TapedeckSystem
 import TapedeckUpstream
 
@@ -15,7 +16,7 @@ package final class RecordingHandler: UpstreamResponseHandler, @unchecked Sendab
 
     private struct State {
         var events: [Event] = []
-        var headers: [(name: String, value: String)] = []
+        var headers = HTTPHeaders()
         var result: Result<Int, CurlError>?
         var waiter: CheckedContinuation<Result<Int, CurlError>, Never>?
     }
@@ -32,7 +33,7 @@ package final class RecordingHandler: UpstreamResponseHandler, @unchecked Sendab
     package var events: [Event] { state.withLock { $0.events } }
 
     /// The headers passed to `upstreamDidReceiveHead`, if it was called.
-    package var headers: [(name: String, value: String)] { state.withLock { $0.headers } }
+    package var headers: HTTPHeaders { state.withLock { $0.headers } }
 
     /// Suspends until `upstreamDidFinish` and answers its result.
     package func finished() async -> Result<Int, CurlError> {
@@ -45,7 +46,7 @@ package final class RecordingHandler: UpstreamResponseHandler, @unchecked Sendab
         }
     }
 
-    package func upstreamDidReceiveHead(status: Int, headers: [(name: String, value: String)]) {
+    package func upstreamDidReceiveHead(status: Int, headers: HTTPHeaders) {
         state.withLock { state in
             state.events.append(.head(status))
             state.headers = headers

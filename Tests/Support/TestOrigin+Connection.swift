@@ -31,11 +31,11 @@ extension TestOrigin {
             let lines = head.split(separator: "\r\n", omittingEmptySubsequences: false)
             let parts = lines[0].split(separator: " ", omittingEmptySubsequences: true)
             guard parts.count == 3 else { throw ProtocolError(description: "bad request line \(lines[0])") }
-            var headers: [(name: String, value: String)] = []
+            var headers = HTTPHeaders()
             for line in lines.dropFirst() where !line.isEmpty {
                 guard let colon = line.firstIndex(of: ":") else { throw ProtocolError(description: "bad field \(line)") }
                 let value = line[line.index(after: colon)...]
-                headers.append((name: String(line[..<colon]), value: Connection.trimmed(value)))
+                headers.add(String(line[..<colon]), Connection.trimmed(value))
             }
             var request = Request(method: String(parts[0]), path: String(parts[1]), version: String(parts[2]),
                                   headers: headers, body: [])

@@ -1,3 +1,5 @@
+import TapedeckHTTP
+
 extension TestOrigin {
     /// One piece of a chunked reply: wait `delayMs`, run `before` (if any), then send `bytes` as one HTTP chunk.
     package struct Chunk: Sendable {
@@ -96,7 +98,7 @@ extension TestOrigin {
         package func head(closing: Bool) -> [UInt8] {
             var text = "HTTP/1.1 \(status) \(TestOrigin.Reply.reason(for: status))\r\n"
             for header in headers { text += "\(header.name): \(header.value)\r\n" }
-            let hasLength = headers.contains { $0.name.lowercased() == "content-length" }
+            let hasLength = headers.contains { HTTPHeaders.equalsIgnoringCase($0.name, "Content-Length") }
             switch body {
             case .whole(let bytes):
                 if !hasLength { text += "Content-Length: \(bytes.count)\r\n" }

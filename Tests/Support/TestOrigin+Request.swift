@@ -1,3 +1,5 @@
+import TapedeckHTTP
+
 extension TestOrigin {
     /// One request as the origin received it, body already de-chunked.
     package struct Request: Sendable {
@@ -8,19 +10,18 @@ extension TestOrigin {
         /// The protocol version from the request line, e.g. `HTTP/1.1`.
         let version: String
         /// Header fields in order, duplicates kept, names as sent.
-        package let headers: [(name: String, value: String)]
+        package let headers: HTTPHeaders
         /// The body bytes (Content-Length or chunked framing removed).
         package let body: [UInt8]
 
         /// The first value of the header `name`, compared case-insensitively.
         package func header(_ name: String) -> String? {
-            headerValues(name).first
+            headers[name]
         }
 
         /// Every value of the header `name` in order, compared case-insensitively.
         package func headerValues(_ name: String) -> [String] {
-            let wanted = name.lowercased()
-            return headers.filter { $0.name.lowercased() == wanted }.map(\.value)
+            headers.values(name)
         }
 
         /// The body as UTF-8 text, for readable assertions.

@@ -1,4 +1,5 @@
 import Testing
+import TapedeckHTTP
 @testable import TapedeckUpstream
 import TapedeckTestSupport
 
@@ -29,7 +30,7 @@ import TapedeckTestSupport
         defer { origin.stop() }
         let client = UpstreamClient()
         defer { client.shutdown() }
-        let headers: [(name: String, value: String)] = [
+        let headers = HTTPHeaders([
             ("Authorization", "Bearer sk-bf-test"),
             ("X-Dup", "1"),
             ("Host", "proxy.invalid"),
@@ -38,7 +39,7 @@ import TapedeckTestSupport
             ("X-Dup", "2"),
             ("X-Empty", ""),
             ("Accept-Encoding", "gzip"),
-        ]
+        ])
 
         _ = await client.response(to: UpstreamRequest(url: origin.url("/x"), headers: headers, body: [1, 2, 3]))
 
@@ -60,7 +61,7 @@ import TapedeckTestSupport
         defer { origin.stop() }
         let client = UpstreamClient()
         defer { client.shutdown() }
-        let headers: [(name: String, value: String)] = [("Content-Type", "application/json"), ("Accept", "application/json")]
+        let headers = HTTPHeaders([("Content-Type", "application/json"), ("Accept", "application/json")])
 
         _ = await client.response(to: UpstreamRequest(url: origin.url("/x"), headers: headers, body: Array("{}".utf8)))
 
@@ -87,7 +88,7 @@ import TapedeckTestSupport
         #expect(response.status == 201)
         #expect(response.headers.map(\.name) == headers.map(\.name) + ["Content-Length"])
         #expect(response.headers.map(\.value) == headers.map(\.value) + ["100000"])
-        #expect(response.headerValues("set-thing") == ["a", "b, c"])
+        #expect(response.headers.values("set-thing") == ["a", "b, c"])
         #expect(response.body == body)
         #expect(response.latencyMs >= 0)
     }
@@ -105,7 +106,7 @@ import TapedeckTestSupport
         let response = try await client.response(to: UpstreamRequest(url: origin.url("/x"))).get()
 
         #expect(response.status == 429)
-        #expect(response.headerValue("X-Amzn-ErrorType") == "ThrottlingException")
+        #expect(response.headers["X-Amzn-ErrorType"] == "ThrottlingException")
         #expect(response.body == body)
     }
 
@@ -116,7 +117,7 @@ import TapedeckTestSupport
         let client = UpstreamClient()
         defer { client.shutdown() }
 
-        let request = UpstreamRequest(url: origin.url("/x"), headers: [("Accept-Encoding", "gzip")])
+        let request = UpstreamRequest(url: origin.url("/x"), headers: HTTPHeaders([("Accept-Encoding", "gzip")]))
         let response = try await client.response(to: request).get()
 
         #expect(response.body == bytes)
@@ -130,7 +131,7 @@ import TapedeckTestSupport
         let client = UpstreamClient()
         defer { client.shutdown() }
 
-        let request = UpstreamRequest(url: origin.url("/x"), headers: [(name, value)])
+        let request = UpstreamRequest(url: origin.url("/x"), headers: HTTPHeaders([(name, value)]))
         let result = await client.response(to: request)
 
         #expect(throws: CurlError.self) { try result.get() }

@@ -1,5 +1,6 @@
 import Glibc
 import TapedeckCodec
+import TapedeckHTTP
 
 /// The canonical forms of SigV4's canonical request: URI, query, headers, and the timestamp.
 extension SigV4Signer {
@@ -38,7 +39,7 @@ extension SigV4Signer {
 
     /// The canonical headers block (`name:value\n` per name, sorted) and the signed-headers list (`a;b;c`).
     /// Names are lower-cased; repeated names join their values with `,` in the order sent.
-    static func canonicalHeaders(_ headers: [(name: String, value: String)]) -> (block: String, signed: String) {
+    static func canonicalHeaders(_ headers: HTTPHeaders) -> (block: String, signed: String) {
         var values: [String: [String]] = [:]
         for header in headers {
             values[header.name.lowercased(), default: []].append(trimAll(header.value))

@@ -1,4 +1,6 @@
 import TapedeckCodec
+import TapedeckHTTP
+
 /// Signs a request with AWS Signature Version 4 in the `Authorization` header, as botocore's `SigV4Auth` does.
 public struct SigV4Signer: Sendable {
     /// Headers a client signed for itself (or for the proxy's address): dropped and replaced by this signer's own.
@@ -40,23 +42,25 @@ public struct SigV4Signer: Sendable {
     public func sign(
         method: String,
         url: String,
-        headers: [(name: String, value: String)],
+        headers: HTTPHeaders,
         body: [UInt8],
         date: Int
-    ) -> [(name: String, value: String)] {
+    ) -> HTTPHeaders {
         let request = prepare(method: method, url: url, headers: headers, body: body, date: date)
         let toSign = stringToSign(canonicalRequest: request.canonicalRequest, amzDate: request.amzDate)
         let signature = SHA256.hex(HMAC.sha256(key: signingKey(day: request.day), message: toSign))
         let authorization = "AWS4-HMAC-SHA256 Credential=\(credentials.accessKeyId)/\(scope(day: request.day)), "
             + "SignedHeaders=\(request.signedHeaders), Signature=\(signature)"
-        return request.headers + [(name: "Authorization", value: authorization)]
+        var sent = request.headers
+        sent.add("Authorization", authorization)
+        return sent
     }
 
     /// The canonical request (SigV4 task 1) for what `sign` would send.
     func canonicalRequest(
         method: String,
         url: String,
-        headers: [(name: String, value: String)],
+        headers: HTTPHeaders,
         body: [UInt8],
         date: Int
     ) -> String {
@@ -78,7 +82,7 @@ public struct SigV4Signer: Sendable {
 
     /// What `sign` sends before the `Authorization` header, and what that header is computed from.
     private struct Prepared {
-        var headers: [(name: String, value: String)]
+        var headers: HTTPHeaders
         var canonicalRequest: String
         var signedHeaders: String
         var amzDate: String
@@ -88,20 +92,20 @@ public struct SigV4Signer: Sendable {
     private func prepare(
         method: String,
         url: String,
-        headers: [(name: String, value: String)],
+        headers: HTTPHeaders,
         body: [UInt8],
         date: Int
     ) -> Prepared {
         let target = SigV4URL(url)
         let amzDate = Self.amzDate(epochSeconds: date)
-        var sent = headers.filter { !Self.replacedHeaders.contains($0.name.lowercased()) }
-        sent.append((name: "Host", value: target.host))
-        sent.append((name: "X-Amz-Date", value: amzDate))
+        var sent = headers.removing(names: Self.replacedHeaders)
+        sent.add("Host", target.host)
+        sent.add("X-Amz-Date", amzDate)
         if let token = credentials.sessionToken {
             // botocore adds the token before signing, so it is signed (the suite's post-sts-header-before).
-            sent.append((name: "X-Amz-Security-Token", value: token))
+            sent.add("X-Amz-Security-Token", token)
         }
-        let signed = sent.filter { !Self.unsignedHeaders.contains($0.name.lowercased()) }
+        let signed = sent.removing(names: Self.unsignedHeaders)
         let (canonicalHeaders, signedHeaders) = Self.canonicalHeaders(signed)
         let canonicalRequest = [
             method.uppercased(),

@@ -1,4 +1,5 @@
 import Testing
+import TapedeckHTTP
 @testable import TapedeckBedrock
 @testable import TapedeckUpstream
 
@@ -40,10 +41,10 @@ import Testing
     }
 
     @Test func headersAreLowerCasedSortedAndJoined() {
-        let (block, signed) = SigV4Signer.canonicalHeaders([
+        let (block, signed) = SigV4Signer.canonicalHeaders(HTTPHeaders([
             (name: "X-Amz-Date", value: "20150830T123600Z"), (name: "Host", value: "example.com"),
             (name: "My-Header", value: "b"), (name: "my-header", value: " a "),
-        ])
+        ]))
         #expect(block == "host:example.com\nmy-header:b,a\nx-amz-date:20150830T123600Z\n")
         #expect(signed == "host;my-header;x-amz-date")
     }

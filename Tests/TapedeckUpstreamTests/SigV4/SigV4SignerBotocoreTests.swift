@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TapedeckHTTP
 @testable import TapedeckUpstream
 import TapedeckTestSupport
 
@@ -28,16 +29,16 @@ import TapedeckTestSupport
         )
     }
 
-    private func sign(token: String?, body: [UInt8], headers: [(name: String, value: String)]? = nil) -> [String] {
+    private func sign(token: String?, body: [UInt8], headers: HTTPHeaders? = nil) -> [String] {
         signer(token: token)
-            .sign(method: "POST", url: Self.url, headers: headers ?? [(name: "Content-Type", value: "application/json")],
+            .sign(method: "POST", url: Self.url, headers: headers ?? HTTPHeaders([("Content-Type", "application/json")]),
                   body: body, date: Self.date)
             .map { "\($0.name): \($0.value)" }
     }
 
     @Test func theCanonicalRequestEncodesTheModelArnTwice() {
         let canonical = signer(token: nil).canonicalRequest(
-            method: "POST", url: Self.url, headers: [(name: "Content-Type", value: "application/json")],
+            method: "POST", url: Self.url, headers: HTTPHeaders([("Content-Type", "application/json")]),
             body: Self.asciiBody, date: Self.date
         )
         #expect(canonical == "POST\n/model/arn%253Aaws%253Abedrock%253Aus-east-1%253A123456789012%253Ainference-profile"
@@ -79,7 +80,7 @@ import TapedeckTestSupport
     }
 
     /// What boto3 sent the proxy: its own signature, the proxy's Host, and headers botocore signs or skips.
-    static let proxiedHeaders: [(name: String, value: String)] = [
+    static let proxiedHeaders = HTTPHeaders([
         (name: "Host", value: "127.0.0.1:4000"),
         (name: "User-Agent", value: "Boto3/1.35.0 md/Botocore#1.35.0 ua/2.0 os/linux lang/python#3.12.3"),
         (name: "amz-sdk-invocation-id", value: "0f6a3b1e-8c2d-4e5f-9a7b-1c2d3e4f5a6b"),
@@ -91,7 +92,7 @@ import TapedeckTestSupport
             + "SignedHeaders=host;x-amz-date, Signature=0000"),
         (name: "Content-Type", value: "application/json"),
         (name: "Content-Length", value: "94"),
-    ]
+    ])
 
     @Test func replacesAClientsSignatureAsBotocoreWouldSign() {
         // botocore signed the same headers without the client's Host, X-Amz-* and Authorization.

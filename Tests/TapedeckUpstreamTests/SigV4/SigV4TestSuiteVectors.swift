@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TapedeckHTTP
 @testable import TapedeckUpstream
 
 /// One request from AWS's published Signature Version 4 test suite (2015-08-30 edition) and its known answers.
@@ -9,7 +10,7 @@ struct SigV4SuiteVector: Sendable, CustomTestStringConvertible {
     let rule: String
     let method: String
     let url: String
-    let headers: [(name: String, value: String)]
+    let headers: HTTPHeaders
     var body: [UInt8] = []
     let canonicalRequest: String
     let stringToSign: String
@@ -40,7 +41,7 @@ enum SigV4Suite {
     }
 
     /// The suite sends its own Host and X-Amz-Date; the signer replaces both with equal values.
-    static let baseHeaders: [(name: String, value: String)] = [
+    static let baseHeaders: [(String, String)] = [
         (name: "Host", value: "example.amazonaws.com"), (name: "X-Amz-Date", value: "20150830T123600Z"),
     ]
 
@@ -54,21 +55,21 @@ enum SigV4Suite {
     static let vectors: [SigV4SuiteVector] = [
         SigV4SuiteVector(
             name: "get-vanilla", rule: "the minimal request: host and x-amz-date signed, empty payload hash",
-            method: "GET", url: "https://example.amazonaws.com/", headers: baseHeaders,
+            method: "GET", url: "https://example.amazonaws.com/", headers: HTTPHeaders(baseHeaders),
             canonicalRequest: "GET\n/\n\nhost:example.amazonaws.com\nx-amz-date:20150830T123600Z\n\nhost;x-amz-date\n\(emptyHash)",
             stringToSign: sts("bb579772317eb040ac9ed261061d46c1f17a8133879d6129b6e1c25292927e63"),
             authorization: authz("host;x-amz-date", "5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31")
         ),
         SigV4SuiteVector(
             name: "post-vanilla", rule: "the method heads the canonical request",
-            method: "POST", url: "https://example.amazonaws.com/", headers: baseHeaders,
+            method: "POST", url: "https://example.amazonaws.com/", headers: HTTPHeaders(baseHeaders),
             canonicalRequest: "POST\n/\n\nhost:example.amazonaws.com\nx-amz-date:20150830T123600Z\n\nhost;x-amz-date\n\(emptyHash)",
             stringToSign: sts("553f88c9e4d10fc9e109e2aeb65f030801b70c2f6468faca261d401ae622fc87"),
             authorization: authz("host;x-amz-date", "5da7c1a2acd57cee7505fc6676e4e544621c30862966e37dddb68e92efbe5d6b")
         ),
         SigV4SuiteVector(
             name: "get-vanilla-query-order-key-case", rule: "query parameters sorted by name (byte order)",
-            method: "GET", url: "https://example.amazonaws.com/?Param2=value2&Param1=value1", headers: baseHeaders,
+            method: "GET", url: "https://example.amazonaws.com/?Param2=value2&Param1=value1", headers: HTTPHeaders(baseHeaders),
             canonicalRequest: "GET\n/\nParam1=value1&Param2=value2\nhost:example.amazonaws.com\n"
                 + "x-amz-date:20150830T123600Z\n\nhost;x-amz-date\n\(emptyHash)",
             stringToSign: sts("816cd5b414d056048ba4f7c5386d6e0533120fb1fcfa93762cf0fc39e2cf19e0"),
@@ -76,7 +77,7 @@ enum SigV4Suite {
         ),
         SigV4SuiteVector(
             name: "get-vanilla-utf8-query", rule: "query names percent-encoded as UTF-8 with uppercase hex",
-            method: "GET", url: "https://example.amazonaws.com/?ሴ=bar", headers: baseHeaders,
+            method: "GET", url: "https://example.amazonaws.com/?ሴ=bar", headers: HTTPHeaders(baseHeaders),
             canonicalRequest: "GET\n/\n%E1%88%B4=bar\nhost:example.amazonaws.com\n"
                 + "x-amz-date:20150830T123600Z\n\nhost;x-amz-date\n\(emptyHash)",
             stringToSign: sts("eb30c5bed55734080471a834cc727ae56beb50e5f39d1bff6d0d38cb192a7073"),
@@ -87,7 +88,7 @@ enum SigV4Suite {
         SigV4SuiteVector(
             name: "post-x-www-form-urlencoded", rule: "the payload hash of a body; content-type is signed",
             method: "POST", url: "https://example.amazonaws.com/",
-            headers: [(name: "Content-Type", value: "application/x-www-form-urlencoded")] + baseHeaders,
+            headers: HTTPHeaders([(name: "Content-Type", value: "application/x-www-form-urlencoded")] + baseHeaders),
             body: Array("Param1=value1".utf8),
             canonicalRequest: "POST\n/\n\ncontent-type:application/x-www-form-urlencoded\nhost:example.amazonaws.com\n"
                 + "x-amz-date:20150830T123600Z\n\ncontent-type;host;x-amz-date\n"
@@ -99,14 +100,14 @@ enum SigV4Suite {
         // and S3's rule for the wire form `/%E1%88%B4` (see SigV4SignerTests.getUTF8WithTheWirePath).
         SigV4SuiteVector(
             name: "get-utf8", rule: "the path encoded once from raw UTF-8",
-            method: "GET", url: "https://example.amazonaws.com/ሴ", headers: baseHeaders,
+            method: "GET", url: "https://example.amazonaws.com/ሴ", headers: HTTPHeaders(baseHeaders),
             canonicalRequest: "GET\n/%E1%88%B4\n\nhost:example.amazonaws.com\nx-amz-date:20150830T123600Z\n\nhost;x-amz-date\n\(emptyHash)",
             stringToSign: sts("2a0a97d02205e45ce2e994789806b19270cfbbb0921b278ccf58f5249ac42102"),
             authorization: authz("host;x-amz-date", "8318018e0b0f223aa2bbf98705b62bb787dc9c0e678f255a891fd03141be5d85")
         ),
         SigV4SuiteVector(
             name: "get-slashes", rule: "path normalization: empty segments removed (double-encoding services only)",
-            method: "GET", url: "https://example.amazonaws.com//example//", headers: baseHeaders,
+            method: "GET", url: "https://example.amazonaws.com//example//", headers: HTTPHeaders(baseHeaders),
             canonicalRequest: "GET\n/example/\n\nhost:example.amazonaws.com\nx-amz-date:20150830T123600Z\n\nhost;x-amz-date\n\(emptyHash)",
             stringToSign: sts("cb96b4ac96d501f7c5c15bc6d67b3035061cfced4af6585ad927f7e6c985c015"),
             authorization: authz("host;x-amz-date", "9a624bd73a37c9a373b5312afbebe7a714a789de108f0bdfe846570885f57e84")
@@ -114,7 +115,7 @@ enum SigV4Suite {
         SigV4SuiteVector(
             name: "get-header-value-trim", rule: "header values trimmed, inner runs of spaces collapsed",
             method: "GET", url: "https://example.amazonaws.com/",
-            headers: baseHeaders + [(name: "My-Header1", value: " value1"), (name: "My-Header2", value: " \"a   b   c\"")],
+            headers: HTTPHeaders(baseHeaders + [(name: "My-Header1", value: " value1"), (name: "My-Header2", value: " \"a   b   c\"")]),
             canonicalRequest: "GET\n/\n\nhost:example.amazonaws.com\nmy-header1:value1\nmy-header2:\"a b c\"\n"
                 + "x-amz-date:20150830T123600Z\n\nhost;my-header1;my-header2;x-amz-date\n\(emptyHash)",
             stringToSign: sts("a726db9b0df21c14f559d0a978e563112acb1b9e05476f0a6a1c7d68f28605c7"),
@@ -123,9 +124,9 @@ enum SigV4Suite {
         SigV4SuiteVector(
             name: "get-header-key-duplicate", rule: "a repeated header: values joined by commas in the order sent",
             method: "GET", url: "https://example.amazonaws.com/",
-            headers: baseHeaders + [
+            headers: HTTPHeaders(baseHeaders + [
                 (name: "My-Header1", value: "value2"), (name: "My-Header1", value: "value2"), (name: "My-Header1", value: "value1"),
-            ],
+            ]),
             canonicalRequest: "GET\n/\n\nhost:example.amazonaws.com\nmy-header1:value2,value2,value1\n"
                 + "x-amz-date:20150830T123600Z\n\nhost;my-header1;x-amz-date\n\(emptyHash)",
             stringToSign: sts("dc7f04a3abfde8d472b0ab1a418b741b7c67174dad1551b4117b15527fbe966c"),
@@ -136,7 +137,7 @@ enum SigV4Suite {
     /// post-sts-header-before: a session token is sent as X-Amz-Security-Token and signed (botocore's behaviour).
     static let postSTSToken = SigV4SuiteVector(
         name: "post-sts-header-before", rule: "the session token header is signed",
-        method: "POST", url: "https://example.amazonaws.com/", headers: baseHeaders,
+        method: "POST", url: "https://example.amazonaws.com/", headers: HTTPHeaders(baseHeaders),
         canonicalRequest: "POST\n/\n\nhost:example.amazonaws.com\nx-amz-date:20150830T123600Z\n"
             + "x-amz-security-token:\(sessionToken)\n\nhost;x-amz-date;x-amz-security-token\n\(emptyHash)",
         stringToSign: sts("c237e1b440d4c63c32ca95b5b99481081cb7b13c7e40434868e71567c1a882f6"),
