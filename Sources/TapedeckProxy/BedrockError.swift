@@ -70,10 +70,10 @@ public enum BedrockError: Error, Sendable, Equatable {
     }
 
     /// The error as an answer, with `extraHeaders` after the standard ones.
-    public func response(extraHeaders: [(String, String)] = []) -> HTTPResponse {
+    public func response(extraHeaders: [HTTPField] = []) -> HTTPResponse {
         var headers = HTTPHeaders([("Content-Type", "application/json"), ("x-amzn-ErrorType", type)])
         if case .methodNotAllowed(_, let allow) = self { headers.add("Allow", allow) }
-        for (name, value) in extraHeaders { headers.add(name, value) }
+        for field in extraHeaders { headers.add(field.name, field.value) }
         let body = JSONWriter.compact(.object([JSONMember("message", .string(message))]))
         return HTTPResponse(status: status, headers: headers, body: body)
     }

@@ -20,7 +20,7 @@ import TapedeckTestSupport
     }
 
     @Test func extraHeadersFollowTheStandardOnes() {
-        let response = BedrockError.serviceUnavailable("m").response(extraHeaders: [("Retry-After", "1"), ("x-amzn-RequestId", "r")])
+        let response = BedrockError.serviceUnavailable("m").response(extraHeaders: [HTTPField("Retry-After", "1"), HTTPField("x-amzn-RequestId", "r")])
         #expect(response.headers.fields.map(\.name) == ["Content-Type", "x-amzn-ErrorType", "Retry-After", "x-amzn-RequestId"])
     }
 

@@ -9,17 +9,17 @@ enum BrowserResponse {
         "default-src 'none'; script-src 'self'; style-src 'self'; img-src data: 'self'; connect-src 'self'"
 
     /// The headers every browser answer carries besides its content type.
-    static let protectiveHeaders: [(String, String)] = [
-        ("Content-Security-Policy", contentSecurityPolicy),
-        ("X-Content-Type-Options", "nosniff"),
-        ("Cache-Control", "no-store"),
-        ("X-Frame-Options", "DENY"),
-        ("Referrer-Policy", "no-referrer"),
+    static let protectiveHeaders: [HTTPField] = [
+        HTTPField("Content-Security-Policy", contentSecurityPolicy),
+        HTTPField("X-Content-Type-Options", "nosniff"),
+        HTTPField("Cache-Control", "no-store"),
+        HTTPField("X-Frame-Options", "DENY"),
+        HTTPField("Referrer-Policy", "no-referrer"),
     ]
 
     /// A 200 answer of `body` as `contentType`.
     static func ok(_ body: [UInt8], contentType: String) -> HTTPResponse {
-        HTTPResponse(status: 200, headers: HTTPHeaders([("Content-Type", contentType)] + protectiveHeaders), body: body)
+        HTTPResponse(status: 200, headers: HTTPHeaders([HTTPField("Content-Type", contentType)] + protectiveHeaders), body: body)
     }
 
     /// A 200 JSON answer.
