@@ -5,7 +5,7 @@ import TapedeckSystem
 
 /// One thread running epoll over non-blocking sockets: it owns its connections, timers and a task queue
 /// that other threads feed through an eventfd.
-final class EventLoop: @unchecked Sendable {
+final class EventLoop: @unchecked Sendable {  // All but `tasks` (a Mutex) is touched on the loop thread.
     static let wakeToken: UInt64 = .max
     static let listenerToken: UInt64 = .max - 1
 

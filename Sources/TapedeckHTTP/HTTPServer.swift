@@ -3,7 +3,7 @@ import Glibc
 import TapedeckSystem
 
 /// An HTTP/1.1 server: one listening socket shared by a few epoll event loops, each owning its connections.
-public final class HTTPServer: @unchecked Sendable {
+public final class HTTPServer: @unchecked Sendable {  // `listener` and `loops` change only in start/shutdown.
     /// Where to listen, how many loops, and the limits and timeouts every connection obeys.
     public struct Configuration: Sendable {
         public var host: String

@@ -6,7 +6,7 @@ import TapedeckStore
 /// Counts hits per cassette and misses per model in memory and adds them to the store in batches, never a
 /// write per hit: every `intervalSeconds` on its own thread, and once more when stopped. Counts are kept per
 /// namespace and written to that namespace's view, where its cassettes (and `ls STORE#NAME`) are.
-public final class UsageLedger: @unchecked Sendable {
+public final class UsageLedger: Sendable {
     private let store: CassetteStore
     private let log: ProcessLog
     private let pending = Mutex([String: UsageCounts]())

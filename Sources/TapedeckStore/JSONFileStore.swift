@@ -9,7 +9,7 @@ import TapedeckBedrock
 /// A lookup is one file read, so a file added by `git pull` is found at once. Writes go to a temporary
 /// file that is fsynced and renamed into place: readers and other processes see the old file or the new
 /// one, never half of one.
-public final class JSONFileStore: CassetteStore, @unchecked Sendable {
+public final class JSONFileStore: CassetteStore {
     /// The directory holding this view's cassettes: the store's own, or `DIR/namespaces/N` for namespace `N`.
     public let directory: String
     /// The store's directory, which holds the shared cassettes and the `namespaces` directory.

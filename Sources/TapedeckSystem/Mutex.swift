@@ -1,7 +1,7 @@
 import Glibc
 
 /// A pthread mutex guarding one value; the only lock Tapedeck uses.
-public final class Mutex<Value>: @unchecked Sendable {
+public final class Mutex<Value>: @unchecked Sendable {  // `value` is touched only with the pthread mutex held.
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
     private var value: Value
 

@@ -8,7 +8,7 @@ import TapedeckSystem
 ///
 /// `send` is thread-safe and returns at once; thousands of concurrent transfers share the one thread, and
 /// connections to the same host are reused through the multi handle's connection cache.
-public final class UpstreamClient: @unchecked Sendable {
+public final class UpstreamClient: @unchecked Sendable {  // `multi` is driven only by the loop thread.
     private let multi: UnsafeMutableRawPointer
     private let inbox = Mutex(UpstreamLoop.Inbox())
     private let exited = DispatchGroup()

@@ -10,7 +10,7 @@ import TapedeckBedrock
 /// Several processes can share the file: WAL lets readers run beside the one writer, every write is a
 /// `BEGIN IMMEDIATE` transaction, and a busy file is waited for (up to `SQLiteDatabase.busyTimeoutMs`).
 /// Within a process one connection serves every thread, its uses serialised by a mutex.
-public final class SQLiteStore: CassetteStore, @unchecked Sendable {
+public final class SQLiteStore: CassetteStore {
     /// The database file, as given.
     public let path: String
     /// The namespace this view shows; "" for the shared one.
