@@ -1,5 +1,5 @@
 /// The way back to the client for one request; usable from any thread, and only the first complete answer counts.
-public final class HTTPResponder: @unchecked Sendable {
+public final class HTTPResponder: @unchecked Sendable {  // Its connection is touched only on `loop`.
     // Touched only on `loop`'s thread.
     private let connection: Connection
     private let loop: EventLoop
@@ -9,6 +9,14 @@ public final class HTTPResponder: @unchecked Sendable {
         self.connection = connection
         self.loop = loop
         self.sequence = sequence
+    }
+
+    /// Whether the caller runs on the thread of the event loop that owns this request's connection.
+    public var isOnLoop: Bool { loop.inEventLoop }
+
+    /// Runs `task` on the owning loop's thread: at once when already there, otherwise soon, in the order asked.
+    public func onLoop(_ task: @escaping @Sendable () -> Void) {
+        loop.execute(task)
     }
 
     /// Sends a whole response.

@@ -7,8 +7,10 @@ import TapedeckHTTP
 /// follower that joins mid-stream first gets the head and the chunks so far, then every chunk that follows,
 /// in order. `land()` ends the flight; whatever answers after it reaches exactly the exchanges in it by then.
 final class Flight: Sendable {
-    /// The request that makes the upstream call; its key, namespace and store are the recording's.
+    /// The request that makes the upstream call.
     let leader: Exchange
+    /// The leader's request, resolved: its key, namespace and store are the recording's.
+    let resolved: ResolvedRequest
     /// The coalescer's key, or nil for a flight nobody can join (passthrough).
     let key: MissCoalescer.FlightKey?
     private let coalescer: MissCoalescer?
@@ -26,13 +28,14 @@ final class Flight: Sendable {
     }
 
     /// A flight of `leader` alone that nobody can join.
-    convenience init(leader: Exchange) {
-        self.init(leader: leader, key: nil, coalescer: nil)
+    convenience init(leader: Exchange, resolved: ResolvedRequest) {
+        self.init(leader: leader, resolved: resolved, key: nil, coalescer: nil)
     }
 
     /// A flight that `coalescer` lists under `key` until it lands.
-    init(leader: Exchange, key: MissCoalescer.FlightKey?, coalescer: MissCoalescer?) {
+    init(leader: Exchange, resolved: ResolvedRequest, key: MissCoalescer.FlightKey?, coalescer: MissCoalescer?) {
         self.leader = leader
+        self.resolved = resolved
         self.key = key
         self.coalescer = coalescer
         state = Mutex(State(exchanges: [leader]))
@@ -43,12 +46,11 @@ final class Flight: Sendable {
 
     /// Adds a follower (called under the coalescer's lock, before the flight lands); catches it up on a stream.
     func add(follower: Exchange) {
-        follower.coalesced = true
         state.withLock { state in
             precondition(!state.landed, "a landed flight is no longer in the coalescer")
             state.exchanges.append(follower)
             guard let head = state.head else { return }
-            follower.startStream(head, outcome: state.outcome)
+            follower.startStream(head, disposition(of: follower, state.outcome))
             for chunk in state.chunks { follower.sendChunk(chunk) }
         }
     }
@@ -58,7 +60,7 @@ final class Flight: Sendable {
         state.withLock { state in
             state.head = head
             state.outcome = outcome
-            for exchange in state.exchanges { exchange.startStream(head, outcome: outcome) }
+            for exchange in state.exchanges { exchange.startStream(head, disposition(of: exchange, outcome)) }
         }
     }
 
@@ -82,29 +84,28 @@ final class Flight: Sendable {
         }
     }
 
-    /// Lands the flight and sends `response` to everyone in it.
-    func send(_ response: HTTPResponse, outcome: Outcome) {
-        for exchange in land() { exchange.send(response, outcome: outcome) }
+    /// Lands the flight and sends `response` to everyone in it; `upstreamFailed` is counted for the leader's call.
+    func send(_ response: HTTPResponse, outcome: Outcome, upstreamFailed: Bool = false) {
+        for exchange in land() { exchange.send(response, disposition(of: exchange, outcome, upstreamFailed: upstreamFailed)) }
     }
 
     /// Lands the flight and sends everyone the same error in Bedrock's shape.
-    func fail(_ error: BedrockError, outcome: Outcome) {
-        send(error.response(), outcome: outcome)
+    func fail(_ error: BedrockError, outcome: Outcome, upstreamFailed: Bool = false) {
+        send(error.response(), outcome: outcome, upstreamFailed: upstreamFailed)
     }
 
-    /// Lands the flight and ends everyone's stream cleanly.
-    func finishStream(status: Int, outcome: Outcome) {
+    /// Lands the flight and ends everyone's stream: cleanly, or (`cut`) without the last chunk, as upstream's was.
+    func endStream(status: Int, outcome: Outcome, cut: Bool = false, upstreamFailed: Bool = false) {
         for exchange in land() {
-            exchange.logFinished(status: status, outcome: outcome)
-            exchange.responder.finishStream()
+            exchange.endStream(status: status, disposition(of: exchange, outcome, upstreamFailed: upstreamFailed), cut: cut)
         }
     }
 
-    /// Lands the flight and cuts everyone's stream short, as upstream's was.
-    func abortStream(status: Int, outcome: Outcome) {
-        for exchange in land() {
-            exchange.logFinished(status: status, outcome: outcome)
-            exchange.responder.abortStream()
-        }
+    /// How `exchange`'s answer came about: a follower's is coalesced, and only the leader made the upstream call.
+    private func disposition(of exchange: Exchange, _ outcome: Outcome, upstreamFailed: Bool = false) -> Exchange.Disposition {
+        var disposition = Exchange.Disposition(outcome)
+        disposition.coalesced = exchange !== leader
+        disposition.upstreamFailed = upstreamFailed && exchange === leader
+        return disposition
     }
 }

@@ -40,13 +40,13 @@ public final class MissCoalescer: Sendable {
     /// Joins the flight for `key` as a follower, or starts one with `exchange` as its leader.
     ///
     /// A follower is added to the flight under the map's lock, so a flight that lands afterwards answers it.
-    func join(_ key: FlightKey, exchange: Exchange) -> Role {
+    func join(_ key: FlightKey, exchange: Exchange, resolved: ResolvedRequest) -> Role {
         flights.withLock { flights in
             if let flight = flights[key] {
                 flight.add(follower: exchange)
                 return .follower(flight)
             }
-            let flight = Flight(leader: exchange, key: key, coalescer: self)
+            let flight = Flight(leader: exchange, resolved: resolved, key: key, coalescer: self)
             flights[key] = flight
             return .leader(flight)
         }

@@ -10,15 +10,15 @@ extension ProxyEngine {
         guard request.method == "GET" || request.method == "HEAD" else {
             // RFC 9110 §15.5.6: a 405 lists the allowed methods in Allow.
             let refusal = BrowserResponse.error(.methodNotAllowed("\(request.method) is not allowed on \(request.path); use GET", allow: "GET, HEAD"))
-            return exchange.send(refusal, outcome: .admin)
+            return exchange.send(refusal, Exchange.Disposition(.admin))
         }
         switch route {
         case .page:
-            exchange.send(BrowserResponse.ok(BrowserAssets.page, contentType: "text/html; charset=utf-8"), outcome: .admin)
+            exchange.send(BrowserResponse.ok(BrowserAssets.page, contentType: "text/html; charset=utf-8"), Exchange.Disposition(.admin))
         case .script:
-            exchange.send(BrowserResponse.ok(BrowserAssets.script, contentType: "text/javascript; charset=utf-8"), outcome: .admin)
+            exchange.send(BrowserResponse.ok(BrowserAssets.script, contentType: "text/javascript; charset=utf-8"), Exchange.Disposition(.admin))
         case .style:
-            exchange.send(BrowserResponse.ok(BrowserAssets.style, contentType: "text/css; charset=utf-8"), outcome: .admin)
+            exchange.send(BrowserResponse.ok(BrowserAssets.style, contentType: "text/css; charset=utf-8"), Exchange.Disposition(.admin))
         case .list, .cassette:
             let api = browserAPI
             browserQueue.async {
@@ -30,7 +30,7 @@ extension ProxyEngine {
                 } catch {
                     response = BrowserResponse.error(.validation(error.message))
                 }
-                exchange.send(response, outcome: .admin)
+                exchange.send(response, Exchange.Disposition(.admin))
             }
         }
     }

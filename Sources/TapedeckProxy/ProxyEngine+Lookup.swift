@@ -1,57 +1,50 @@
 import TapedeckSystem
 import TapedeckBedrock
 import TapedeckStore
-/// The store lookup of a request: the answer its position in the session asks for, expiry, and what to do
-/// when there is none.
+/// The lookup hop: what the store holds for a resolved request, decided without answering anyone.
 extension ProxyEngine {
-    /// What the lookup decided.
-    enum LookupResult {
-        /// A cassette answered the request.
-        case served
+    /// What the store holds for a request.
+    enum Lookup {
+        /// A cassette answers it; `expired` when it is older than `--max-age` and replayed all the same.
+        case hit(RenderedAnswer, expired: Bool)
         /// Nothing recorded for it.
         case miss
-        /// There is an answer, but it must be recorded again (expired, `--on-expired rerecord`).
-        case record
+        /// There is an answer, but it must be recorded again (expired under `--on-expired rerecord`, or unreadable).
+        case stale
         /// The store could not answer.
         case failed(BedrockError)
     }
 
-    /// Looks up answer `index` of `key` and serves it, or says why not.
-    func lookup(key: CacheKey, index: Int, mode: ProxyMode, exchange: Exchange) -> LookupResult {
-        let wanted = key.repeated(index)
-        let scoped = exchange.store ?? store
-        let operation = exchange.route!.operation
+    /// Looks up the answer `resolved` asks for: its own position in the session, else (replay, past the last
+    /// recorded answer, without `--strict`) the last one recorded.
+    func lookup(_ resolved: ResolvedRequest) -> Lookup {
+        let wanted = resolved.key
+        let operation = resolved.route.operation
+        let mode = resolved.mode
         do throws(CassetteError) {
             // A namespace falls back to the shared cassettes only with --namespace-fallback.
-            let fallback = configuration.namespaceFallback && !exchange.namespace.isEmpty ? store : nil
-            if let rendered = try hitAnswer(wanted, operation: operation, in: scoped, namespace: exchange.namespace, orElse: fallback) {
-                if isExpired(rendered.recordedAt) {
-                    exchange.expired = true
-                    if configuration.onExpired == .rerecord && mode == .auto {
-                        log.info("cassette expired", [
-                            LogField("key", wanted.prefix), LogField("recorded_at", rendered.recordedAt), LogField("action", "record again"),
-                        ])
-                        return .record
-                    }
-                    if configuration.onExpired != .replay {
-                        log.warn("cassette expired", [
-                            LogField("key", wanted.prefix), LogField("recorded_at", rendered.recordedAt), LogField("action", "replay"),
-                        ])
-                    } else {
-                        exchange.expired = false
-                    }
+            let fallback = configuration.namespaceFallback && !resolved.namespace.isEmpty ? store : nil
+            if let rendered = try hitAnswer(wanted, operation: operation, in: resolved.store, namespace: resolved.namespace, orElse: fallback) {
+                guard isExpired(rendered.recordedAt) else { return .hit(rendered, expired: false) }
+                if configuration.onExpired == .rerecord && mode == .auto {
+                    log.info("cassette expired", [
+                        LogField("key", wanted.prefix), LogField("recorded_at", rendered.recordedAt), LogField("action", "record again"),
+                    ])
+                    return .stale
                 }
-                serve(rendered, exchange: exchange)
-                return .served
+                guard configuration.onExpired != .replay else { return .hit(rendered, expired: false) }
+                log.warn("cassette expired", [
+                    LogField("key", wanted.prefix), LogField("recorded_at", rendered.recordedAt), LogField("action", "replay"),
+                ])
+                return .hit(rendered, expired: true)
             }
             // Past the last recorded answer, replay repeats the last one, unless --strict makes it a miss.
+            let index = resolved.repeatIndex
             if index > 0 && mode == .replay && !configuration.strict {
                 for earlier in stride(from: index - 1, through: 0, by: -1) {
-                    let earlierKey = key.repeated(earlier)
-                    if let rendered = try hitAnswer(earlierKey, operation: operation, in: scoped, namespace: exchange.namespace, orElse: fallback) {
-                        exchange.key = rendered.cassetteKey
-                        serve(rendered, exchange: exchange)
-                        return .served
+                    let earlierKey = resolved.baseKey.repeated(earlier)
+                    if let rendered = try hitAnswer(earlierKey, operation: operation, in: resolved.store, namespace: resolved.namespace, orElse: fallback) {
+                        return .hit(rendered, expired: false)
                     }
                 }
             }
@@ -62,7 +55,7 @@ extension ProxyEngine {
                 return .failed(.internalServer("cassette for key \(wanted.hex) cannot be read: \(error)"))
             }
             log.warn("cassette unreadable", [LogField("key", wanted.prefix), LogField("error", "\(error)"), LogField("action", "record again")])
-            return .record
+            return .stale
         }
     }
 
@@ -73,20 +66,16 @@ extension ProxyEngine {
     /// its cassette is findable by the time its key can lead a new flight: one more look closes the gap between
     /// lookup and join.
     func serveLanded(_ flight: Flight) -> Bool {
-        let leader = flight.leader
-        guard let key = leader.key, let route = leader.route else { return false }
+        let resolved = flight.resolved
         let rendered: RenderedAnswer?
         do {
-            rendered = try hitAnswer(key, operation: route.operation, in: leader.store ?? store, namespace: leader.namespace)
+            rendered = try hitAnswer(resolved.key, operation: resolved.route.operation, in: resolved.store, namespace: resolved.namespace)
         } catch {
             // The lookup just reported what this store cannot read; forwarding is what it decided.
             return false
         }
         guard let rendered, !isExpired(rendered.recordedAt) else { return false }
-        for exchange in flight.land() {
-            exchange.coalesced = false
-            serve(rendered, exchange: exchange)
-        }
+        for exchange in flight.land() { serve(rendered, to: exchange) }
         return true
     }
 

@@ -31,12 +31,38 @@ extension ProxyEngine {
         return names
     }
 
+    /// Forwards a request the store does not answer (or is not to answer): passthrough makes its own call; any
+    /// other mode joins the flight of identical misses, whose leader makes the one call and records its answer.
+    /// `afterMiss` says the lookup found nothing, so a flight that landed since is looked at once more.
+    func forward(_ resolved: ResolvedRequest, _ exchange: Exchange, afterMiss: Bool) {
+        let body: JSONValue
+        do throws(BedrockError) {
+            body = try resolved.body()
+        } catch {
+            return exchange.fail(error)
+        }
+        let outcome = Outcome(forwarding: resolved.mode)
+        // Passthrough neither reads nor writes cassettes, so each request makes its own call.
+        guard resolved.mode != .passthrough else {
+            return call(Flight(leader: exchange, resolved: resolved), body: body, record: false, outcome: outcome)
+        }
+        let flightKey = MissCoalescer.FlightKey(namespace: resolved.namespace, key: resolved.key, operation: resolved.route.operation)
+        switch coalescer.join(flightKey, exchange: exchange, resolved: resolved) {
+        case .follower:
+            // The leader's flight answers this request when it lands.
+            return
+        case .leader(let flight):
+            if afterMiss && serveLanded(flight) { return }
+            call(flight, body: body, record: true, outcome: outcome)
+        }
+    }
+
     /// Makes the flight's one upstream call and answers everyone in the flight with its result.
-    func forward(route: ConverseRoute, body: JSONValue, flight: Flight, record: Bool, outcome: Outcome) {
+    func call(_ flight: Flight, body: JSONValue, record: Bool, outcome: Outcome) {
         let exchange = flight.leader
+        let route = flight.resolved.route
         guard let upstream, let base = configuration.upstream else {
-            exchange.upstreamFailed = true
-            return flight.fail(.badGateway("no upstream is configured"), outcome: outcome)
+            return flight.fail(.badGateway("no upstream is configured"), outcome: outcome, upstreamFailed: true)
         }
         let url = "\(base)/model/\(ConverseRoute.encodePathSegment(route.modelId))/\(route.operation.rawValue)"
         let connectionOptions = Self.connectionOptions(exchange.request.headers.values("Connection"))
@@ -54,18 +80,17 @@ extension ProxyEngine {
         }
         let request = UpstreamRequest(
             url: url, headers: headers, body: exchange.request.body, timeoutSeconds: configuration.upstreamTimeoutSeconds)
-        if route.operation == .converseStream {
-            return upstream.send(request, handler: StreamRelay(
-                engine: self, flight: flight, route: route, body: body, record: record, outcome: outcome))
+        if route.operation.streams {
+            return upstream.send(request, handler: StreamRelay(engine: self, flight: flight, body: body, record: record, outcome: outcome))
         }
         upstream.send(request) { [self] result in
             switch result {
             case .failure(let error):
-                exchange.upstreamFailed = true
-                logUpstreamFailure(error, key: exchange.key, record: record)
-                flight.fail(.badGateway("upstream \(CurlError.redact(url)) failed: \(error.message)"), outcome: outcome)
+                logUpstreamFailure(error, key: flight.resolved.key, record: record)
+                flight.fail(
+                    .badGateway("upstream \(CurlError.redact(url)) failed: \(error.message)"), outcome: outcome, upstreamFailed: true)
             case .success(let response):
-                answer(response, route: route, body: body, flight: flight, record: record, outcome: outcome)
+                answer(response, body: body, flight: flight, record: record, outcome: outcome)
             }
         }
     }
@@ -89,24 +114,22 @@ extension ProxyEngine {
         return headers
     }
 
-    /// The cassette recording `response` for this request.
-    func cassette(
-        key: CacheKey, route: ConverseRoute, body: JSONValue, latencyMs: Int, response: RecordedResponse, repeatIndex: Int
-    ) -> Cassette {
+    /// The cassette recording `response` for `resolved`.
+    func cassette(_ resolved: ResolvedRequest, body: JSONValue, latencyMs: Int, response: RecordedResponse) -> Cassette {
         var cassette = Cassette(
-            key: key, operation: route.operation, modelId: route.modelId,
+            key: resolved.key, operation: resolved.route.operation, modelId: resolved.route.modelId,
             request: body.removing(path: "requestMetadata"), response: response,
             upstreamLatencyMs: latencyMs, recordedAt: Timestamp.now())
-        cassette.repeatIndex = repeatIndex
+        cassette.repeatIndex = resolved.repeatIndex
         return cassette
     }
 
     /// Answers at once and writes `cassette` off the event loops and the upstream thread: until the write (with its
     /// fsyncs) is done the cassette is held in `pending`, where lookups find it, so a client that repeats the
     /// request at once still gets a hit and a miss costs no disk wait.
-    func save(_ cassette: Cassette, in exchange: Exchange, then: @escaping @Sendable () -> Void) {
-        let scoped = exchange.store ?? store
-        let namespace = exchange.namespace
+    func save(_ cassette: Cassette, for resolved: ResolvedRequest, then: @escaping @Sendable () -> Void) {
+        let scoped = resolved.store
+        let namespace = resolved.namespace
         let slot = PendingSlot(namespace: namespace, key: cassette.key)
         // Encoded once, in the store's own format, and held as it will read back from the store, so a hit on it is
         // byte-identical to every later hit.
@@ -152,21 +175,18 @@ extension ProxyEngine {
         recorder.sync(flags: .barrier) {}
     }
 
-    private func answer(
-        _ upstreamResponse: UpstreamResponse, route: ConverseRoute, body: JSONValue, flight: Flight, record: Bool, outcome: Outcome
-    ) {
-        let exchange = flight.leader
+    private func answer(_ upstreamResponse: UpstreamResponse, body: JSONValue, flight: Flight, record: Bool, outcome: Outcome) {
+        let resolved = flight.resolved
+        let key = resolved.key
         let response = HTTPResponse(
             status: upstreamResponse.status, headers: passThroughHeaders(upstreamResponse.headers), body: upstreamResponse.body)
-        if upstreamResponse.status != 200 { exchange.upstreamFailed = true }
-        guard record, upstreamResponse.status == 200, let key = exchange.key else {
-            if record && upstreamResponse.status != 200 {
-                log.warn("not recorded", [
-                    LogField("key", exchange.key?.prefix ?? "-"), LogField("reason", "upstream answered \(upstreamResponse.status)"),
-                ])
+        guard upstreamResponse.status == 200 else {
+            if record {
+                log.warn("not recorded", [LogField("key", key.prefix), LogField("reason", "upstream answered \(upstreamResponse.status)")])
             }
-            return flight.send(response, outcome: outcome)
+            return flight.send(response, outcome: outcome, upstreamFailed: true)
         }
+        guard record else { return flight.send(response, outcome: outcome) }
         let recorded: JSONValue
         do {
             recorded = try JSONParser.parse(upstreamResponse.body)
@@ -181,9 +201,9 @@ extension ProxyEngine {
         }
         let contentType = upstreamResponse.headers["Content-Type"] ?? "application/json"
         let cassette = cassette(
-            key: key, route: route, body: body, latencyMs: upstreamResponse.latencyMs,
-            response: RecordedResponse(status: 200, contentType: contentType, body: recorded), repeatIndex: exchange.repeatIndex)
-        // The flight lands once the cassette is on disk, so a request that comes later is a hit.
-        save(cassette, in: exchange) { flight.send(response, outcome: outcome) }
+            resolved, body: body, latencyMs: upstreamResponse.latencyMs,
+            response: RecordedResponse(status: 200, contentType: contentType, body: recorded))
+        // The flight lands once the cassette is held for lookups, so a request that comes later is a hit.
+        save(cassette, for: resolved) { flight.send(response, outcome: outcome) }
     }
 }

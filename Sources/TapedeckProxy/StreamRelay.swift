@@ -10,12 +10,11 @@ import TapedeckUpstream
 /// The clients are the flight's: the leader's and every follower's, fanned out under the flight's lock, so a
 /// follower that joins mid-stream gets the same bytes in the same order. Callbacks arrive one at a time on the
 /// upstream client's thread, so the relay's own state needs no lock.
-final class StreamRelay: UpstreamResponseHandler, @unchecked Sendable {
+final class StreamRelay: UpstreamResponseHandler, @unchecked Sendable {  // State: upstream thread only.
     private let engine: ProxyEngine
     private let flight: Flight
-    /// The leader's exchange: its key, namespace and store are the recording's.
-    private let exchange: Exchange
-    private let route: ConverseRoute
+    /// The leader's request: its key, namespace and store are the recording's.
+    private let resolved: ResolvedRequest
     private let body: JSONValue
     private let record: Bool
     private let outcome: Outcome
@@ -31,11 +30,10 @@ final class StreamRelay: UpstreamResponseHandler, @unchecked Sendable {
     private var unrecordable: String?
 
     /// A relay answering everyone in `flight`.
-    init(engine: ProxyEngine, flight: Flight, route: ConverseRoute, body: JSONValue, record: Bool, outcome: Outcome) {
+    init(engine: ProxyEngine, flight: Flight, body: JSONValue, record: Bool, outcome: Outcome) {
         self.engine = engine
         self.flight = flight
-        self.exchange = flight.leader
-        self.route = route
+        self.resolved = flight.resolved
         self.body = body
         self.record = record
         self.outcome = outcome
@@ -68,26 +66,23 @@ final class StreamRelay: UpstreamResponseHandler, @unchecked Sendable {
     func upstreamDidFinish(_ result: Result<Int, CurlError>) {
         switch result {
         case .failure(let error):
-            exchange.upstreamFailed = true
             if streaming {
                 engine.log.warn("not recorded", [
-                    LogField("key", exchange.key?.prefix ?? "-"), LogField("reason", "the stream broke: \(error.message)"),
+                    LogField("key", resolved.key.prefix), LogField("reason", "the stream broke: \(error.message)"),
                 ])
-                flight.abortStream(status: status, outcome: outcome)
+                flight.endStream(status: status, outcome: outcome, cut: true, upstreamFailed: true)
             } else {
-                engine.logUpstreamFailure(error, key: exchange.key, record: record)
-                flight.fail(.badGateway("upstream \(CurlError.redact(error.url)) failed: \(error.message)"), outcome: outcome)
+                engine.logUpstreamFailure(error, key: resolved.key, record: record)
+                flight.fail(
+                    .badGateway("upstream \(CurlError.redact(error.url)) failed: \(error.message)"), outcome: outcome, upstreamFailed: true)
             }
         case .success(let latencyMs):
             guard streaming else {
-                exchange.upstreamFailed = true
                 let response = HTTPResponse(status: status, headers: engine.passThroughHeaders(headers), body: buffered)
                 if record {
-                    engine.log.warn("not recorded", [
-                        LogField("key", exchange.key?.prefix ?? "-"), LogField("reason", "upstream answered \(status)"),
-                    ])
+                    engine.log.warn("not recorded", [LogField("key", resolved.key.prefix), LogField("reason", "upstream answered \(status)")])
                 }
-                return flight.send(response, outcome: outcome)
+                return flight.send(response, outcome: outcome, upstreamFailed: true)
             }
             finishStream(latencyMs: latencyMs)
         }
@@ -112,25 +107,24 @@ final class StreamRelay: UpstreamResponseHandler, @unchecked Sendable {
     }
 
     private func finishStream(latencyMs: Int) {
-        guard record else { return flight.finishStream(status: status, outcome: outcome) }
+        guard record else { return flight.endStream(status: status, outcome: outcome) }
         // A stream is complete only with metadata last and a body that ended on a message boundary (PROTOCOL.md).
         if unrecordable == nil && decoder.bufferedByteCount > 0 { unrecordable = "the stream ended inside a message" }
         if unrecordable == nil && events.last?.type != "metadata" {
             unrecordable = "the stream ended without a metadata event (last: \(events.last?.type ?? "nothing"))"
         }
-        guard unrecordable == nil, let key = exchange.key else {
-            engine.log.warn("not recorded", [LogField("key", exchange.key?.prefix ?? "-"), LogField("reason", unrecordable ?? "no key")])
-            return flight.finishStream(status: status, outcome: outcome)
+        if let unrecordable {
+            engine.log.warn("not recorded", [LogField("key", resolved.key.prefix), LogField("reason", unrecordable)])
+            return flight.endStream(status: status, outcome: outcome)
         }
         let contentType = headers["Content-Type"] ?? "application/vnd.amazon.eventstream"
         let cassette = engine.cassette(
-            key: key, route: route, body: body, latencyMs: latencyMs,
-            response: RecordedResponse(status: 200, contentType: contentType, content: .events(events)),
-            repeatIndex: exchange.repeatIndex)
-        // The stream's last chunk leaves (and the flight lands) once the cassette is recorded, so a client that
-        // repeats at once gets a hit.
-        engine.save(cassette, in: exchange) { [flight, status, outcome] in
-            flight.finishStream(status: status, outcome: outcome)
+            resolved, body: body, latencyMs: latencyMs,
+            response: RecordedResponse(status: 200, contentType: contentType, content: .events(events)))
+        // The stream's last chunk leaves (and the flight lands) once the cassette is held for lookups, so a client
+        // that repeats at once gets a hit.
+        engine.save(cassette, for: resolved) { [flight, status, outcome] in
+            flight.endStream(status: status, outcome: outcome)
         }
     }
 }

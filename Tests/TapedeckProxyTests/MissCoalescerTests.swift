@@ -15,14 +15,15 @@ import Testing
         let requests = try ParkedRequests()
         defer { requests.stop() }
         let coalescer = MissCoalescer()
-        let exchanges = try (0..<4).map { _ in try requests.exchange().exchange }
+        let parked = try (0..<4).map { _ in try requests.exchange() }
+        let exchanges = parked.map(\.exchange)
 
-        guard case .leader(let flight) = coalescer.join(Self.flightKey, exchange: exchanges[0]) else {
+        guard case .leader(let flight) = coalescer.join(Self.flightKey, exchange: exchanges[0], resolved: parked[0].resolved) else {
             Issue.record("the first join leads")
             return
         }
-        for follower in exchanges.dropFirst() {
-            guard case .follower(let joined) = coalescer.join(Self.flightKey, exchange: follower) else {
+        for follower in parked.dropFirst() {
+            guard case .follower(let joined) = coalescer.join(Self.flightKey, exchange: follower.exchange, resolved: follower.resolved) else {
                 Issue.record("an identical join follows")
                 return
             }
@@ -30,13 +31,13 @@ import Testing
         }
         #expect(coalescer.followerCount(for: Self.flightKey) == 3)
         #expect(coalescer.flightCount == 1)
-        #expect(exchanges.map(\.coalesced) == [false, true, true, true])
 
         let landed = flight.land()
         #expect(landed.map(ObjectIdentifier.init) == exchanges.map(ObjectIdentifier.init), "the leader, then followers in order")
         #expect(coalescer.flightCount == 0)
         #expect(coalescer.followerCount(for: Self.flightKey) == 0)
-        guard case .leader = coalescer.join(Self.flightKey, exchange: try requests.exchange().exchange) else {
+        let next = try requests.exchange()
+        guard case .leader = coalescer.join(Self.flightKey, exchange: next.exchange, resolved: next.resolved) else {
             Issue.record("after landing, the same key leads a new flight")
             return
         }
@@ -54,7 +55,8 @@ import Testing
             MissCoalescer.FlightKey(namespace: "", key: Self.key.repeated(1), operation: .converse),
         ]
         for key in keys {
-            guard case .leader = coalescer.join(key, exchange: try requests.exchange().exchange) else {
+            let parked = try requests.exchange()
+            guard case .leader = coalescer.join(key, exchange: parked.exchange, resolved: parked.resolved) else {
                 Issue.record("\(key) leads its own flight")
                 continue
             }
@@ -67,13 +69,12 @@ import Testing
         let requests = try ParkedRequests()
         defer { requests.stop() }
         let coalescer = MissCoalescer()
-        let parked = try (0..<3).map { _ in try requests.exchange() }
-        for (exchange, _) in parked { exchange.key = Self.key }
-        guard case .leader(let flight) = coalescer.join(Self.flightKey, exchange: parked[0].exchange) else {
+        let parked = try (0..<3).map { _ in try requests.exchange(key: Self.key) }
+        guard case .leader(let flight) = coalescer.join(Self.flightKey, exchange: parked[0].exchange, resolved: parked[0].resolved) else {
             Issue.record("the first join leads")
             return
         }
-        for (exchange, _) in parked.dropFirst() { _ = coalescer.join(Self.flightKey, exchange: exchange) }
+        for follower in parked.dropFirst() { _ = coalescer.join(Self.flightKey, exchange: follower.exchange, resolved: follower.resolved) }
 
         flight.send(HTTPResponse(status: 200, headers: HTTPHeaders([("x-amzn-RequestId", "upstream-1")]), body: Array("{}".utf8)),
                     outcome: .miss)
@@ -95,23 +96,23 @@ import Testing
         let coalescer = MissCoalescer()
         let leader = try requests.exchange()
         let key = MissCoalescer.FlightKey(namespace: "", key: Self.key, operation: .converseStream)
-        guard case .leader(let flight) = coalescer.join(key, exchange: leader.exchange) else {
+        guard case .leader(let flight) = coalescer.join(key, exchange: leader.exchange, resolved: leader.resolved) else {
             Issue.record("the first join leads")
             return
         }
         let early = try requests.exchange()
-        _ = coalescer.join(key, exchange: early.exchange)
+        _ = coalescer.join(key, exchange: early.exchange, resolved: early.resolved)
         flight.startStream(HTTPResponse(status: 200, headers: HTTPHeaders([("Content-Type", "application/vnd.amazon.eventstream")])),
                            outcome: .miss)
         let chunks: [[UInt8]] = [Array("one".utf8), Array("two".utf8), Array("three".utf8)]
         flight.sendChunk(chunks[0])
         flight.sendChunk(chunks[1])
         let late = try requests.exchange()
-        _ = coalescer.join(key, exchange: late.exchange)
+        _ = coalescer.join(key, exchange: late.exchange, resolved: late.resolved)
         flight.sendChunk(chunks[2])
-        flight.finishStream(status: 200, outcome: .miss)
+        flight.endStream(status: 200, outcome: .miss)
 
-        for (_, client) in [leader, early, late] {
+        for client in [leader, early, late].map(\.client) {
             let stream = try client.readStream()
             #expect(stream.head.hasPrefix("HTTP/1.1 200"))
             #expect(stream.head.contains("Content-Type: application/vnd.amazon.eventstream"))
@@ -126,17 +127,17 @@ import Testing
         let coalescer = MissCoalescer()
         let parked = try (0..<3).map { _ in try requests.exchange() }
         let key = MissCoalescer.FlightKey(namespace: "", key: Self.key, operation: .converseStream)
-        guard case .leader(let flight) = coalescer.join(key, exchange: parked[0].exchange) else {
+        guard case .leader(let flight) = coalescer.join(key, exchange: parked[0].exchange, resolved: parked[0].resolved) else {
             Issue.record("the first join leads")
             return
         }
-        _ = coalescer.join(key, exchange: parked[1].exchange)
+        _ = coalescer.join(key, exchange: parked[1].exchange, resolved: parked[1].resolved)
         flight.startStream(HTTPResponse(status: 200), outcome: .miss)
         flight.sendChunk(Array("partial".utf8))
-        _ = coalescer.join(key, exchange: parked[2].exchange)
-        flight.abortStream(status: 200, outcome: .miss)
+        _ = coalescer.join(key, exchange: parked[2].exchange, resolved: parked[2].resolved)
+        flight.endStream(status: 200, outcome: .miss, cut: true)
 
-        for (_, client) in parked {
+        for client in parked.map(\.client) {
             let stream = try client.readStream()
             #expect(stream.chunks == [Array("partial".utf8)])
             #expect(!stream.finished, "the connection closed without the last chunk")
@@ -148,7 +149,7 @@ import Testing
         let requests = try ParkedRequests()
         defer { requests.stop() }
         let parked = try requests.exchange()
-        let flight = Flight(leader: parked.exchange)
+        let flight = Flight(leader: parked.exchange, resolved: parked.resolved)
         #expect(flight.key == nil)
         flight.fail(.badGateway("upstream is down"), outcome: .passthrough)
         let response = try #require(try parked.client.readResponse())

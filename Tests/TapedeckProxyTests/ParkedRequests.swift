@@ -1,6 +1,8 @@
 import Testing
 @testable import TapedeckSystem
 @testable import TapedeckHTTP
+@testable import TapedeckBedrock
+@testable import TapedeckStore
 @testable import TapedeckProxy
 import TapedeckTestSupport
 
@@ -20,8 +22,23 @@ final class ParkedRequests: Sendable {
         try server.start()
     }
 
-    /// Sends a request on a fresh connection and answers its exchange, once the server holds it, with the client.
-    func exchange() throws -> (exchange: Exchange, client: RawClient) {
+    /// A request the server holds: its exchange, the client waiting for the answer, and the request as the proxy
+    /// would have resolved it.
+    struct Parked {
+        let exchange: Exchange
+        let client: RawClient
+        let resolved: ResolvedRequest
+    }
+
+    /// Where parked requests' cassettes would be: a store nobody writes to.
+    static let noStore = JSONFileStore(directory: "/nonexistent/tapedeck-parked-requests")
+
+    /// Sends a request on a fresh connection and answers its exchange, once the server holds it, with the client;
+    /// the request is resolved as a Converse request for `key` whose cassette lives in `store`.
+    func exchange(
+        key: CacheKey = CacheKey(hex: String(repeating: "ab", count: 32))!, operation: ConverseOperation = .converse,
+        store: CassetteStore = ParkedRequests.noStore
+    ) throws -> Parked {
         let path = "/parked/\(sent.withLock { count -> Int in count += 1; return count })"
         let client = try RawClient(port: server.port)
         try client.send("GET", path)
@@ -31,8 +48,14 @@ final class ParkedRequests: Sendable {
             return found != nil
         }
         let (request, responder) = try #require(found, "the server received \(path)")
-        let exchange = Exchange(request: request, responder: responder, log: ProcessLog(enabled: false), stats: ProxyStats(), ledger: nil)
-        return (exchange, client)
+        let route = ConverseRoute(prefix: "", modelId: ProxyHarness.haiku, operation: operation)
+        let resolved = ResolvedRequest(
+            request: request, route: route, mode: .auto, namespace: "", store: store, baseKey: key, repeatIndex: 0,
+            parsedBody: .object([]))
+        let exchange = Exchange(
+            request: request, responder: responder, log: ProcessLog(enabled: false), stats: ProxyStats(), ledger: nil,
+            route: route, key: key)
+        return Parked(exchange: exchange, client: client, resolved: resolved)
     }
 
     /// Stops the server.

@@ -39,26 +39,31 @@ import TapedeckTestSupport
 
     /// Runs `send` on `count` threads of their own, released together; `meanwhile` runs while they wait for answers.
     /// Answers the results in thread order.
+    ///
+    /// The threads are started here, not from child tasks: a task needs a thread of Swift's pool to start, and
+    /// under a full test run the pool's threads can all be busy, so the senders would arrive one by one.
     static func concurrently<T: Sendable>(
         _ count: Int, meanwhile: () async -> Void, _ send: @escaping @Sendable (Int) throws -> T
     ) async throws -> [T] {
         let barrier = Barrier(parties: count)
-        let results = try await withThrowingTaskGroup(of: (Int, T).self) { group in
-            for index in 0..<count {
-                group.addTask {
-                    try await onOwnThread {
-                        barrier.arriveAndWait()
-                        return (index, try send(index))
-                    }
-                }
-            }
-            await meanwhile()
-            var results: [Int: T] = [:]
-            for try await (index, result) in group { results[index] = result }
-            return results
+        let results = Mutex([Int: Result<T, any Error>]())
+        let finished = DispatchGroup()
+        for index in 0..<count {
+            finished.enter()
+            Thread {
+                barrier.arriveAndWait()
+                let result = Result { try send(index) }
+                results.withLock { $0[index] = result }
+                finished.leave()
+            }.start()
+        }
+        await meanwhile()
+        await withCheckedContinuation { continuation in
+            finished.notify(queue: .global()) { continuation.resume() }
         }
         #expect(!barrier.timedOut)
-        return (0..<count).map { results[$0]! }
+        let collected = results.withLock { $0 }
+        return try (0..<count).map { try collected[$0]!.get() }
     }
 
     /// Polls until `condition` holds (or gives up), then opens `latch` whatever happened, so nothing hangs.
@@ -325,20 +330,15 @@ import TapedeckTestSupport
         let requests = try ParkedRequests()
         defer { requests.stop() }
         let key = try Self.flightKey()
-        let parked = try (0..<2).map { _ in try requests.exchange() }
-        for (exchange, _) in parked {
-            exchange.key = key.key
-            exchange.model = ProxyHarness.haiku
-            exchange.route = ConverseRoute(prefix: "", modelId: ProxyHarness.haiku, operation: .converse)
-        }
-        guard case .leader(let flight) = proxy.engine.coalescer.join(key, exchange: parked[0].exchange) else {
+        let parked = try (0..<2).map { _ in try requests.exchange(key: key.key, store: proxy.engine.store) }
+        guard case .leader(let flight) = proxy.engine.coalescer.join(key, exchange: parked[0].exchange, resolved: parked[0].resolved) else {
             Issue.record("the first join leads")
             return
         }
-        _ = proxy.engine.coalescer.join(key, exchange: parked[1].exchange)
+        _ = proxy.engine.coalescer.join(key, exchange: parked[1].exchange, resolved: parked[1].resolved)
 
         #expect(proxy.engine.serveLanded(flight))
-        for (_, client) in parked {
+        for client in parked.map(\.client) {
             let response = try #require(try client.readResponse())
             #expect(response.headers["x-tapedeck"] == "hit")
             #expect(response.headers["x-tapedeck-coalesced"] == nil)
@@ -353,11 +353,9 @@ import TapedeckTestSupport
         defer { proxy.stop() }
         let requests = try ParkedRequests()
         defer { requests.stop() }
-        let (exchange, _) = try requests.exchange()
         let key = try Self.flightKey()
-        exchange.key = key.key
-        exchange.route = ConverseRoute(prefix: "", modelId: ProxyHarness.haiku, operation: .converse)
-        guard case .leader(let flight) = proxy.engine.coalescer.join(key, exchange: exchange) else {
+        let parked = try requests.exchange(key: key.key, store: proxy.engine.store)
+        guard case .leader(let flight) = proxy.engine.coalescer.join(key, exchange: parked.exchange, resolved: parked.resolved) else {
             Issue.record("the first join leads")
             return
         }

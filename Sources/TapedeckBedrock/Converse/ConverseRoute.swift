@@ -1,7 +1,16 @@
-/// The two Bedrock Runtime operations Tapedeck serves.
+/// The Bedrock Runtime operations Tapedeck serves, named by the last segment of their path. A new operation is a
+/// new case: the proxy asks the case how its answer travels, and renders and records by it.
 public enum ConverseOperation: String, Sendable, CaseIterable {
     case converse
     case converseStream = "converse-stream"
+
+    /// Whether the answer is an event stream (`application/vnd.amazon.eventstream`) rather than one JSON document.
+    public var streams: Bool {
+        switch self {
+        case .converse: return false
+        case .converseStream: return true
+        }
+    }
 }
 
 /// What a request path names: a Converse route, nothing we serve, or a route with an unusable model id.
