@@ -124,9 +124,12 @@ final class Exchange: @unchecked Sendable {  // `bytesOut` is touched only on th
     private func finish(status: Int, _ disposition: Disposition) {
         assertOnLoop()
         let outcome = disposition.outcome
-        log.request(
-            method: request.method, path: request.path, route: route, key: disposition.servedKey ?? key, namespace: namespace,
-            outcome: outcome, status: status, bytesIn: request.body.count, bytesOut: bytesOut, startedAt: request.receivedAt)
+        // Under --quiet there is no request line, and no path to split for it.
+        if log.logsRequests {
+            log.request(
+                method: request.method, path: request.path, route: route, key: disposition.servedKey ?? key, namespace: namespace,
+                outcome: outcome, status: status, bytesIn: request.body.count, bytesOut: bytesOut, startedAt: request.receivedAt)
+        }
         let seconds = Double(MonotonicClock.nanoseconds() &- request.receivedAt) / 1e9
         let model = route?.modelId
         stats.record(outcome: outcome, model: model, seconds: seconds, upstreamFailed: disposition.upstreamFailed, saved: disposition.saved)

@@ -79,11 +79,13 @@ public final class ProxyEngine: HTTPHandler {
 
         let resolved: ResolvedRequest
         do {
-            resolved = try resolver.resolve(request)
+            resolved = try resolver.resolve(request, path: path)
         } catch {
             return exchange(request, responder, route: error.route).fail(error.error)
         }
-        let exchange = exchange(request, responder, resolved: resolved)
+        let exchange = Exchange(
+            request: request, responder: responder, log: log, stats: stats, ledger: ledger,
+            route: resolved.route, key: resolved.key, namespace: resolved.namespace)
         guard resolved.mode == .auto || resolved.mode == .replay else {
             return forward(resolved, exchange, afterMiss: false)
         }
@@ -101,12 +103,8 @@ public final class ProxyEngine: HTTPHandler {
         }
     }
 
-    /// The answering side of `request`, knowing as much of it as has been resolved.
-    func exchange(
-        _ request: HTTPRequest, _ responder: HTTPResponder, route: ConverseRoute? = nil, resolved: ResolvedRequest? = nil
-    ) -> Exchange {
-        Exchange(
-            request: request, responder: responder, log: log, stats: stats, ledger: ledger,
-            route: resolved?.route ?? route, key: resolved?.key, namespace: resolved?.namespace ?? "")
+    /// The answering side of a request not (or not wholly) resolved: its route, when it has one, and no key.
+    func exchange(_ request: HTTPRequest, _ responder: HTTPResponder, route: ConverseRoute? = nil) -> Exchange {
+        Exchange(request: request, responder: responder, log: log, stats: stats, ledger: ledger, route: route)
     }
 }

@@ -24,7 +24,11 @@ struct RequestResolver: Sendable {
 
     /// Resolves a request whose path is not one of Tapedeck's own.
     func resolve(_ request: HTTPRequest) throws(Refusal) -> ResolvedRequest {
-        let path = request.path
+        try resolve(request, path: request.path)
+    }
+
+    /// Resolves a request whose path (`request.path`, split once by the caller) is not one of Tapedeck's own.
+    func resolve(_ request: HTTPRequest, path: Substring) throws(Refusal) -> ResolvedRequest {
         let route: ConverseRoute
         switch ConverseRoute.parse(path: String(path)) {
         case .notFound:
@@ -37,15 +41,15 @@ struct RequestResolver: Sendable {
             route = found
         }
         do throws(BedrockError) {
-            return try resolve(request, route: route)
+            return try resolve(request, path: path, route: route)
         } catch {
             throw Refusal(error: error, route: route)
         }
     }
 
-    private func resolve(_ request: HTTPRequest, route: ConverseRoute) throws(BedrockError) -> ResolvedRequest {
+    private func resolve(_ request: HTTPRequest, path: Substring, route: ConverseRoute) throws(BedrockError) -> ResolvedRequest {
         guard request.method == "POST" else {
-            throw .methodNotAllowed("\(request.method) is not allowed on \(request.path); use POST", allow: "POST")
+            throw .methodNotAllowed("\(request.method) is not allowed on \(path); use POST", allow: "POST")
         }
         let mode = try mode(of: request)
         // A byte-identical repeat skips parsing and hashing; the body is parsed only when something needs it.

@@ -5,7 +5,9 @@ import TapedeckStore
 
 /// A Bedrock request as the proxy understands it before any cassette is read: what it asks for, how it is to be
 /// served, where its cassette lives and under which key.
-struct ResolvedRequest: Sendable {
+///
+/// A class, immutable: the exchange, the flight and the stream relay share one, at the cost of one reference.
+final class ResolvedRequest: Sendable {
     /// The request as it arrived.
     let request: HTTPRequest
     /// The operation and model id from the path.
@@ -23,7 +25,23 @@ struct ResolvedRequest: Sendable {
     let parsedBody: JSONValue?
 
     /// The key the answer is recorded and looked up under: the cache key with the repeat index applied.
-    var key: CacheKey { baseKey.repeated(repeatIndex) }
+    let key: CacheKey
+
+    /// A resolved request; `key` is derived from `baseKey` and `repeatIndex`.
+    init(
+        request: HTTPRequest, route: ConverseRoute, mode: ProxyMode, namespace: String, store: CassetteStore,
+        baseKey: CacheKey, repeatIndex: Int, parsedBody: JSONValue?
+    ) {
+        self.request = request
+        self.route = route
+        self.mode = mode
+        self.namespace = namespace
+        self.store = store
+        self.baseKey = baseKey
+        self.repeatIndex = repeatIndex
+        self.parsedBody = parsedBody
+        key = baseKey.repeated(repeatIndex)
+    }
 
     /// The body as a JSON object: parsed already, or parsed now (only a miss needs it once its key is known).
     func body() throws(BedrockError) -> JSONValue {
