@@ -34,14 +34,16 @@ final class ParkedRequests: Sendable {
     static let noStore = JSONFileStore(directory: "/nonexistent/tapedeck-parked-requests")
 
     /// Sends a request on a fresh connection and answers its exchange, once the server holds it, with the client;
-    /// the request is resolved as a Converse request for `key` whose cassette lives in `store`.
+    /// the request is resolved as a Converse request for `key` in `namespace` whose cassette lives in `store`, and
+    /// its exchange counts into `stats` and logs to `log`.
     func exchange(
         key: CacheKey = CacheKey(hex: String(repeating: "ab", count: 32))!, operation: ConverseOperation = .converse,
-        store: CassetteStore = ParkedRequests.noStore
+        store: CassetteStore = ParkedRequests.noStore, method: String = "GET", namespace: String = "",
+        stats: ProxyStats = ProxyStats(), log: ProcessLog = ProcessLog(enabled: false)
     ) throws -> Parked {
         let path = "/parked/\(sent.withLock { count -> Int in count += 1; return count })"
         let client = try RawClient(port: server.port)
-        try client.send("GET", path)
+        try client.send(method, path)
         var found: (HTTPRequest, HTTPResponder)?
         _ = waitUntil {
             found = parked.withLock { $0[path] }
@@ -50,11 +52,11 @@ final class ParkedRequests: Sendable {
         let (request, responder) = try #require(found, "the server received \(path)")
         let route = ConverseRoute(prefix: "", modelId: ProxyHarness.haiku, operation: operation)
         let resolved = ResolvedRequest(
-            request: request, route: route, mode: .auto, namespace: "", store: store, baseKey: key, repeatIndex: 0,
+            request: request, route: route, mode: .auto, namespace: namespace, store: store, baseKey: key, repeatIndex: 0,
             parsedBody: .object([]))
         let exchange = Exchange(
-            request: request, responder: responder, log: ProcessLog(enabled: false), stats: ProxyStats(), ledger: nil,
-            route: route, key: key)
+            request: request, responder: responder, log: log, stats: stats, ledger: nil, route: route, key: key,
+            namespace: namespace)
         return Parked(exchange: exchange, client: client, resolved: resolved)
     }
 
