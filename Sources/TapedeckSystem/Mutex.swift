@@ -2,8 +2,9 @@ import Glibc
 
 /// A pthread mutex guarding one value; the only lock Tapedeck uses.
 public final class Mutex<Value>: @unchecked Sendable {  // `value` is touched only with the pthread mutex held.
-    private let mutex: UnsafeMutablePointer<pthread_mutex_t>
-    private var value: Value
+    // Usable from inlined code: `withLock` is inlined into every layer above, where it is called on hot paths.
+    @usableFromInline let mutex: UnsafeMutablePointer<pthread_mutex_t>
+    @usableFromInline var value: Value
 
     /// Creates a mutex that owns `value`.
     public init(_ value: Value) {
@@ -21,7 +22,7 @@ public final class Mutex<Value>: @unchecked Sendable {  // `value` is touched on
     }
 
     /// Runs `body` with exclusive access to the value.
-    @inline(__always)
+    @inlinable @inline(__always)
     public func withLock<T>(_ body: (inout Value) throws -> T) rethrows -> T {
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }
