@@ -57,7 +57,10 @@ let package = Package(
         // Fuzz targets: a corpus replayer in a normal build; with -DFUZZING and the fuzzer sanitizer, libFuzzer's.
         .executableTarget(
             name: "TapedeckFuzz",
-            dependencies: ["TapedeckProxy", "TapedeckStore", "TapedeckHTTP", "TapedeckBedrock", "TapedeckCodec", "CSQLite", "CCurl"]
+            dependencies: [
+                "TapedeckProxy", "TapedeckStore", "TapedeckHTTP", "TapedeckBedrock", "TapedeckSystem", "TapedeckCodec", "CSQLite",
+                "CCurl",
+            ]
         ),
 
         // Fakes, fixtures and clients the test targets share (real sockets, a real origin, the built binary).

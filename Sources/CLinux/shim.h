@@ -2,7 +2,6 @@
 #define TAPEDECK_CLINUX_SHIM_H
 #include <stdint.h>
 #include <stdlib.h>
-#include <errno.h>
 #include <sys/types.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -30,7 +29,6 @@ static inline int tapedeck_epoll_wait(int epfd, struct epoll_event *events, int 
 /* accept4 is declared only under _GNU_SOURCE, which would make these headers disagree with Swift's Glibc module. */
 extern int accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags);
 static inline int tapedeck_accept4(int fd, int flags) { return accept4(fd, NULL, NULL, flags); }
-static inline int tapedeck_errno(void) { return errno; }
 
 /* sched_getaffinity is declared only under _GNU_SOURCE; the CPUs this process may run on (taskset), or 0. */
 extern int sched_getaffinity(pid_t pid, size_t size, void *mask);

@@ -1,4 +1,5 @@
 import Glibc
+import TapedeckSystem
 
 /// Where the command line writes: whole strings or bytes to stdout and stderr, retrying short writes and EINTR.
 public enum Output {
@@ -15,13 +16,11 @@ public enum Output {
     public static var stderrIsTerminal: Bool { isatty(2) == 1 }
 
     private static func write(_ fd: Int32, _ bytes: [UInt8]) {
-        var written = 0
-        while written < bytes.count {
-            let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + written, bytes.count - written) }
-            if n < 0 && errno == EINTR { continue }
+        do {
+            try Syscall.writeAll(fd, bytes)
+        } catch {
             // A closed pipe (`tapedeck ls | head`) or a full disk: nothing more can be said, so stop quietly.
-            if n <= 0 { return }
-            written += n
+            return
         }
     }
 }

@@ -1,4 +1,5 @@
 import Glibc
+import TapedeckSystem
 
 /// Files of a corpus on disk, for the replayer (libFuzzer reads its own corpus directories).
 enum CorpusFiles {
@@ -28,9 +29,12 @@ enum CorpusFiles {
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 65536)
         while true {
-            let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-            if n < 0 && errno == EINTR { continue }
-            if n < 0 { return nil }
+            let n: Int
+            do throws(SystemError) {
+                n = try Syscall.call("read") { chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) } }
+            } catch {
+                return nil
+            }
             if n == 0 { return bytes }
             bytes += chunk[0..<n]
         }

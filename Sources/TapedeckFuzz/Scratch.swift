@@ -1,4 +1,5 @@
 import Glibc
+import TapedeckSystem
 
 /// A private directory for the store targets, made once per process and removed at exit.
 ///
@@ -43,12 +44,10 @@ enum Scratch {
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else { fatalError("cannot write \(path): errno \(errno)") }
         defer { close(fd) }
-        var offset = 0
-        while offset < bytes.count {
-            let n = bytes[offset...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-            if n < 0 && errno == EINTR { continue }
-            guard n > 0 else { fatalError("cannot write \(path): errno \(errno)") }
-            offset += n
+        do throws(SystemError) {
+            try Syscall.writeAll(fd, bytes)
+        } catch {
+            fatalError("cannot write \(path): errno \(error.errno)")
         }
     }
 }

@@ -83,22 +83,21 @@ final class Connection {
                 updateInterest()
                 break
             }
-            let n = recv(fd, input + writeIndex, inputCapacity - writeIndex, 0)
-            if n > 0 {
-                writeIndex += n
-                lastActivity = MonotonicClock.milliseconds()
-                if writeIndex < inputCapacity { break }
-                continue
+            let received: Int?
+            do throws(SystemError) {
+                received = try Syscall.nonBlocking("recv") { recv(fd, input + writeIndex, inputCapacity - writeIndex, 0) }
+            } catch {
+                close()
+                return
             }
+            guard let n = received else { break }
             if n == 0 {
                 peerClosed = true
                 break
             }
-            let code = tapedeck_errno()
-            if code == EINTR { continue }
-            if code == EAGAIN || code == EWOULDBLOCK { break }
-            close()
-            return
+            writeIndex += n
+            lastActivity = MonotonicClock.milliseconds()
+            if writeIndex < inputCapacity { break }
         }
         process()
         if peerClosed && !isClosed {
@@ -180,11 +179,15 @@ final class Connection {
 
     private func discardInput() {
         while !isClosed {
-            let n = recv(fd, input, inputCapacity, 0)
-            if n > 0 { continue }
-            if n < 0 && tapedeck_errno() == EINTR { continue }
-            if n < 0 && (tapedeck_errno() == EAGAIN || tapedeck_errno() == EWOULDBLOCK) { return }
-            close()
+            let received: Int?
+            do throws(SystemError) {
+                received = try Syscall.nonBlocking("recv") { recv(fd, input, inputCapacity, 0) }
+            } catch {
+                close()
+                return
+            }
+            guard let n = received else { return }
+            if n == 0 { close() }
         }
     }
 
@@ -246,19 +249,18 @@ final class Connection {
 
     private func flush() {
         while outputIndex < output.count && !isClosed {
-            let n = output.withUnsafeBytes { raw in
-                send(fd, raw.baseAddress! + outputIndex, raw.count - outputIndex, Int32(MSG_NOSIGNAL))
+            let sent: Int?
+            do throws(SystemError) {
+                sent = try Syscall.nonBlocking("send") {
+                    output.withUnsafeBytes { raw in send(fd, raw.baseAddress! + outputIndex, raw.count - outputIndex, Int32(MSG_NOSIGNAL)) }
+                }
+            } catch {
+                close()
+                return
             }
-            if n >= 0 {
-                outputIndex += n
-                lastActivity = MonotonicClock.milliseconds()
-                continue
-            }
-            let code = tapedeck_errno()
-            if code == EINTR { continue }
-            if code == EAGAIN || code == EWOULDBLOCK { break }
-            close()
-            return
+            guard let n = sent else { break }
+            outputIndex += n
+            lastActivity = MonotonicClock.milliseconds()
         }
         if outputIndex == output.count {
             if output.capacity > 1 << 20 { output = [] } else { output.removeAll(keepingCapacity: true) }

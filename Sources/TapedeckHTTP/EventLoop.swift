@@ -143,12 +143,15 @@ final class EventLoop: @unchecked Sendable {  // All but `tasks` (a Mutex) is to
             var timeout = Int(nextSweep > now ? nextSweep - now : 0)
             if let next = timers.millisecondsUntilNext(now: now) { timeout = min(timeout, next) }
             if draining { timeout = min(timeout, 20) }
-            let count = tapedeck_epoll_wait(epfd, events, capacity, Int32(timeout))
-            if count < 0 {
-                if tapedeck_errno() == EINTR { continue }
-                server.log(LogEvent(.error, "event loop stopped", [LogField("error", "\(SystemError("epoll_wait", errno: tapedeck_errno()))")]))
+            let ready: Int32?
+            do throws(SystemError) {
+                ready = try Syscall.interruptible("epoll_wait") { tapedeck_epoll_wait(epfd, events, capacity, Int32(timeout)) }
+            } catch {
+                server.log(LogEvent(.error, "event loop stopped", [LogField("error", "\(error)")]))
                 break
             }
+            // Interrupted: work out the timeout again rather than wait the whole of it once more.
+            guard let count = ready else { continue }
             for i in 0..<Int(count) {
                 let token = tapedeck_epoll_event_data(events, Int32(i))
                 let flags = tapedeck_epoll_event_flags(events, Int32(i))
@@ -188,28 +191,31 @@ final class EventLoop: @unchecked Sendable {  // All but `tasks` (a Mutex) is to
     private func acceptConnections() {
         guard listenerFd >= 0 else { return }
         for _ in 0..<64 {
-            let fd = tapedeck_accept4(listenerFd, Int32(SOCK_NONBLOCK.rawValue | SOCK_CLOEXEC.rawValue))
-            if fd >= 0 {
-                Connection.open(fd: fd, loop: self, server: server)
-                continue
-            }
-            let code = tapedeck_errno()
-            switch code {
-            case EAGAIN, EWOULDBLOCK: return
-            case EINTR, ECONNABORTED, EPROTO: continue
-            case EMFILE, ENFILE, ENOBUFS, ENOMEM:
-                // Out of descriptors: keep serving open connections and retry accepting shortly.
-                server.log(LogEvent(.warn, "accept failed", [LogField("error", "\(SystemError("accept", errno: code))"), LogField("retry_ms", 100)]))
-                let fd = listenerFd
-                _ = tapedeck_epoll_ctl(epfd, EPOLL_CTL_DEL, fd, 0, 0)
-                schedule(afterMilliseconds: 100) { [self] in
-                    guard !draining, listenerFd == fd else { return }
-                    _ = tapedeck_epoll_ctl(epfd, EPOLL_CTL_ADD, fd, EPOLLIN.rawValue | (1 << 28), Self.listenerToken)
+            do throws(SystemError) {
+                let accepted = try Syscall.nonBlocking("accept") {
+                    tapedeck_accept4(listenerFd, Int32(SOCK_NONBLOCK.rawValue | SOCK_CLOEXEC.rawValue))
                 }
-                return
-            default:
-                server.log(LogEvent(.error, "accept failed", [LogField("error", "\(SystemError("accept", errno: code))")]))
-                return
+                guard let fd = accepted else { return }
+                Connection.open(fd: fd, loop: self, server: server)
+            } catch {
+                switch error.errno {
+                case ECONNABORTED, EPROTO:
+                    // accept(2): the peer left before it was accepted; take the next one.
+                    continue
+                case EMFILE, ENFILE, ENOBUFS, ENOMEM:
+                    // Out of descriptors: keep serving open connections and retry accepting shortly.
+                    server.log(LogEvent(.warn, "accept failed", [LogField("error", "\(error)"), LogField("retry_ms", 100)]))
+                    let fd = listenerFd
+                    _ = tapedeck_epoll_ctl(epfd, EPOLL_CTL_DEL, fd, 0, 0)
+                    schedule(afterMilliseconds: 100) { [self] in
+                        guard !draining, listenerFd == fd else { return }
+                        _ = tapedeck_epoll_ctl(epfd, EPOLL_CTL_ADD, fd, EPOLLIN.rawValue | (1 << 28), Self.listenerToken)
+                    }
+                    return
+                default:
+                    server.log(LogEvent(.error, "accept failed", [LogField("error", "\(error)")]))
+                    return
+                }
             }
         }
     }

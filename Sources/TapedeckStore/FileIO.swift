@@ -19,10 +19,11 @@ package enum FileIO {
         var bytes = [UInt8](repeating: 0, count: size)
         var filled = 0
         while filled < size {
-            let n = bytes.withUnsafeMutableBytes { buffer in read(fd, buffer.baseAddress! + filled, size - filled) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw .io(path: path, error: SystemError("read", errno: errno))
+            let n: Int
+            do throws(SystemError) {
+                n = try Syscall.call("read") { bytes.withUnsafeMutableBytes { buffer in read(fd, buffer.baseAddress! + filled, size - filled) } }
+            } catch {
+                throw .io(path: path, error: error)
             }
             if n == 0 { break }
             filled += n
@@ -38,15 +39,7 @@ package enum FileIO {
         let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw .io(path: temporary, error: SystemError("open", errno: errno)) }
         do throws(SystemError) {
-            var written = 0
-            while written < bytes.count {
-                let n = bytes.withUnsafeBytes { buffer in write(fd, buffer.baseAddress! + written, bytes.count - written) }
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    throw SystemError("write", errno: errno)
-                }
-                written += n
-            }
+            try Syscall.writeAll(fd, bytes)
             _ = try Syscall.call("fsync") { fsync(fd) }
         } catch {
             Syscall.close(fd)

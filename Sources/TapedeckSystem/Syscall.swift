@@ -1,7 +1,8 @@
 internal import CLinux
 import Glibc
 
-/// The one place system calls are made: retries EINTR, captures errno at once, surfaces EAGAIN as `nil`.
+/// The one place system calls are made: retries EINTR and short writes, captures errno at once, surfaces EAGAIN
+/// as `nil`.
 public enum Syscall {
     /// Runs a call that returns -1 on failure, retrying EINTR; throws SystemError for any other failure.
     @inline(__always)
@@ -25,6 +26,29 @@ public enum Syscall {
             if code == EINTR { continue }
             if code == EAGAIN || code == EWOULDBLOCK { return nil }
             throw SystemError(name(), errno: code)
+        }
+    }
+
+    /// Like `call`, but answers `nil` for EINTR instead of retrying: for waits with a timeout, whose caller must
+    /// work out the time left rather than start the whole wait again (epoll_wait(2) is never restarted).
+    @inline(__always)
+    public static func interruptible<T: BinaryInteger>(_ name: @autoclosure () -> String, _ body: () -> T) throws(SystemError) -> T? {
+        let result = body()
+        if result != -1 { return result }
+        let code = Glibc.errno
+        if code == EINTR { return nil }
+        throw SystemError(name(), errno: code)
+    }
+
+    /// Writes every byte of `bytes` to a blocking `fd`, retrying EINTR and short writes (write(2) may take fewer
+    /// bytes than asked, e.g. when a signal arrives mid-write); any other failure, EAGAIN included, throws `write`.
+    public static func writeAll(_ fd: Int32, _ bytes: [UInt8]) throws(SystemError) {
+        var written = 0
+        while written < bytes.count {
+            let n = try call("write") { bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + written, $0.count - written) } }
+            // write(2) takes nothing only when asked for nothing; report it rather than spin on it.
+            if n == 0 { throw SystemError("write", errno: EIO) }
+            written += n
         }
     }
 

@@ -137,8 +137,12 @@ package final class ServeProcess: @unchecked Sendable {
         var pending: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 4096)
         while true {
-            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n < 0 && errno == EINTR { continue }
+            let n: Int
+            do throws(SystemError) {
+                n = try Syscall.call("read") { chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) } }
+            } catch {
+                break
+            }
             guard n > 0 else { break }
             pending += chunk[..<n]
             var complete: [String] = []

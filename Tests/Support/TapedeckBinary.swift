@@ -100,10 +100,11 @@ package enum TapedeckBinary {
         fileprivate func readStderr() -> [UInt8]? {
             var chunk = [UInt8](repeating: 0, count: 4096)
             let fd = stderr.fileHandleForReading.fileDescriptor
-            while true {
-                let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-                if n < 0 && errno == EINTR { continue }
+            do throws(SystemError) {
+                let n = try Syscall.call("read") { chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) } }
                 return n > 0 ? Array(chunk[..<n]) : nil
+            } catch {
+                return nil
             }
         }
 

@@ -103,13 +103,15 @@ package final class TestOrigin: @unchecked Sendable {
 
     private func acceptLoop() {
         while true {
-            let fd = accept(listener, nil, nil)
-            if fd < 0 {
-                let code = errno
+            let fd: Int32
+            do throws(SystemError) {
+                fd = try Syscall.call("accept") { accept(listener, nil, nil) }
+            } catch {
                 if isStopped { return }
                 // Running out of descriptors or a peer giving up early must not end the accept loop.
-                if [EINTR, ECONNABORTED, EMFILE, ENFILE, ENOBUFS, ENOMEM].contains(code) {
-                    usleep(code == EINTR || code == ECONNABORTED ? 0 : 10_000)
+                if error.errno == ECONNABORTED { continue }
+                if [EMFILE, ENFILE, ENOBUFS, ENOMEM].contains(error.errno) {
+                    usleep(10_000)
                     continue
                 }
                 return

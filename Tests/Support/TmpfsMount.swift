@@ -78,11 +78,14 @@ package final class TmpfsMount: @unchecked Sendable {
         // Large writes first, then smaller ones, until not even one byte fits.
         for size in [64 * 1024, 4096, 1] {
             while true {
-                let n = block.withUnsafeBytes { write(fd, $0.baseAddress, size) }
-                if n > 0 { continue }
-                if n < 0 && errno == EINTR { continue }
-                guard n < 0 && errno == ENOSPC else { throw SystemError("write", errno: errno, context: filler) }
-                break
+                do throws(SystemError) {
+                    let n = try Syscall.call("write") { block.withUnsafeBytes { write(fd, $0.baseAddress, size) } }
+                    if n == 0 { throw SystemError("write", errno: EIO) }
+                } catch ENOSPC {
+                    break
+                } catch {
+                    throw SystemError("write", errno: error.errno, context: filler)
+                }
             }
         }
         return filler

@@ -9,12 +9,13 @@ import TapedeckTestSupport
     static func echoServer(
         limits: RequestParser.Limits = .init(),
         readTimeoutMs: Int = 30_000,
+        eventLoops: Int = 2,
         _ body: @escaping @Sendable (HTTPRequest, HTTPResponder) -> Void = { request, responder in
             responder.respond(HTTPResponse(status: 200, body: Array("\(request.method) \(request.target) \(request.body.count)".utf8)))
         }
     ) throws -> HTTPServer {
         let configuration = HTTPServer.Configuration(
-            host: "127.0.0.1", port: 0, eventLoops: 2, limits: limits, readTimeoutMs: readTimeoutMs)
+            host: "127.0.0.1", port: 0, eventLoops: eventLoops, limits: limits, readTimeoutMs: readTimeoutMs)
         let server = HTTPServer(configuration: configuration, handler: ClosureHandler(body: body))
         try server.start()
         return server
@@ -154,21 +155,37 @@ import TapedeckTestSupport
     }
 
     @Test func shutdownLetsAnInFlightRequestFinish() throws {
-        let gate = Gate()
-        let server = try Self.echoServer { _, responder in
+        let received = Gate()
+        let release = Gate()
+        // One loop, so the idle connection closing shows that the loop holding the request has begun to drain.
+        let server = try Self.echoServer(eventLoops: 1) { request, responder in
+            guard request.target == "/held" else {
+                return responder.respond(HTTPResponse(status: 200, body: Array("idle".utf8)))
+            }
+            received.open()
             DispatchQueue.global().async {
-                gate.wait()
+                release.wait()
                 responder.respond(HTTPResponse(status: 200, body: Array("done".utf8)))
             }
         }
+        let idle = try RawClient(port: server.port)
+        try idle.send("GET /idle HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(try idle.readResponse()?.text == "idle")
         let client = try RawClient(port: server.port)
-        try client.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
-        Thread.sleep(forTimeInterval: 0.05)
-        DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(50)) { gate.open() }
-        server.shutdown(graceMs: 10_000)
+        try client.send("GET /held HTTP/1.1\r\nHost: x\r\n\r\n")
+        received.wait()
+        let stopped = Gate()
+        DispatchQueue.global().async {
+            server.shutdown(graceMs: 10_000)
+            stopped.open()
+        }
+        // The drain closes idle connections at once; only then is the held request answered.
+        #expect(idle.readUntilClosed())
+        release.open()
         let response = try #require(try client.readResponse())
         #expect(response.text == "done")
         #expect(response.headers["Connection"] == "close")
+        stopped.wait()
     }
 
     @Test func servesManyConnectionsAtOnce() throws {

@@ -1,3 +1,4 @@
+import Dispatch
 import Glibc
 import Testing
 @testable import TapedeckSystem
@@ -92,5 +93,103 @@ import Testing
         #expect(built == 0)
         _ = #expect(throws: SystemError.self) { try Syscall.call(name()) { () -> Int32 in errno = EIO; return -1 } }
         #expect(built == 1)
+    }
+
+    @Test func interruptibleAnswersNilForEINTRAndRetriesNothing() throws {
+        var attempts = 0
+        let interrupted = try Syscall.interruptible("fake") { () -> Int32 in
+            attempts += 1
+            errno = EINTR
+            return -1
+        }
+        #expect(interrupted == nil)
+        #expect(attempts == 1)
+        #expect(try Syscall.interruptible("poll") { poll(nil, 0, 0) } == 0)
+        // poll(2): EINVAL when nfds is over RLIMIT_NOFILE.
+        let error = #expect(throws: SystemError.self) { try Syscall.interruptible("poll") { poll(nil, nfds_t(UInt32.max), 0) } }
+        #expect(error == SystemError("poll", errno: EINVAL))
+    }
+
+    @Test func aFullNonBlockingPipeAnswersNilAndWriteAllThrowsEAGAIN() throws {
+        var fds: [Int32] = [-1, -1]
+        _ = try Syscall.call("pipe") { pipe(&fds) }
+        defer { Syscall.close(fds[0]); Syscall.close(fds[1]) }
+        let flags = try Syscall.call("fcntl") { fcntl(fds[1], F_GETFL) }
+        _ = try Syscall.call("fcntl") { fcntl(fds[1], F_SETFL, flags | O_NONBLOCK) }
+        let block = [UInt8](repeating: 0x2A, count: 4096)
+        var queued = 0
+        while let n = try Syscall.nonBlocking("write", { block.withUnsafeBytes { write(fds[1], $0.baseAddress, $0.count) } }) {
+            queued += n
+        }
+        #expect(queued >= 4096)
+        let error = #expect(throws: SystemError.self) { try Syscall.writeAll(fds[1], [1]) }
+        #expect(error == SystemError("write", errno: EAGAIN))
+    }
+
+    @Test func writeAllCarriesTheErrnoAndTheCallsName() throws {
+        var fds: [Int32] = [-1, -1]
+        _ = try Syscall.call("pipe") { pipe(&fds) }
+        defer { Syscall.close(fds[0]); Syscall.close(fds[1]) }
+        let error = #expect(throws: SystemError.self) { try Syscall.writeAll(fds[0], [1, 2, 3]) }
+        #expect(error == SystemError("write", errno: EBADF))
+        try Syscall.writeAll(fds[1], [])
+    }
+
+    @Test func writeAllFinishesWritesThatSignalsCutShort() throws {
+        // A handler without SA_RESTART: a signal makes a blocked write(2) return what it took so far, or EINTR.
+        var action = sigaction()
+        action.__sigaction_handler.sa_handler = { _ in }
+        sigemptyset(&action.sa_mask)
+        action.sa_flags = 0
+        _ = try Syscall.call("sigaction") { sigaction(SIGUSR2, &action, nil) }
+        var fds: [Int32] = [-1, -1]
+        _ = try Syscall.call("pipe") { pipe(&fds) }
+        let (readEnd, writeEnd) = (fds[0], fds[1])
+        defer { Syscall.close(readEnd) }
+        // fcntl(2) F_SETPIPE_SZ (1031): one page, so the writer is blocked in write(2) nearly every time it is signalled.
+        _ = try Syscall.call("fcntl") { fcntl(writeEnd, 1031, 4096) }
+        let sent = (0..<(1 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ $0 >> 9) }
+        let writer = Mutex<pthread_t>(pthread_t())
+        let outcome = Mutex<SystemError?>(nil)
+        let started = DispatchSemaphore(value: 0)
+        let mayExit = DispatchSemaphore(value: 0)
+        let exited = DispatchSemaphore(value: 0)
+        OSThread.start(name: "writeAll-test") {
+            // A thread inherits its creator's mask, and the test's pool threads block signals.
+            var usr2 = sigset_t()
+            sigemptyset(&usr2)
+            sigaddset(&usr2, SIGUSR2)
+            pthread_sigmask(SIG_UNBLOCK, &usr2, nil)
+            writer.withLock { $0 = pthread_self() }
+            started.signal()
+            do throws(SystemError) {
+                try Syscall.writeAll(writeEnd, sent)
+            } catch {
+                outcome.withLock { $0 = error }
+            }
+            Syscall.close(writeEnd)
+            // Stays alive until the last signal is sent, so pthread_kill never names a finished thread.
+            mayExit.wait()
+            exited.signal()
+        }
+        started.wait()
+        let thread = writer.withLock { $0 }
+        var received: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        var signals = 0
+        while true {
+            let n = try Syscall.call("read") { chunk.withUnsafeMutableBytes { read(readEnd, $0.baseAddress, $0.count) } }
+            if n == 0 { break }
+            received += chunk[..<n]
+            if pthread_kill(thread, SIGUSR2) == 0 { signals += 1 }
+        }
+        mayExit.signal()
+        exited.wait()
+        #expect(outcome.withLock { $0 } == nil)
+        #expect(signals > 100)
+        #expect(received.count == sent.count)
+        // Compared outside #expect, which would print a megabyte twice on failure.
+        let inOrder = received == sent
+        #expect(inOrder)
     }
 }

@@ -82,7 +82,10 @@ import TapedeckTestSupport
         let raw = try await onOwnThread {
             let client = try RawClient(port: Int(origin.port))
             try client.send("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 0\r\n\r\n")
-            while origin.requests.isEmpty { usleep(1000) }
+            guard waitUntil({ !origin.requests.isEmpty }) else {
+                origin.stop()
+                return "the request never reached the origin"
+            }
             origin.stop()
             return try client.readToEnd()
         }
