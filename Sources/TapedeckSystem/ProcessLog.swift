@@ -57,12 +57,11 @@ public final class ProcessLog: Sendable {
     private func write(_ event: LogEvent) {
         let line = event.rendered(format, time: Timestamp.now(milliseconds: true))
         lock.withLock { _ in
-            var written = 0
-            while written < line.count {
-                let n = line.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + written, line.count - written) }
-                if n < 0 && errno == EINTR { continue }
-                if n <= 0 { return }
-                written += n
+            // A log line that cannot be written (stderr closed, a full disk) is dropped: there is nowhere to say so.
+            do throws(SystemError) {
+                try Syscall.writeAll(fd, line)
+            } catch {
+                return
             }
         }
     }

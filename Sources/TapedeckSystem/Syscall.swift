@@ -2,10 +2,10 @@ internal import CLinux
 import Glibc
 
 /// The one place system calls are made: retries EINTR and short writes, captures errno at once, surfaces EAGAIN
-/// as `nil`.
+/// as `nil`. The wrappers are inlinable: the layers above call them per read and write.
 public enum Syscall {
     /// Runs a call that returns -1 on failure, retrying EINTR; throws SystemError for any other failure.
-    @inline(__always)
+    @inlinable @inline(__always)
     public static func call<T: BinaryInteger>(_ name: @autoclosure () -> String, _ body: () -> T) throws(SystemError) -> T {
         while true {
             let result = body()
@@ -17,7 +17,7 @@ public enum Syscall {
     }
 
     /// Like `call`, but answers `nil` for EAGAIN/EWOULDBLOCK so non-blocking callers can wait for readiness.
-    @inline(__always)
+    @inlinable @inline(__always)
     public static func nonBlocking<T: BinaryInteger>(_ name: @autoclosure () -> String, _ body: () -> T) throws(SystemError) -> T? {
         while true {
             let result = body()
@@ -31,7 +31,7 @@ public enum Syscall {
 
     /// Like `call`, but answers `nil` for EINTR instead of retrying: for waits with a timeout, whose caller must
     /// work out the time left rather than start the whole wait again (epoll_wait(2) is never restarted).
-    @inline(__always)
+    @inlinable @inline(__always)
     public static func interruptible<T: BinaryInteger>(_ name: @autoclosure () -> String, _ body: () -> T) throws(SystemError) -> T? {
         let result = body()
         if result != -1 { return result }
