@@ -10,7 +10,7 @@ PY_PACKAGES := boto3 pytest awscli langchain-aws
 SWIFT_BUILD_FLAGS ?=
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps venv browser-deps build release run test test-swift test-python fuzz fuzz-short fuzz-build bench bench-quick bench-deps bench-stores soak profile clean
+.PHONY: deps venv browser-deps build release run test test-quick test-swift test-python fuzz fuzz-short fuzz-build bench bench-quick bench-deps bench-stores soak profile clean
 
 ## Install the C libraries' headers with apt-get when they are missing.
 deps:
@@ -60,6 +60,11 @@ test: deps venv browser-deps
 	$(SWIFT) test
 	TAPEDECK_BIN=$$($(SWIFT) build --show-bin-path)/tapedeck $(VENV)/bin/python -m pytest -q Tests/python
 	$(MAKE) fuzz-short
+
+## The Swift tests without the slow ones: suites named ...SlowTests and tagged .slow (slowloris, kill -9, a full disk,
+## soak-like loads) are skipped by name, a regex on each test's full name; make test still runs them.
+test-quick: deps
+	$(SWIFT) test --skip SlowTests
 
 test-swift: deps
 	$(SWIFT) test

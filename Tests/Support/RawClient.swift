@@ -27,6 +27,13 @@ package final class RawClient {
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
     }
 
+    /// Takes over an already connected blocking socket, e.g. one end of a socketpair.
+    package init(connected fd: Int32) {
+        self.fd = fd
+        var timeout = timeval(tv_sec: 20, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+    }
+
     deinit { Glibc.close(fd) }
 
     /// Sends all of `bytes`.

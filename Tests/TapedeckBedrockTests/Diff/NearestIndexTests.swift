@@ -11,7 +11,7 @@ import Testing
     }
 
     /// Request `number` of a generated corpus: 500 opening questions, each continued ten different ways.
-    private static func generated(_ number: Int, followUp: String? = nil, opening: String? = nil) -> JSONValue {
+    static func generated(_ number: Int, followUp: String? = nil, opening: String? = nil) -> JSONValue {
         let topic = number % 500
         return .object([
             JSONMember("messages", .array([
@@ -133,21 +133,5 @@ import Testing
         let short = Self.picture("aGVsbG8=", "Hi")
         index.insert(key: "short", model: "m", namespace: "ns", request: short)
         #expect(index.nearest(model: "m", namespace: "ns", request: short)?.request == short)
-    }
-
-    @Test func concurrentInsertsAndLookups() async {
-        let index = NearestIndex()
-        await withTaskGroup(of: Void.self) { group in
-            for worker in 0..<4 {
-                group.addTask {
-                    for number in stride(from: worker, to: 2_000, by: 4) {
-                        index.insert(key: "k\(number)", model: "m", namespace: "ns", request: Self.generated(number))
-                        _ = index.nearest(model: "m", namespace: "ns", request: Self.generated(number + 1))
-                    }
-                }
-            }
-        }
-        #expect(index.count == 2_000)
-        #expect(index.nearest(model: "m", namespace: "ns", request: Self.generated(1_999))?.key == "k1999")
     }
 }

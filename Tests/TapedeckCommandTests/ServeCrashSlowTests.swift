@@ -14,7 +14,7 @@ import TapedeckTestSupport
 ///
 /// A miss is answered before its cassette is written (it is pending in memory until then), so an answered miss
 /// may be missing after the kill; a partial or corrupt one may not.
-@Suite struct ServeCrashTests {
+@Suite(.tags(.slow)) struct ServeCrashSlowTests {
     static let requests = 240
     static let clients = 24
     /// The kill comes right after the client that completes this many answers has read its answer.
@@ -163,9 +163,9 @@ import TapedeckTestSupport
             let cassettes = files.filter { !$0.split(separator: "/").last!.hasPrefix(".") }
             #expect(cassettes.count == entries.count, "\(cassettes)")
             #expect(files.allSatisfy { !$0.split(separator: "/").last!.hasPrefix(".") || $0.hasSuffix(".tmp") }, "\(files)")
-            print("ServeCrashTests[json]: \(entries.count) cassettes stored, \(files.count - cassettes.count) temporary files left by the kill")
+            print("ServeCrashSlowTests[json]: \(entries.count) cassettes stored, \(files.count - cassettes.count) temporary files left by the kill")
         } else {
-            print("ServeCrashTests[sqlite]: \(entries.count) cassettes stored")
+            print("ServeCrashSlowTests[sqlite]: \(entries.count) cassettes stored")
         }
 
         // A new serve on the same store, offline: everything that is there replays as it was recorded.

@@ -10,7 +10,7 @@ import TapedeckTestSupport
 
 /// Clients of the real `tapedeck serve` that leave mid-response or mid-stream, on hits and on misses, leave nothing
 /// behind: serve's open descriptors return to what they were, and its memory stays put over thousands of them.
-@Suite struct ServeDisconnectTests {
+@Suite(.tags(.slow)) struct ServeDisconnectSlowTests {
     /// Questions whose upstream answer waits until the test lets it go (after the client has left).
     static let heldPrefix = "held"
     /// Frames in the recorded stream that replays paced, so a client can leave between two of them.
@@ -44,7 +44,7 @@ import TapedeckTestSupport
             let release = release
             origin = try TestOrigin { request in
                 let question = EchoOrigin.question(request.body) ?? ""
-                guard question.hasPrefix(ServeDisconnectTests.heldPrefix) else { return EchoOrigin.handler()(request).closingConnection() }
+                guard question.hasPrefix(ServeDisconnectSlowTests.heldPrefix) else { return EchoOrigin.handler()(request).closingConnection() }
                 if request.path.hasSuffix("/converse-stream") {
                     var chunks = EchoOrigin.streamFrames(question).map { TestOrigin.Chunk($0) }
                     chunks[1].before = { release.wait() }
@@ -60,8 +60,8 @@ import TapedeckTestSupport
             try store.save(try Self.cassette(question: "big", operation: .converse,
                                              response: RecordedResponse(status: 200, contentType: "application/json",
                                                                         body: try json(EchoOrigin.converseBody("big", padding: 0))
-                                                                            .replacingText(with: ServeDisconnectTests.bigAnswer))))
-            let events = try StreamFrames.decode(StreamFrames.text(ServeDisconnectTests.streamPieces).flatMap { $0 }).enumerated().map { index, frame in
+                                                                            .replacingText(with: ServeDisconnectSlowTests.bigAnswer))))
+            let events = try StreamFrames.decode(StreamFrames.text(ServeDisconnectSlowTests.streamPieces).flatMap { $0 }).enumerated().map { index, frame in
                 StreamEvent(type: frame.stringHeader(":event-type") ?? "", payload: try json(frame.payload), offsetMs: index)
             }
             try store.save(try Self.cassette(question: "paced", operation: .converseStream,
@@ -95,7 +95,7 @@ import TapedeckTestSupport
                     count += 1
                     return count
                 }
-                body = EchoOrigin.requestBody("\(ServeDisconnectTests.heldPrefix) \(index)")
+                body = EchoOrigin.requestBody("\(ServeDisconnectSlowTests.heldPrefix) \(index)")
             }
             let asked = origin.requests.count
             do {
@@ -149,7 +149,7 @@ import TapedeckTestSupport
         // one in 200 of them would pass 8 MiB, as would 3 KiB of anything per disconnect. Allocator noise after a
         // warm-up stays well below it (about 0.4 MiB here).
         let growth = residentAfter - residentBefore
-        print("ServeDisconnectTests: RSS \(residentBefore / 1024) KiB after warm-up, \(residentAfter / 1024) KiB after 3,000 more hits left mid-answer")
+        print("ServeDisconnectSlowTests: RSS \(residentBefore / 1024) KiB after warm-up, \(residentAfter / 1024) KiB after 3,000 more hits left mid-answer")
         #expect(growth < 8 << 20, "RSS grew by \(growth / 1024) KiB")
 
         for round in 0..<500 {
