@@ -18,9 +18,13 @@ import TapedeckTestSupport
         Thread {
             var buffer = [UInt8](repeating: 0, count: 65_536)
             while true {
-                let n = buffer.withUnsafeMutableBytes { read(reader, $0.baseAddress, $0.count) }
-                if n < 0 && errno == EINTR { continue }
-                if n <= 0 { break }
+                let n: Int
+                do {
+                    n = try Syscall.call("read") { buffer.withUnsafeMutableBytes { read(reader, $0.baseAddress, $0.count) } }
+                } catch {
+                    break
+                }
+                if n == 0 { break }
                 collected.withLock { $0 += buffer[..<n] }
             }
             done.signal()

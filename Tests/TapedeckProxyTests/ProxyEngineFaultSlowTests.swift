@@ -10,7 +10,7 @@ import TapedeckTestSupport
 /// Upstream failing in every way a network can, for Converse and ConverseStream alike: the client gets a clear
 /// error in Bedrock's shape (or the cut-short stream it was already reading), nothing is recorded, the log says
 /// why, and the next request works.
-@Suite struct ProxyEngineFaultTests {
+@Suite(.tags(.slow)) struct ProxyEngineFaultSlowTests {
     /// One way upstream fails.
     enum Fault: String, CaseIterable, Sendable {
         /// Nothing listens: the connect is refused.
