@@ -41,12 +41,19 @@ package final class TmpfsMount: @unchecked Sendable {
     package func callAsFunction(_ relative: String) -> String { "\(path)/\(relative)" }
 
     /// Remounts read-only (writes fail with EROFS, for root too) or read-write again.
+    ///
+    /// mount(2) refuses a read-only remount with EBUSY while any process holds a file here open for writing. The
+    /// test closed its own, but a child another test is spawning at that moment can still hold a copy until it
+    /// execs; so EBUSY is retried until the remount takes (or for about 20 s, then reported).
     package func remount(readOnly: Bool) throws {
         var flags = UInt(MS_REMOUNT) | UInt(MS_NOSUID) | UInt(MS_NODEV)
         if readOnly { flags |= UInt(MS_RDONLY) }
-        guard mount("tapedeck-test", path, "tmpfs", flags, "size=\(sizeBytes),mode=0755") == 0 else {
-            throw SystemError("remount", errno: errno, context: path)
+        var code: Int32 = 0
+        _ = waitUntil {
+            code = mount("tapedeck-test", path, "tmpfs", flags, "size=\(sizeBytes),mode=0755") == 0 ? 0 : errno
+            return code != EBUSY
         }
+        guard code == 0 else { throw SystemError("remount", errno: code, context: path) }
     }
 
     /// Mounts this tmpfs a second time, read-only, on a new directory (a bind mount): a view in which nothing
