@@ -104,7 +104,7 @@ extension ProxyEngine {
         let served = used.withLock { $0 }
         var unused: [StoreEntry] = []
         for namespace in [""] + (try store.namespaces()) {
-            unused += try view(namespace).entries().filter { !served.contains(UsedCassette(namespace: namespace, key: $0.key)) }
+            unused += try view(namespace).entries().filter { !served.contains(NamespacedKey(namespace: namespace, key: $0.key)) }
         }
         return unused
     }

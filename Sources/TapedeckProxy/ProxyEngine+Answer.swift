@@ -6,7 +6,7 @@ import TapedeckStore
 extension ProxyEngine {
     /// Sends a hit's answer, `expired` when the cassette is older than `--max-age`.
     func serve(_ rendered: RenderedAnswer, expired: Bool = false, to exchange: Exchange) {
-        used.withLock { _ = $0.insert(UsedCassette(namespace: rendered.namespace, key: rendered.cassetteKey)) }
+        used.withLock { _ = $0.insert(NamespacedKey(namespace: rendered.namespace, key: rendered.cassetteKey)) }
         var disposition = Exchange.Disposition(.hit)
         disposition.servedKey = rendered.cassetteKey
         disposition.servedNamespace = rendered.namespace

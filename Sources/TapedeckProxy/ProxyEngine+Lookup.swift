@@ -114,27 +114,22 @@ extension ProxyEngine {
     }
 }
 
-/// A cassette as `/_tapedeck/unused` tells them apart: the same key can be recorded in several namespaces.
-struct UsedCassette: Hashable, Sendable {
-    let namespace: String
-    let key: CacheKey
-}
-
-/// Where a pending recording will land.
-struct PendingSlot: Hashable, Sendable {
+/// A cassette's place: the same key can be recorded in several namespaces. Names the cassettes served since start
+/// (`/_tapedeck/unused`) and where a pending recording will land.
+struct NamespacedKey: Hashable, Sendable {
     let namespace: String
     let key: CacheKey
 }
 
 /// Recordings answered but not yet written; a ticket tells a newer recording of the same slot from an older one.
 struct PendingRecordings: Sendable {
-    var cassettes: [PendingSlot: (ticket: UInt64, cassette: Cassette)] = [:]
+    var cassettes: [NamespacedKey: (ticket: UInt64, cassette: Cassette)] = [:]
     var next: UInt64 = 0
 }
 
 extension Mutex where Value == PendingRecordings {
     /// The recording of `key` in `namespace` still waiting for its write, or nil.
     func cassette(namespace: String, key: CacheKey) -> Cassette? {
-        withLock { $0.cassettes[PendingSlot(namespace: namespace, key: key)]?.cassette }
+        withLock { $0.cassettes[NamespacedKey(namespace: namespace, key: key)]?.cassette }
     }
 }

@@ -31,6 +31,20 @@ extension ProxyEngine {
         return names
     }
 
+    /// `headers` without the fields that describe one hop: those in `hopByHop`, those its Connection header names,
+    /// and those whose lower-cased name starts with `prefix`. Order and duplicates are kept.
+    static func endToEnd(_ headers: HTTPHeaders, hopByHop: Set<String>, droppingPrefix prefix: String? = nil) -> HTTPHeaders {
+        let options = connectionOptions(headers.values("Connection"))
+        var kept = HTTPHeaders()
+        for field in headers {
+            let name = field.name.lowercased()
+            if hopByHop.contains(name) || options.contains(name) { continue }
+            if let prefix, name.hasPrefix(prefix) { continue }
+            kept.add(field.name, field.value)
+        }
+        return kept
+    }
+
     /// Forwards a request the store does not answer (or is not to answer): passthrough makes its own call; any
     /// other mode joins the flight of identical misses, whose leader makes the one call and records its answer.
     /// `afterMiss` says the lookup found nothing, so a flight that landed since is looked at once more.
@@ -59,27 +73,19 @@ extension ProxyEngine {
 
     /// Makes the flight's one upstream call and answers everyone in the flight with its result.
     func call(_ flight: Flight, body: JSONValue, record: Bool, outcome: Outcome) {
-        let exchange = flight.leader
+        let leader = flight.resolved.request
         let route = flight.resolved.route
         guard let upstream, let base = configuration.upstream else {
             return flight.fail(.badGateway("no upstream is configured"), outcome: outcome, upstreamFailed: true)
         }
         let url = "\(base)/model/\(ConverseRoute.encodePathSegment(route.modelId))/\(route.operation.rawValue)"
-        let connectionOptions = Self.connectionOptions(exchange.request.headers.values("Connection"))
-        var headers = HTTPHeaders()
-        for field in exchange.request.headers {
-            let name = field.name.lowercased()
-            if Self.hopByHopRequestHeaders.contains(name) || connectionOptions.contains(name) || name.hasPrefix("x-tapedeck-") {
-                continue
-            }
-            headers.add(field.name, field.value)
-        }
+        var headers = Self.endToEnd(leader.headers, hopByHop: Self.hopByHopRequestHeaders, droppingPrefix: "x-tapedeck-")
         if let auth = configuration.upstreamAuth {
             // Signed at send time, so X-Amz-Date stays within AWS's clock skew allowance.
-            headers = auth.apply(url: url, headers: headers, body: exchange.request.body)
+            headers = auth.apply(url: url, headers: headers, body: leader.body)
         }
         let request = UpstreamRequest(
-            url: url, headers: headers, body: exchange.request.body, timeoutSeconds: configuration.upstreamTimeoutSeconds)
+            url: url, headers: headers, body: leader.body, timeoutSeconds: configuration.upstreamTimeoutSeconds)
         if route.operation.streams {
             return upstream.send(request, handler: StreamRelay(engine: self, flight: flight, body: body, record: record, outcome: outcome))
         }
@@ -96,22 +102,13 @@ extension ProxyEngine {
     }
 
     /// Logs why an upstream call failed, so the log (not only the client's 502) says what happened to the key.
-    func logUpstreamFailure(_ error: CurlError, key: CacheKey?, record: Bool) {
-        var fields: [LogField] = key.map { [LogField("key", $0.prefix)] } ?? []
-        fields.append(LogField("reason", "upstream failed: \(error)"))
-        log.warn(record ? "not recorded" : "upstream failed", fields)
+    func logUpstreamFailure(_ error: CurlError, key: CacheKey, record: Bool) {
+        log.warn(record ? "not recorded" : "upstream failed", [LogField("key", key.prefix), LogField("reason", "upstream failed: \(error)")])
     }
 
     /// Upstream's response headers without the hop-by-hop ones (RFC 9110 §7.6.1).
     func passThroughHeaders(_ upstreamHeaders: HTTPHeaders) -> HTTPHeaders {
-        let connectionOptions = Self.connectionOptions(upstreamHeaders.values("Connection"))
-        var headers = HTTPHeaders()
-        for field in upstreamHeaders {
-            let lowered = field.name.lowercased()
-            if Self.hopByHopResponseHeaders.contains(lowered) || connectionOptions.contains(lowered) { continue }
-            headers.add(field.name, field.value)
-        }
-        return headers
+        Self.endToEnd(upstreamHeaders, hopByHop: Self.hopByHopResponseHeaders)
     }
 
     /// The cassette recording `response` for `resolved`.
@@ -130,7 +127,7 @@ extension ProxyEngine {
     func save(_ cassette: Cassette, for resolved: ResolvedRequest, then: @escaping @Sendable () -> Void) {
         let scoped = resolved.store
         let namespace = resolved.namespace
-        let slot = PendingSlot(namespace: namespace, key: cassette.key)
+        let slot = NamespacedKey(namespace: namespace, key: cassette.key)
         // Encoded once, in the store's own format, and held as it will read back from the store, so a hit on it is
         // byte-identical to every later hit.
         let encoded = scoped.encode(cassette)

@@ -38,7 +38,7 @@ public final class ProxyEngine: HTTPHandler {
     /// Identical misses in flight, so that they share one upstream call.
     public let coalescer = MissCoalescer()
     /// Keys served since start, for `GET /_tapedeck/unused`.
-    let used = Mutex(Set<UsedCassette>())
+    let used = Mutex(Set<NamespacedKey>())
     /// The store's namespace views, made once each.
     let views: NamespaceViews
     /// `--auth-token` as bytes, or nil when no token is asked for.

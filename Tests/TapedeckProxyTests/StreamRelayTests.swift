@@ -22,8 +22,14 @@ import TapedeckTestSupport
         let clients: [RawClient]
         let key: CacheKey
 
+        /// A relay for a flight of `clients` requests for `key`, recording into the store of a proxy of its own;
+        /// `stop()` stops both.
+        init(key: CacheKey = StreamRelayTests.key, clients: Int = 2) throws {
+            try self.init(proxy: ProxyHarness(logging: true), requests: ParkedRequests(), key: key, clients: clients)
+        }
+
         /// A relay for a flight of `clients` requests for `key`, recording into the engine's store.
-        init(proxy: ProxyHarness, requests: ParkedRequests, key: CacheKey = StreamRelayTests.key, clients: Int = 2) throws {
+        init(proxy: ProxyHarness, requests: ParkedRequests, key: CacheKey, clients: Int) throws {
             self.proxy = proxy
             self.requests = requests
             self.key = key
@@ -36,6 +42,12 @@ import TapedeckTestSupport
                 engine: proxy.engine, flight: flight, body: try json(Array(ProxyHarness.helloBody.utf8)), record: true,
                 outcome: .miss)
             self.clients = parked.map(\.client)
+        }
+
+        /// Stops the parked requests' server and the proxy.
+        func stop() {
+            requests.stop()
+            proxy.stop()
         }
 
         /// Hands the relay a 200 event-stream head, then `pieces` one at a time, then the transfer's end.
@@ -73,13 +85,8 @@ import TapedeckTestSupport
     }
 
     @Test func aCompleteStreamReachesEveryClientAndIsRecordedInOrder() throws {
-        let proxy = try ProxyHarness(logging: true)
-        let requests = try ParkedRequests()
-        defer {
-            requests.stop()
-            proxy.stop()
-        }
-        let subject = try Subject(proxy: proxy, requests: requests, clients: 3)
+        let subject = try Subject(clients: 3)
+        defer { subject.stop() }
         let frames = StreamFrames.text(["Hel", "lo", " there"])
         subject.feed(frames)
 
@@ -108,13 +115,8 @@ import TapedeckTestSupport
     }
 
     @Test func aStreamThatBreaksMidWayCutsEveryClientShortAndRecordsNothing() throws {
-        let proxy = try ProxyHarness(logging: true)
-        let requests = try ParkedRequests()
-        defer {
-            requests.stop()
-            proxy.stop()
-        }
-        let subject = try Subject(proxy: proxy, requests: requests)
+        let subject = try Subject()
+        defer { subject.stop() }
         let frames = StreamFrames.text(["Hel", "lo"])
         let sent = Array(frames.prefix(3))
         let reset = CurlError(code: .receiveError, message: "Connection reset by peer", url: "http://127.0.0.1:1/model/m/converse-stream")
@@ -128,7 +130,7 @@ import TapedeckTestSupport
         }
         #expect(try subject.recorded() == nil)
         #expect(subject.notRecordedReasons().contains { $0.contains("the stream broke") && $0.contains("Connection reset by peer") })
-        #expect(proxy.engine.stats.snapshot().models[ProxyHarness.haiku]?.upstreamErrors == 1)
+        #expect(subject.proxy.engine.stats.snapshot().models[ProxyHarness.haiku]?.upstreamErrors == 1)
     }
 
     /// A stream that ends cleanly but is not one Tapedeck can replay faithfully.
@@ -162,13 +164,8 @@ import TapedeckTestSupport
 
     @Test(arguments: Incomplete.allCases)
     func anIncompleteStreamIsPassedThroughButNotRecorded(_ incomplete: Incomplete) throws {
-        let proxy = try ProxyHarness(logging: true)
-        let requests = try ParkedRequests()
-        defer {
-            requests.stop()
-            proxy.stop()
-        }
-        let subject = try Subject(proxy: proxy, requests: requests)
+        let subject = try Subject()
+        defer { subject.stop() }
         subject.feed(incomplete.frames)
 
         for client in subject.clients {
@@ -183,13 +180,8 @@ import TapedeckTestSupport
     }
 
     @Test func anErrorBeforeTheStreamPassesThroughWholeAndIsNotRecorded() throws {
-        let proxy = try ProxyHarness(logging: true)
-        let requests = try ParkedRequests()
-        defer {
-            requests.stop()
-            proxy.stop()
-        }
-        let subject = try Subject(proxy: proxy, requests: requests)
+        let subject = try Subject()
+        defer { subject.stop() }
         let body = Array(#"{"message":"Too many requests, please wait before trying again."}"#.utf8)
         subject.relay.upstreamDidReceiveHead(
             status: 429,
@@ -212,7 +204,7 @@ import TapedeckTestSupport
         }
         #expect(try subject.recorded() == nil)
         #expect(subject.notRecordedReasons() == ["upstream answered 429"])
-        #expect(proxy.engine.stats.snapshot().models[ProxyHarness.haiku]?.upstreamErrors == 1)
+        #expect(subject.proxy.engine.stats.snapshot().models[ProxyHarness.haiku]?.upstreamErrors == 1)
     }
 
     @Test func chunkBoundariesAnywhereRecordTheSameCassette() throws {
