@@ -89,7 +89,8 @@ public enum Base64 {
     /// Decodes every group into `output` (exactly the decoded length); false on any character or bit the strict
     /// rules refuse.
     private static func decode(
-        _ input: UnsafeBufferPointer<UInt8>, padding: Int, table: UnsafeBufferPointer<UInt8>, into output: UnsafeMutableBufferPointer<UInt8>
+        _ input: UnsafeBufferPointer<UInt8>, padding: Int, table: UnsafeBufferPointer<UInt8>,
+        into output: UnsafeMutableBufferPointer<UInt8>
     ) -> Bool {
         let fullGroups = input.count / 4 - (padding > 0 ? 1 : 0)
         var read = 0, write = 0

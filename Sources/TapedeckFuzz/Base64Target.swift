@@ -9,7 +9,8 @@ enum Base64Target {
     static func run(_ bytes: [UInt8]) {
         let decoded = Base64.decode(bytes: bytes)
         let expected = reference(bytes)
-        Property.check(decoded == expected, "decode(\(text(bytes))) = \(String(describing: decoded)), the reference says \(String(describing: expected))")
+        Property.check(decoded == expected,
+                       "decode(\(text(bytes))) = \(String(describing: decoded)), the reference says \(String(describing: expected))")
         if let decoded {
             Property.check(Array(Base64.encode(decoded).utf8) == bytes, "\(text(bytes)) decodes but re-encodes otherwise")
         }
@@ -20,7 +21,8 @@ enum Base64Target {
 
         let encoded = Base64.encode(bytes)
         let characters = Array(encoded.utf8)
-        Property.check(characters.count == (bytes.count + 2) / 3 * 4, "encode gave \(characters.count) characters for \(bytes.count) bytes")
+        Property.check(characters.count == (bytes.count + 2) / 3 * 4,
+                       "encode gave \(characters.count) characters for \(bytes.count) bytes")
         let padding = characters.reversed().prefix { $0 == UInt8(ascii: "=") }.count
         Property.check(padding == [0, 2, 1][bytes.count % 3] && characters.dropLast(padding).allSatisfy(alphabet.contains),
                        "encode wrote \(text(characters)) for \(bytes.count) bytes")
