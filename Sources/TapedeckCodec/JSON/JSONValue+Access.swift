@@ -57,3 +57,18 @@ extension JSONValue {
         return .object(members)
     }
 }
+
+extension JSONValue {
+    /// A copy with the member at `path` (object names) set to `value`, creating objects on the way.
+    public func setting(_ path: [String], to value: JSONValue) -> JSONValue {
+        guard let name = path.first else { return value }
+        var members = objectValue ?? []
+        let rest = Array(path.dropFirst())
+        if let index = members.firstIndex(where: { $0.key.utf8.elementsEqual(name.utf8) }) {
+            members[index].value = members[index].value.setting(rest, to: value)
+        } else {
+            members.append(JSONMember(name, JSONValue.object([]).setting(rest, to: value)))
+        }
+        return .object(members)
+    }
+}
