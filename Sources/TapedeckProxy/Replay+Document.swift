@@ -52,14 +52,15 @@ extension Replay {
         case .events(let recorded):
             events = recorded
             servedAs = .recorded
-        case .body(let body):
+        case .body, .bytes:
             guard cassette.keyedRequest.crossServes else {
                 throw StreamFoldError(reason: "only Anthropic Messages answers can be replayed as a stream")
             }
+            guard let body = cassette.response.document else {
+                throw StreamFoldError(reason: "an answer that is not JSON cannot be replayed as a stream")
+            }
             events = try AnthropicMessages.events(from: body).map { InvokeChunk.event($0) }
             servedAs = .synthesized
-        case .bytes:
-            throw StreamFoldError(reason: "an answer that is not JSON cannot be replayed as a stream")
         }
         var frames: [(delayMs: Int, bytes: [UInt8])] = []
         frames.reserveCapacity(events.count)

@@ -16,7 +16,10 @@ extension Cassette {
         case (.converse, .events(let events)):
             return try StreamFolder.fold(events)
         case (_, .bytes(let bytes)):
-            return Self.answer([.object([JSONMember("text", .string("[\(bytes.count) bytes of \(response.contentType)]"))])])
+            guard let body = response.document else {
+                return Self.answer([.object([JSONMember("text", .string("[\(bytes.count) bytes of \(response.contentType)]"))])])
+            }
+            return documentAnswer(body)
         case (_, .events(let events)):
             if keyedRequest.crossServes, let model = InvokeChunk.modelEvents(events) {
                 return AnthropicMessages.converseAnswer(try AnthropicMessages.fold(model))
@@ -24,12 +27,18 @@ extension Cassette {
             let count = events.count
             return Self.answer([.object([JSONMember("text", .string("[a stream of \(count) chunk\(count == 1 ? "" : "s")]"))])])
         case (_, .body(let body)):
-            if operation.family == .invoke, keyedRequest.crossServes { return AnthropicMessages.converseAnswer(body) }
-            if operation.family == .invoke, let lengths = EmbeddingBodies.vectorLengths(of: body) {
-                return Self.answer(lengths.map { .object([JSONMember("text", .string("[embedding: \($0) numbers]"))]) })
-            }
-            return Self.answer([.object([JSONMember("json", body)])])
+            return documentAnswer(body)
         }
+    }
+
+    /// A document answer as a Converse answer: Anthropic Messages translated, embeddings by their vectors' lengths,
+    /// anything else as one JSON block.
+    private func documentAnswer(_ body: JSONValue) -> JSONValue {
+        if operation.family == .invoke, keyedRequest.crossServes { return AnthropicMessages.converseAnswer(body) }
+        if operation.family == .invoke, let lengths = EmbeddingBodies.vectorLengths(of: body) {
+            return Self.answer(lengths.map { .object([JSONMember("text", .string("[embedding: \($0) numbers]"))]) })
+        }
+        return Self.answer([.object([JSONMember("json", body)])])
     }
 
     /// A Converse answer holding `blocks`.

@@ -90,6 +90,7 @@ extension Cassette {
         case .body(let body):
             return JSONMember("body", body)
         case .bytes(let bytes):
+            if let text = String(validating: bytes, as: UTF8.self) { return JSONMember("bodyText", .string(text)) }
             return JSONMember("bodyBytes", .string(Base64.encode(bytes)))
         case .events(let events):
             return JSONMember("events", .array(events.map { event in
@@ -103,16 +104,17 @@ extension Cassette {
     }
 
     private static func content(of response: JSONValue) throws(CassetteError) -> RecordedContent {
-        let held = ["body", "bodyBytes", "events"].filter { response[$0] != nil }
+        let held = ["body", "bodyText", "bodyBytes", "events"].filter { response[$0] != nil }
         guard held.count == 1 else {
             throw .malformed(held.isEmpty
-                ? "\"response\" holds none of \"body\", \"bodyBytes\" and \"events\""
-                : "\"response\" holds more than one of \"body\", \"bodyBytes\" and \"events\"")
+                ? "\"response\" holds none of \"body\", \"bodyText\", \"bodyBytes\" and \"events\""
+                : "\"response\" holds more than one of \"body\", \"bodyText\", \"bodyBytes\" and \"events\"")
         }
         switch (response["body"], response["events"]) {
         case (let body?, _):
             return .body(body)
         case (nil, nil):
+            if response["bodyText"] != nil { return .bytes(Array(try string(response, "bodyText").utf8)) }
             return .bytes(try base64(response, "bodyBytes"))
         case (nil, let events?):
             guard let list = events.arrayValue else { throw .malformed("\"response.events\" must be an array") }

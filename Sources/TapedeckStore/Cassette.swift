@@ -90,6 +90,15 @@ public struct RecordedResponse: Sendable, Equatable {
         return nil
     }
 
+    /// The whole body as JSON: recorded as JSON, or bytes that parse as JSON; nil for a stream or other bytes.
+    public var document: JSONValue? {
+        switch content {
+        case .body(let body): return body
+        case .bytes(let bytes): return try? JSONParser.parse(bytes)
+        case .events: return nil
+        }
+    }
+
     /// The exact body, when it was kept as bytes.
     public var bytes: [UInt8]? {
         if case .bytes(let bytes) = content { return bytes }
@@ -102,17 +111,17 @@ public struct RecordedResponse: Sendable, Equatable {
     }
 }
 
-/// What upstream answered: one JSON document, the exact bytes of a body that JSON would not reproduce, or the events
-/// of a stream in order.
+/// What upstream answered: one JSON document, the exact bytes of a body that JSON would not reproduce (kept as
+/// `bodyText` when they are UTF-8, else as base64 `bodyBytes`), or the events of a stream in order.
 public enum RecordedContent: Sendable, Equatable {
     case body(JSONValue)
     case bytes([UInt8])
     case events([StreamEvent])
 
-    /// A whole body as recorded: JSON when writing it compactly gives back exactly `bytes` (so a hit can send the
-    /// bytes upstream sent), else the bytes themselves.
+    /// A whole body as recorded: JSON when writing it compactly with sorted keys (as it reads back from a cassette
+    /// file) gives back exactly `bytes`, so a hit sends the bytes upstream sent; else the bytes themselves.
     public static func document(_ bytes: [UInt8]) -> RecordedContent {
-        guard let json = try? JSONParser.parse(bytes), JSONWriter.compact(json) == bytes else { return .bytes(bytes) }
+        guard let json = try? JSONParser.parse(bytes), JSONWriter.compact(json.sortedKeys) == bytes else { return .bytes(bytes) }
         return .body(json)
     }
 }

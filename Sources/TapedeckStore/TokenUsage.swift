@@ -45,7 +45,8 @@ public struct TokenUsage: Sendable, Equatable {
                 return
             }
             switch content {
-            case .body(let body):
+            case .body, .bytes:
+                guard let body = response.document else { return nil }
                 if let usage = AnthropicMessages.usage(of: body) {
                     self.init(inputTokens: usage.input, outputTokens: usage.output)
                 } else if let input = EmbeddingBodies.inputTokens(of: body) {
@@ -56,8 +57,6 @@ public struct TokenUsage: Sendable, Equatable {
             case .events(let events):
                 guard let model = InvokeChunk.modelEvents(events), let usage = AnthropicMessages.usage(ofEvents: model) else { return nil }
                 self.init(inputTokens: usage.input, outputTokens: usage.output)
-            case .bytes:
-                return nil
             }
         default:
             return nil

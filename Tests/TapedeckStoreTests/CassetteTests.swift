@@ -207,10 +207,12 @@ import TapedeckTestSupport
             #expect(read.keyedRequest == cassette.keyedRequest)
             #expect(try read.keyedRequest.key() == cassette.keyedRequest.key())
         }
-        let bytes = try invoke(.bytes([0, 1, 2]), requestBytes: [9, 9]).jsonValue
+        let bytes = try invoke(.bytes([0, 1, 2, 0xFF]), requestBytes: [9, 9]).jsonValue
         #expect(bytes["requestBytes"] == .string("CQk="))
         #expect(bytes["request"] == nil)
-        #expect(bytes["response"]?["bodyBytes"] == .string("AAEC"))
+        #expect(bytes["response"]?["bodyBytes"] == .string("AAEC/w=="))
+        let text = try invoke(.bytes(Array("{\"b\": 1, \"a\": 2}".utf8))).jsonValue
+        #expect(text["response"]?["bodyText"] == .string("{\"b\": 1, \"a\": 2}"), "UTF-8 bytes are kept as text, exactly")
     }
 
     @Test func requestHeadersReadBackInKeyOrderWhateverTheFileOrder() throws {
@@ -236,7 +238,7 @@ import TapedeckTestSupport
 
     @Test func aDocumentIsKeptAsJSONOnlyWhenJSONGivesBackItsExactBytes() {
         #expect(RecordedContent.document(Array(#"{"a":[1,2.50]}"#.utf8)) == .body(.object([JSONMember("a", .array([.number("1"), .number("2.50")]))])))
-        for text in [#"{"a": 1}"#, "{\"a\":\"\\u00e9\"}", "[1,2]x", "plain text", ""] {
+        for text in [#"{"a": 1}"#, #"{"b":1,"a":2}"#, "{\"a\":\"\\u00e9\"}", "[1,2]x", "plain text", ""] {
             #expect(RecordedContent.document(Array(text.utf8)) == .bytes(Array(text.utf8)), "\(text)")
         }
     }

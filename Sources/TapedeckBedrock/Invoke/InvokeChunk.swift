@@ -1,7 +1,8 @@
 import TapedeckCodec
 /// InvokeModelWithResponseStream's `chunk` events as a cassette keeps them. On the wire each payload is
 /// `{"bytes": "<base64 of one model event>"}` (plus padding `p`); a cassette keeps the model event decoded as
-/// `"event"` when it is JSON, so it reads like the model's own stream, and its other members as they came.
+/// `"event"` when it is JSON, so it reads like the model's own stream, and its other members as they came. Replay
+/// encodes the event back compactly: the same JSON, not necessarily the same spacing or member order.
 public enum InvokeChunk {
     /// The `:event-type` of every InvokeModelWithResponseStream event.
     public static let eventType = "chunk"
@@ -11,7 +12,8 @@ public enum InvokeChunk {
     public static func recorded(payload: JSONValue, offsetMs: Int) -> StreamEvent? {
         guard var members = payload.objectValue, let index = members.firstIndex(where: { $0.key == "bytes" }),
               let text = members[index].value.stringValue, let bytes = Base64.decode(text) else { return nil }
-        if let event = try? JSONParser.parse(bytes), JSONWriter.compact(event) == bytes {
+        // Replay writes the event back compactly: the same JSON a client parses, if not the same spacing.
+        if let event = try? JSONParser.parse(bytes) {
             members[index] = JSONMember("event", event)
         }
         return StreamEvent(type: eventType, payload: .object(members), offsetMs: offsetMs)

@@ -72,3 +72,15 @@ extension JSONValue {
         return .object(members)
     }
 }
+
+extension JSONValue {
+    /// A copy with every object's members in the order the pretty writer puts them (UTF-16 order of names), as a
+    /// document reads back from a cassette file.
+    public var sortedKeys: JSONValue {
+        switch self {
+        case .array(let elements): return .array(elements.map(\.sortedKeys))
+        case .object(let members): return .object(JSONWriter.sortedByUTF16(members).map { JSONMember($0.key, $0.value.sortedKeys) })
+        default: return self
+        }
+    }
+}
