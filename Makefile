@@ -6,7 +6,7 @@ SWIFT ?= swift
 VENV ?= .venv
 PYTHON ?= python3
 APT_PACKAGES := libcurl4-openssl-dev libsqlite3-dev
-PY_PACKAGES := boto3 pytest awscli langchain-aws
+PY_PACKAGES := boto3 pytest awscli langchain-aws "anthropic[bedrock]"
 SWIFT_BUILD_FLAGS ?=
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
@@ -34,7 +34,7 @@ $(PY_STAMP):
 	  $(PYTHON) -m venv $(VENV); }
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check $(PY_PACKAGES)
 	@$(VENV)/bin/pip check --disable-pip-version-check
-	@$(VENV)/bin/pip list --disable-pip-version-check 2>/dev/null | grep -iE '^(boto3|botocore|awscli|langchain-aws|langchain-core|pytest) ' | tr -s ' ' | paste -sd ' ' -
+	@$(VENV)/bin/pip list --disable-pip-version-check 2>/dev/null | grep -iE '^(boto3|botocore|awscli|langchain-aws|langchain-core|anthropic|pytest) ' | tr -s ' ' | paste -sd ' ' -
 	@rm -f $(VENV)/.ready*
 	@touch $@
 
