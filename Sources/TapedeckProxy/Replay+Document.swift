@@ -36,6 +36,10 @@ extension Replay {
         }
         if hitUsage == .zero {
             headers = headers.map { $0.name == Self.inputTokenHeader || $0.name == Self.outputTokenHeader ? HeaderPair($0.name, "0") : $0 }
+            // Zero usage is asked for over byte-for-byte: an answer's `usage` (Anthropic Messages) is zeroed too.
+            if let document = try? JSONParser.parse(body), document["usage"]?.objectValue != nil {
+                body = JSONWriter.compact(withFakeUsage(document, at: ["usage"]))
+            }
         }
         var fields = HTTPHeaders([("Content-Type", contentType), ("x-amzn-RequestId", Self.requestId(for: cassette.key))])
         for header in headers { fields.add(header.name, header.value) }
@@ -82,10 +86,16 @@ extension Replay {
         return try AnthropicMessages.fold(modelEvents)
     }
 
-    /// A chunk payload whose Anthropic `message_stop` event carries `--hit-latency-ms` as its latencies (and zero
-    /// token counts under `--hit-usage zero`); any other payload unchanged.
+    /// A chunk payload whose Anthropic `message_stop` event carries `--hit-latency-ms` as its latencies; under
+    /// `--hit-usage zero`, its token counts and those of `message_start` and `message_delta` are 0. Any other
+    /// payload unchanged.
     func withFakeInvocationMetrics(_ payload: JSONValue) -> JSONValue {
         let metricsName = "amazon-bedrock-invocationMetrics"
+        switch payload["event"]?["type"]?.stringValue {
+        case "message_start": return withFakeUsage(payload, at: ["event", "message", "usage"])
+        case "message_delta": return withFakeUsage(payload, at: ["event", "usage"])
+        default: break
+        }
         guard let metrics = payload["event"]?[metricsName], metrics.objectValue != nil else { return payload }
         var faked = metrics
             .setting(["invocationLatency"], to: .number(String(hitLatencyMs)))

@@ -93,14 +93,19 @@ public struct Replay: Sendable {
 
     /// A Converse body or a `metadata` event payload with `metrics.latencyMs` and (optionally) usage replaced.
     public func withFakeMetrics(_ json: JSONValue) -> JSONValue {
-        var result = json.setting(["metrics", "latencyMs"], to: .number(String(hitLatencyMs)))
-        if hitUsage == .zero, let usage = result["usage"]?.objectValue {
-            let zeroed = usage.map { member in
-                member.value.numberLiteral != nil ? JSONMember(member.key, .number("0")) : member
-            }
-            result = result.setting(["usage"], to: .object(zeroed))
+        withFakeUsage(json.setting(["metrics", "latencyMs"], to: .number(String(hitLatencyMs))), at: ["usage"])
+    }
+
+    /// `json` with every number in the object at `path` set to 0 under `--hit-usage zero`; else `json` itself.
+    func withFakeUsage(_ json: JSONValue, at path: [String]) -> JSONValue {
+        guard hitUsage == .zero else { return json }
+        var usage: JSONValue? = json
+        for name in path { usage = usage?[name] }
+        guard let members = usage?.objectValue else { return json }
+        let zeroed = members.map { member in
+            member.value.numberLiteral != nil ? JSONMember(member.key, .number("0")) : member
         }
-        return result
+        return json.setting(path, to: .object(zeroed))
     }
 
     /// A request id taken from the key, so replays are byte-identical: an RFC 9562 version-8 UUID

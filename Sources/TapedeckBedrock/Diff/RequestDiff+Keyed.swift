@@ -17,10 +17,13 @@ extension RequestDiff {
             lines.append("body was \(left.count) bytes of non-JSON, now JSON")
         case (.json, .bytes(let right)):
             lines.append("body was JSON, now \(right.count) bytes of non-JSON")
-        case (.json, .json):
-            lines += comparableDifferences(
-                from: recorded.comparable, to: asked.comparable,
-                asConversation: recorded.comparesAsConversation && asked.comparesAsConversation, limit: .max)
+        case (.json(let left), .json(let right)):
+            // In Converse's terms only when both read as conversations; else the bodies as sent, by JSON path.
+            if recorded.comparesAsConversation && asked.comparesAsConversation {
+                lines += comparableDifferences(from: recorded.comparable, to: asked.comparable, asConversation: true, limit: .max)
+            } else {
+                lines += comparableDifferences(from: left, to: right, asConversation: false)
+            }
         }
         let shown = max(limit, 0)
         guard lines.count > shown else { return lines }

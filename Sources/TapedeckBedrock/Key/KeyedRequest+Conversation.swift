@@ -45,7 +45,7 @@ extension KeyedRequest {
         .object([JSONMember("role", .string(role)), JSONMember("content", .array(blocks))])
     }
 
-    /// `1,234 bytes` for a body kept as bytes.
+    /// `1234 bytes, not JSON` for a body kept as bytes.
     static func bytesLabel(_ body: Body) -> String {
         guard case .bytes(let bytes) = body else { return "JSON" }
         return "\(bytes.count) bytes, not JSON"

@@ -70,9 +70,11 @@ public struct KeyedRequest: Sendable, Equatable {
         return json["anthropic_version"]?.stringValue != nil
     }
 
-    /// The name of what the key is made for: the family when its operations answer one another, else the operation.
+    /// The name of what the key is made for: the family when its operations answer one another (for InvokeModel
+    /// with its format, `invoke anthropic-messages`), else the operation, so no two share a name.
     public var keyFamily: String {
-        crossServes ? operation.family.rawValue : operation.rawValue
+        guard crossServes else { return operation.rawValue }
+        return operation.family == .invoke ? "invoke anthropic-messages" : operation.family.rawValue
     }
 
     /// The cache key, with every dotted path in `ignoring` removed from a JSON body.

@@ -123,21 +123,17 @@ import TapedeckTestSupport
             == ["header accept application/json → image/png", "maxTokens 64 → 65", "and 2 more differences"])
     }
 
-    /// An Anthropic Messages recording and a request to the same model without `anthropic_version` share a
-    /// nearest group ("invoke <model>"), but only one side reads as a conversation, so the JSON path diff compares
-    /// the recording's Converse translation with the asked body as sent.
+    /// An Anthropic Messages recording and a request to the same model without `anthropic_version` are in different
+    /// nearest groups, and `tapedeck diff` between them compares the bodies as sent, by JSON path.
     @Test func aRequestThatDroppedAnthropicVersionIsToldWhatItChanged() throws {
         let recorded = try Self.anthropic(.invokeModelWithResponseStream)
         let asked = try Self.request(model: InvokeFixtures.claude,
                                      body: #"{"max_tokens": 64, "messages": [{"role": "user", "content": "Hello"}]}"#)
-        #expect(recorded.nearestGroup == asked.nearestGroup)
+        #expect(recorded.nearestGroup != asked.nearestGroup)
         let lines = RequestDiff.differences(from: recorded, to: asked)
-        withKnownIssue(Comment(rawValue: "RequestDiff+Keyed.swift compares recorded.comparable (the Converse translation) with "
-            + "asked.comparable (the raw body) by JSON path when only one side is Anthropic Messages, and says "
-            + "\"body: additionalModelRequestFields removed\", a member neither body has, instead of naming anthropic_version")) {
-            #expect(lines.contains { $0.contains("anthropic_version") }, "\(lines)")
-            #expect(!lines.contains { $0.contains("additionalModelRequestFields") }, "\(lines)")
-        }
+        #expect(lines.first == "operation invoke-with-response-stream → invoke", "\(lines)")
+        #expect(lines.contains { $0.contains("anthropic_version") }, "\(lines)")
+        #expect(!lines.contains { $0.contains("additionalModelRequestFields") }, "\(lines)")
     }
 
     @Test func comparableIsWhatTheIndexKeeps() throws {
@@ -169,8 +165,8 @@ import TapedeckTestSupport
     @Test func nearestGroupKeepsChatsAndEmbeddingsApart() throws {
         let converse = KeyedRequest(operation: .converseStream, modelId: InvokeFixtures.claude, body: .json(.object([])))
         #expect(converse.nearestGroup == InvokeFixtures.claude, "Converse groups by model as before")
-        #expect(try Self.anthropic(.invokeModel).nearestGroup == "invoke \(InvokeFixtures.claude)")
-        #expect(try Self.anthropic(.invokeModelWithResponseStream).nearestGroup == "invoke \(InvokeFixtures.claude)")
+        #expect(try Self.anthropic(.invokeModel).nearestGroup == "invoke anthropic-messages \(InvokeFixtures.claude)")
+        #expect(try Self.anthropic(.invokeModelWithResponseStream).nearestGroup == "invoke anthropic-messages \(InvokeFixtures.claude)")
         #expect(try Self.request(.invokeModelWithResponseStream, body: InvokeFixtures.titanBody).nearestGroup
             == "invoke-with-response-stream \(InvokeFixtures.titan)")
         let countTokens = KeyedRequest(operation: .countTokens, modelId: InvokeFixtures.claude, body: .json(.object([])))
