@@ -241,6 +241,13 @@ def guardrail_answer(request):
                 {"name": "Forbidden things", "type": "DENY", "action": "BLOCKED", "detected": True}]}}]}
 
 
+def guardrail_checks_answer(request):
+    """InvokeGuardrailChecks: a zero score for every content-filter category asked for, one text unit per message."""
+    categories = request["checks"].get("contentFilter", {}).get("categories", [])
+    return {"results": {"contentFilter": {"results": [{"category": c["category"], "severityScore": 0.0} for c in categories]}},
+            "usage": {"contentFilter": {"textUnits": len(request["messages"])}}}
+
+
 def async_invoke(arn, status="InProgress"):
     """GetAsyncInvoke's answer, also one summary of ListAsyncInvokes (every member the service model requires)."""
     return {"invocationArn": arn, "modelArn": "arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-reel-v1:0",
@@ -252,7 +259,8 @@ def async_invoke(arn, status="InProgress"):
 class FakeBedrock:
     """A Bedrock Runtime look-alike, answering by route as Bedrock does (PROTOCOL.md, botocore's bedrock-runtime
     model): converse and converse-stream, invoke and invoke-with-response-stream for Titan and Cohere embeddings and
-    Anthropic Messages, count-tokens, a guardrail's apply, and the async-invoke routes; anything else is a 404. Its
+    Anthropic Messages, count-tokens, a guardrail's apply, guardrail checks, and the async-invoke routes; anything
+    else is a 404. Its
     answers come from a queue of canned replies or else from the route's default, and it records every request
     (method, path with its query, headers, body, and the reply it got)."""
 
@@ -326,6 +334,8 @@ class FakeBedrock:
                 return json_reply({"inputTokens": count_tokens(json.loads(body)["input"])}, request_id)
             case "POST", ["guardrail", _, "version", _, "apply"]:
                 return json_reply(guardrail_answer(json.loads(body)), request_id)
+            case "POST", ["guardrail-checks", "invoke"]:
+                return json_reply(guardrail_checks_answer(json.loads(body)), request_id)
             case "POST", ["async-invoke"]:
                 return json_reply({"invocationArn": ASYNC_INVOKE_ARN}, request_id)
             case "GET", ["async-invoke"]:

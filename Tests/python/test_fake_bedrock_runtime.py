@@ -1,7 +1,8 @@
 """The fake upstream beyond Converse is faithful before anything relies on it: boto3 talks to FakeBedrock directly
 (no Tapedeck) and botocore's own parsers read its InvokeModel (Titan and Cohere embeddings, Anthropic Messages),
-InvokeModelWithResponseStream, CountTokens, ApplyGuardrail and async-invoke answers, its in-stream exceptions and
-its cut streams; the fake records the method, path, query and headers each call arrived with."""
+InvokeModelWithResponseStream, CountTokens, ApplyGuardrail, InvokeGuardrailChecks and async-invoke answers, its
+in-stream exceptions and its cut streams; the fake records the method, path, query and headers each call arrived
+with."""
 import base64
 import datetime
 import http.client
@@ -206,6 +207,16 @@ def test_boto3_parses_the_fakes_get_async_invoke(upstream):
     request = upstream.requests[0]
     assert request["method"] == "GET"
     assert request["path"] == "/async-invoke/arn%3Aaws%3Abedrock%3Aus-east-1%3A123456789012%3Aasync-invoke%2Fabc123"
+
+
+def test_boto3_parses_the_fakes_guardrail_checks(upstream):
+    answer = client(upstream.url).invoke_guardrail_checks(
+        messages=[{"role": "user", "content": [{"text": "Is this fine?"}]}],
+        checks={"contentFilter": {"categories": [{"category": "VIOLENCE"}, {"category": "HATE"}]}})
+    assert answer["results"]["contentFilter"]["results"] == [{"category": "VIOLENCE", "severityScore": 0.0},
+                                                            {"category": "HATE", "severityScore": 0.0}]
+    assert answer["usage"] == {"contentFilter": {"textUnits": 1}}
+    assert (upstream.requests[0]["method"], upstream.requests[0]["path"]) == ("POST", "/guardrail-checks/invoke")
 
 
 def test_boto3_raises_the_fakes_error_answers_for_invoke(upstream):
