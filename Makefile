@@ -6,7 +6,7 @@ SWIFT ?= swift
 VENV ?= .venv
 PYTHON ?= python3
 APT_PACKAGES := libcurl4-openssl-dev libsqlite3-dev
-PY_PACKAGES := boto3 pytest awscli langchain-aws
+PY_PACKAGES := boto3 pytest awscli langchain-aws "anthropic[bedrock]"
 SWIFT_BUILD_FLAGS ?=
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
@@ -34,7 +34,7 @@ $(PY_STAMP):
 	  $(PYTHON) -m venv $(VENV); }
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check $(PY_PACKAGES)
 	@$(VENV)/bin/pip check --disable-pip-version-check
-	@$(VENV)/bin/pip list --disable-pip-version-check 2>/dev/null | grep -iE '^(boto3|botocore|awscli|langchain-aws|langchain-core|pytest) ' | tr -s ' ' | paste -sd ' ' -
+	@$(VENV)/bin/pip list --disable-pip-version-check 2>/dev/null | grep -iE '^(boto3|botocore|awscli|langchain-aws|langchain-core|anthropic|pytest) ' | tr -s ' ' | paste -sd ' ' -
 	@rm -f $(VENV)/.ready*
 	@touch $@
 
@@ -77,7 +77,7 @@ test-python: deps venv browser-deps build
 ## is kept in .build-fuzz/artifacts/). `make fuzz-short` is the bounded run `make test` ends with.
 FUZZ_SECONDS ?= 120
 FUZZ_SHORT_SECONDS ?= 10
-FUZZ_TARGETS ?= http json eventstream cassette sqlite-row sqlite-file namespace
+FUZZ_TARGETS ?= http json eventstream cassette sqlite-row sqlite-file namespace base64
 # Release runs about three times as many inputs a second; --disable-dead-strip keeps the coverage counters.
 # `--sanitize fuzzer --sanitize address` alone is not enough: SwiftPM passes two -sanitize= flags in no fixed order
 # and the driver keeps only the last, so a build got coverage or ASan, never both. `--sanitize fuzzer` tells SwiftPM

@@ -28,9 +28,7 @@ struct DiffCommand: Subcommand {
         var cassettes: [Cassette] = []
         for prefix in prefixes { cassettes.append(try StoreOption.cassette(prefix, in: opened, entries: entries).1) }
         let (first, second) = (cassettes[0], cassettes[1])
-        var lines: [String] = []
-        if first.modelId != second.modelId { lines.append("model \(first.modelId) → \(second.modelId)") }
-        lines += RequestDiff.differences(from: first.request, to: second.request, limit: 50)
+        let lines = RequestDiff.differences(from: first.keyedRequest, to: second.keyedRequest, limit: 50)
         Output.out("\(first.key.prefix) → \(second.key.prefix)\n")
         Output.out(lines.isEmpty ? "requests are the same\n" : lines.map { "  \($0)\n" }.joined())
         return 0

@@ -25,6 +25,11 @@ package struct PriceTable: Sendable {
         "amazon.nova-pro-v1:0": Price(input: 0.80, output: 3.20),
         "meta.llama3-1-8b-instruct-v1:0": Price(input: 0.22, output: 0.22),
         "meta.llama3-1-70b-instruct-v1:0": Price(input: 0.72, output: 0.72),
+        // Embedding models bill input tokens only.
+        "amazon.titan-embed-text-v2:0": Price(input: 0.02, output: 0),
+        "amazon.titan-embed-text-v1": Price(input: 0.10, output: 0),
+        "cohere.embed-english-v3": Price(input: 0.10, output: 0),
+        "cohere.embed-multilingual-v3": Price(input: 0.10, output: 0),
     ]
 
     /// Prices by foundation model id (`ModelId.base`).

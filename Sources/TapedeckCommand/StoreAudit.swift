@@ -47,8 +47,7 @@ struct StoreAudit: Sendable {
             }
             guard let cassette = loaded else { continue }
             do {
-                let derived = try CacheKey.derive(modelId: cassette.modelId, body: cassette.request, ignoring: ignoring)
-                    .repeated(cassette.repeatIndex)
+                let derived = try cassette.keyedRequest.key(ignoring: ignoring).repeated(cassette.repeatIndex)
                 audit.checked.append(Checked(entry: entry, keyField: cassette.key, derived: derived, recordedAt: cassette.recordedAt))
             } catch {
                 audit.corrupt.append(.init(entry: entry, reason: "its request cannot be keyed: \(error)"))

@@ -46,10 +46,11 @@ public enum TapedeckCommand {
     public static let serveHelp = HelpText.page(
         usage: "tapedeck serve [options]",
         description: """
-            Answers POST [prefix]/model/{modelId}/converse and /converse-stream (prefixes: none, /bedrock, /cursor,
-            /litellm, /langchain, /pydanticai) from the cassettes of --store; with --upstream, a request without a
-            cassette is forwarded and its answer recorded. Logs one line per request and per start-up, warning or
-            error event on stderr.
+            Answers Bedrock Runtime's Converse, ConverseStream, InvokeModel, InvokeModelWithResponseStream,
+            CountTokens and ApplyGuardrail (under the prefixes none, /bedrock, /cursor, /litellm, /langchain,
+            /pydanticai) from the cassettes of --store; with --upstream, a request without a cassette is forwarded
+            and its answer recorded, and every other route (async invocations, guardrail checks) is passed through
+            unrecorded. Logs one line per request and per start-up, warning or error event on stderr.
             """,
         options: HelpText.options(ServeOptions.specs),
         sections: [

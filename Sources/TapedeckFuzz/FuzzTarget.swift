@@ -26,6 +26,8 @@ struct FuzzTarget: Sendable {
                    run: SQLiteFileTarget.run),
         FuzzTarget(name: "namespace", summary: "namespace names and the store paths they become",
                    run: NamespaceTarget.run),
+        FuzzTarget(name: "base64", summary: "base64 decoder against a reference, re-encoded; any bytes encoded and back",
+                   run: Base64Target.run),
     ]
 
     /// The target called `name`, if there is one.

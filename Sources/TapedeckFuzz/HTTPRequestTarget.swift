@@ -102,14 +102,21 @@ enum HTTPRequestTarget {
         }
     }
 
-    /// A Converse route's model id is one that can be hashed and filed, and survives boto3-style re-encoding.
+    /// A recorded route's model id is one that can be hashed and filed, and survives boto3-style re-encoding; a
+    /// path passed through keeps every byte after its prefix.
     static func checkRoute(_ path: Substring) {
-        guard case .converse(let route) = ConverseRoute.parse(path: String(path)) else { return }
+        let match = BedrockRoute.parse(path: String(path))
+        if case .passThrough(let other) = match {
+            Property.check(other.prefix + other.upstreamPath == String(path), "pass-through \(other) lost bytes of \(path)")
+            _ = other.operationName(method: "GET")
+            return
+        }
+        guard case .recorded(let route) = match else { return }
         let modelId = Array(route.modelId.utf8)
-        Property.check(!modelId.isEmpty && modelId.count <= ConverseRoute.maxModelIdBytes, "model id of \(modelId.count) bytes")
+        Property.check(!modelId.isEmpty && modelId.count <= BedrockRoute.maxModelIdBytes, "model id of \(modelId.count) bytes")
         Property.check(!modelId.contains { $0 < 0x20 || $0 == 0x7F }, "control character in model id \(String(reflecting: route.modelId))")
-        let again = ConverseRoute.parse(path: route.path)
-        Property.check(again == .converse(route), "route \(route) re-encoded as \(route.path) parses as \(again)")
+        let again = BedrockRoute.parse(path: route.path)
+        Property.check(again == .recorded(route), "route \(route) re-encoded as \(route.path) parses as \(again)")
     }
 
     /// RFC 9110 §5.6.2 tchar.

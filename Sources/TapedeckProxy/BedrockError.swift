@@ -22,6 +22,8 @@ public enum BedrockError: Error, Sendable, Equatable {
     case throttling(String)
     /// 500: Tapedeck could not do what the request needs (an unreadable cassette, a store that cannot list).
     case internalServer(String)
+    /// 501: an operation Tapedeck cannot carry (InvokeModelWithBidirectionalStream needs HTTP/2).
+    case notImplemented(String)
     /// 502: upstream could not be reached or its answer could not be read.
     case badGateway(String)
     /// 503: the server is shutting down or out of capacity.
@@ -37,6 +39,7 @@ public enum BedrockError: Error, Sendable, Equatable {
         case .modelTimeout: return 408
         case .throttling: return 429
         case .internalServer: return 500
+        case .notImplemented: return 501
         case .badGateway: return 502
         case .serviceUnavailable: return 503
         }
@@ -53,6 +56,7 @@ public enum BedrockError: Error, Sendable, Equatable {
         case .modelTimeout: return "ModelTimeoutException"
         case .throttling: return "ThrottlingException"
         case .internalServer: return "InternalServerException"
+        case .notImplemented: return "NotImplementedException"
         case .badGateway: return "BadGatewayException"
         case .serviceUnavailable: return "ServiceUnavailableException"
         }
@@ -63,7 +67,7 @@ public enum BedrockError: Error, Sendable, Equatable {
         switch self {
         case .validation(let message, _), .accessDenied(let message), .resourceNotFound(let message),
             .cassetteNotFound(let message), .unknownOperation(let message), .methodNotAllowed(let message, _),
-            .modelTimeout(let message), .throttling(let message), .internalServer(let message), .badGateway(let message),
+            .modelTimeout(let message), .throttling(let message), .internalServer(let message), .notImplemented(let message), .badGateway(let message),
             .serviceUnavailable(let message):
             return message
         }

@@ -41,7 +41,7 @@ final class Exchange: @unchecked Sendable {  // `bytesOut` is touched only on th
     let request: HTTPRequest
     let responder: HTTPResponder
     /// The request's route, once known (nil for Tapedeck's own pages and for requests refused before routing).
-    let route: ConverseRoute?
+    let route: BedrockRoute?
     /// The request's effective key (`--repeats` applied), once known.
     let key: CacheKey?
     /// The request's namespace ("" is the shared one).
@@ -54,7 +54,7 @@ final class Exchange: @unchecked Sendable {  // `bytesOut` is touched only on th
 
     init(
         request: HTTPRequest, responder: HTTPResponder, log: ProcessLog, stats: ProxyStats, ledger: UsageLedger?,
-        route: ConverseRoute? = nil, key: CacheKey? = nil, namespace: String = ""
+        route: BedrockRoute? = nil, key: CacheKey? = nil, namespace: String = ""
     ) {
         self.request = request
         self.responder = responder
@@ -141,7 +141,11 @@ final class Exchange: @unchecked Sendable {  // `bytesOut` is touched only on th
     }
 
     private func decorate(_ headers: inout HTTPHeaders, _ disposition: Disposition) {
-        guard let key = disposition.servedKey ?? key else { return }
+        guard let key = disposition.servedKey ?? key else {
+            // A route passed through has no key, but says what Tapedeck did with it.
+            if disposition.outcome == .passthrough { headers.set("x-tapedeck", disposition.outcome.rawValue) }
+            return
+        }
         headers.set("x-tapedeck", disposition.outcome.rawValue)
         headers.set("x-tapedeck-key", key.hex)
         if let servedAs = disposition.servedAs { headers.set("x-tapedeck-served-as", servedAs.rawValue) }

@@ -8,7 +8,7 @@ public final class HitCache: Sendable {
     private struct Slot: Hashable, Sendable {
         let namespace: String
         let key: CacheKey
-        let operation: ConverseOperation
+        let operation: BedrockOperation
     }
 
     private struct State: Sendable {
@@ -25,7 +25,7 @@ public final class HitCache: Sendable {
     }
 
     /// The answer rendered for `version` of `key`, if it is still that version.
-    public func answer(namespace: String, key: CacheKey, operation: ConverseOperation, version: CassetteVersion) -> RenderedAnswer? {
+    public func answer(namespace: String, key: CacheKey, operation: BedrockOperation, version: CassetteVersion) -> RenderedAnswer? {
         let slot = Slot(namespace: namespace, key: key, operation: operation)
         return state.withLock { state in
             guard let cached = state.answers[slot], cached.version == version else { return nil }
@@ -34,7 +34,7 @@ public final class HitCache: Sendable {
     }
 
     /// Keeps `rendered` as the rendering of `version` of `key`.
-    public func keep(_ rendered: RenderedAnswer, namespace: String, key: CacheKey, operation: ConverseOperation, version: CassetteVersion) {
+    public func keep(_ rendered: RenderedAnswer, namespace: String, key: CacheKey, operation: BedrockOperation, version: CassetteVersion) {
         let size = rendered.size
         guard size <= maxBytes / 8 else { return }
         let slot = Slot(namespace: namespace, key: key, operation: operation)

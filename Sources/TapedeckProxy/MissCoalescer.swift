@@ -14,10 +14,10 @@ public final class MissCoalescer: Sendable {
         /// The effective key: the cache key with the `--repeats sequence` index applied.
         public var key: CacheKey
         /// Converse answers whole, ConverseStream in frames, so the two never share a call.
-        public var operation: ConverseOperation
+        public var operation: BedrockOperation
 
         /// Creates a flight key.
-        public init(namespace: String, key: CacheKey, operation: ConverseOperation) {
+        public init(namespace: String, key: CacheKey, operation: BedrockOperation) {
             self.namespace = namespace
             self.key = key
             self.operation = operation

@@ -5,7 +5,7 @@ import TapedeckBedrock
 extension ProcessLog {
     /// Logs a finished request: info, debug for Tapedeck's own pages, warn when the answer is a server error.
     public func request(
-        method: String, path: Substring, route: ConverseRoute?, key: CacheKey?, namespace: String, outcome: Outcome,
+        method: String, path: Substring, route: BedrockRoute?, key: CacheKey?, namespace: String, outcome: Outcome,
         status: Int, bytesIn: Int, bytesOut: Int, startedAt: UInt64
     ) {
         let level: LogLevel = status >= 500 ? .warn : outcome == .admin ? .debug : .info

@@ -119,7 +119,8 @@ extension ProxyEngine {
                 for entry in try scoped.entries() {
                     do {
                         guard let cassette = try scoped.load(entry.key) else { continue }
-                        nearest.insert(key: cassette.key.hex, model: cassette.modelId, namespace: namespace, request: cassette.request)
+                        let keyed = cassette.keyedRequest
+                        nearest.insert(key: cassette.key.hex, model: keyed.nearestGroup, namespace: namespace, request: keyed.comparable)
                         indexed += 1
                     } catch {
                         // An unreadable cassette cannot be anyone's nearest; `tapedeck verify` reports it.

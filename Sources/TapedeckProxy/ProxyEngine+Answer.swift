@@ -25,14 +25,14 @@ extension ProxyEngine {
     /// Answers a miss in replay mode: 404 CassetteNotFoundException saying what is nearest and how to record it.
     func refuseMiss(_ resolved: ResolvedRequest, _ exchange: Exchange) {
         do throws(BedrockError) {
-            exchange.fail(.cassetteNotFound(missMessage(resolved, body: try resolved.body())), outcome: .miss)
+            exchange.fail(.cassetteNotFound(missMessage(resolved, asked: try resolved.keyedRequest())), outcome: .miss)
         } catch {
             exchange.fail(error)
         }
     }
 
     /// The answer `cassette` gives in the shape `operation` expects, or a 500 saying why it cannot.
-    func render(_ cassette: Cassette, operation: ConverseOperation) -> RenderedAnswer {
+    func render(_ cassette: Cassette, operation: BedrockOperation) -> RenderedAnswer {
         let answer: RenderedAnswer.Shape
         do {
             if operation.streams {
@@ -50,22 +50,23 @@ extension ProxyEngine {
 
     /// Why replay found no cassette for `resolved`, the nearest recorded request and how it differs, and how to
     /// record it.
-    func missMessage(_ resolved: ResolvedRequest, body: JSONValue) -> String {
+    func missMessage(_ resolved: ResolvedRequest, asked: KeyedRequest) -> String {
         let route = resolved.route, key = resolved.key
         let place = resolved.store.description
-        var text = "no cassette for key \(key.hex) (model \(route.modelId)) in \(place), and replay mode never calls upstream."
-        let asked = body.removing(path: "requestMetadata")
-        var found = nearest.nearest(model: route.modelId, namespace: resolved.namespace, request: asked)
+        var text = "no cassette for key \(key.hex) (\(route.operation.awsName), model \(route.modelId)) in \(place), and replay mode never calls upstream."
+        let group = asked.nearestGroup, comparable = asked.comparable
+        var found = nearest.nearest(model: group, namespace: resolved.namespace, request: comparable)
             .map { (match: $0, namespace: resolved.namespace, store: resolved.store) }
         if found == nil, configuration.namespaceFallback, !resolved.namespace.isEmpty {
-            found = nearest.nearest(model: route.modelId, namespace: "", request: asked).map { (match: $0, namespace: "", store: store) }
+            found = nearest.nearest(model: group, namespace: "", request: comparable).map { (match: $0, namespace: "", store: store) }
         }
         if let (nearest, namespace, source) = found {
             let differences: [String]
             if let recorded = recordedRequest(nearest.key, namespace: namespace, in: source) {
-                differences = RequestDiff.differences(from: recorded, to: body)
+                differences = RequestDiff.differences(from: recorded, to: asked)
             } else {
-                differences = RequestDiff.differences(from: nearest.request, to: NearestIndex.condensed(body))
+                differences = RequestDiff.comparableDifferences(
+                    from: nearest.request, to: NearestIndex.condensed(comparable), asConversation: asked.comparesAsConversation)
             }
             text += " Nearest recorded request: \(nearest.key.prefix(12)) (tapedeck show \(nearest.key.prefix(12)))"
             text += differences.isEmpty ? "." : "; it differs: " + differences.joined(separator: "; ") + "."
@@ -76,13 +77,13 @@ extension ProxyEngine {
     }
 
     /// The whole request recorded under `hex` (the index keeps long strings condensed), or nil if it cannot be read.
-    private func recordedRequest(_ hex: String, namespace: String, in source: CassetteStore) -> JSONValue? {
+    private func recordedRequest(_ hex: String, namespace: String, in source: CassetteStore) -> KeyedRequest? {
         guard let key = CacheKey(hex: hex) else { return nil }
         if let recording = pending.cassette(namespace: namespace, key: key) {
-            return recording.request
+            return recording.keyedRequest
         }
         do {
-            return try source.load(key)?.request
+            return try source.load(key)?.keyedRequest
         } catch {
             // Unreadable now (removed or corrupt since it was indexed): the condensed request still tells the story.
             return nil

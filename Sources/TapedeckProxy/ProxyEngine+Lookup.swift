@@ -81,7 +81,7 @@ extension ProxyEngine {
 
     /// The answer for `key` from `store`, else from the shared store `fallback`.
     func hitAnswer(
-        _ key: CacheKey, operation: ConverseOperation, in store: CassetteStore, namespace: String, orElse fallback: CassetteStore?
+        _ key: CacheKey, operation: BedrockOperation, in store: CassetteStore, namespace: String, orElse fallback: CassetteStore?
     ) throws(CassetteError) -> RenderedAnswer? {
         if let rendered = try hitAnswer(key, operation: operation, in: store, namespace: namespace) { return rendered }
         guard let fallback else { return nil }
@@ -89,7 +89,7 @@ extension ProxyEngine {
     }
 
     /// The answer to send for `key` from `store`: reused while the stored version is unchanged, else rendered.
-    func hitAnswer(_ key: CacheKey, operation: ConverseOperation, in store: CassetteStore, namespace: String) throws(CassetteError) -> RenderedAnswer? {
+    func hitAnswer(_ key: CacheKey, operation: BedrockOperation, in store: CassetteStore, namespace: String) throws(CassetteError) -> RenderedAnswer? {
         var rendered: RenderedAnswer
         if let recording = pending.cassette(namespace: namespace, key: key) {
             rendered = render(recording, operation: operation)

@@ -49,9 +49,9 @@ extension ProxyEngine {
     /// other mode joins the flight of identical misses, whose leader makes the one call and records its answer.
     /// `afterMiss` says the lookup found nothing, so a flight that landed since is looked at once more.
     func forward(_ resolved: ResolvedRequest, _ exchange: Exchange, afterMiss: Bool) {
-        let body: JSONValue
+        let body: KeyedRequest
         do throws(BedrockError) {
-            body = try resolved.body()
+            body = try resolved.keyedRequest()
         } catch {
             return exchange.fail(error)
         }
@@ -72,13 +72,13 @@ extension ProxyEngine {
     }
 
     /// Makes the flight's one upstream call and answers everyone in the flight with its result.
-    func call(_ flight: Flight, body: JSONValue, record: Bool, outcome: Outcome) {
+    func call(_ flight: Flight, body: KeyedRequest, record: Bool, outcome: Outcome) {
         let leader = flight.resolved.request
         let route = flight.resolved.route
         guard let upstream, let base = configuration.upstream else {
             return flight.fail(.badGateway("no upstream is configured"), outcome: outcome, upstreamFailed: true)
         }
-        let url = "\(base)/model/\(ConverseRoute.encodePathSegment(route.modelId))/\(route.operation.rawValue)"
+        let url = base + route.upstreamPath
         var headers = Self.endToEnd(leader.headers, hopByHop: Self.hopByHopRequestHeaders, droppingPrefix: "x-tapedeck-")
         if let auth = configuration.upstreamAuth {
             // Signed at send time, so X-Amz-Date stays within AWS's clock skew allowance.
@@ -111,14 +111,30 @@ extension ProxyEngine {
         Self.endToEnd(upstreamHeaders, hopByHop: Self.hopByHopResponseHeaders)
     }
 
-    /// The cassette recording `response` for `resolved`.
-    func cassette(_ resolved: ResolvedRequest, body: JSONValue, latencyMs: Int, response: RecordedResponse) -> Cassette {
+    /// The cassette recording `response` for `resolved`, whose request is `body`.
+    func cassette(_ resolved: ResolvedRequest, body: KeyedRequest, latencyMs: Int, response: RecordedResponse) -> Cassette {
+        var request: JSONValue = .object([])
+        var requestBytes: [UInt8]?
+        switch body.body {
+        // Converse's requestMetadata is never part of a key (`CacheKey.alwaysIgnored`), so it is not kept either.
+        case .json(let json): request = body.operation.family == .converse ? json.removing(path: "requestMetadata") : json
+        case .bytes(let bytes): requestBytes = bytes
+        }
         var cassette = Cassette(
             key: resolved.key, operation: resolved.route.operation, modelId: resolved.route.modelId,
-            request: body.removing(path: "requestMetadata"), response: response,
-            upstreamLatencyMs: latencyMs, recordedAt: Timestamp.now())
+            request: request, response: response, upstreamLatencyMs: latencyMs, recordedAt: Timestamp.now())
+        cassette.requestHeaders = body.headers
+        cassette.requestBytes = requestBytes
         cassette.repeatIndex = resolved.repeatIndex
         return cassette
+    }
+
+    /// Upstream's `x-amzn-bedrock-*` response headers, as a cassette keeps them (lower-case names, in order).
+    static func recordedHeaders(_ headers: HTTPHeaders) -> [HeaderPair] {
+        headers.compactMap { field in
+            let name = field.name.lowercased()
+            return name.hasPrefix("x-amzn-bedrock-") ? HeaderPair(name, field.value) : nil
+        }
     }
 
     /// Answers at once and writes `cassette` off the event loops and the upstream thread: until the write (with its
@@ -142,7 +158,8 @@ extension ProxyEngine {
             pending.cassettes[slot] = (pending.next, asStored)
             return pending.next
         }
-        nearest.insert(key: cassette.key.hex, model: cassette.modelId, namespace: namespace, request: cassette.request)
+        let keyed = cassette.keyedRequest
+        nearest.insert(key: cassette.key.hex, model: keyed.nearestGroup, namespace: namespace, request: keyed.comparable)
         recorder.async { [self] in
             let failure: (any Error)?
             do {
@@ -172,7 +189,7 @@ extension ProxyEngine {
         recorder.sync(flags: .barrier) {}
     }
 
-    private func answer(_ upstreamResponse: UpstreamResponse, body: JSONValue, flight: Flight, record: Bool, outcome: Outcome) {
+    private func answer(_ upstreamResponse: UpstreamResponse, body: KeyedRequest, flight: Flight, record: Bool, outcome: Outcome) {
         let resolved = flight.resolved
         let key = resolved.key
         let response = HTTPResponse(
@@ -184,22 +201,30 @@ extension ProxyEngine {
             return flight.send(response, outcome: outcome, upstreamFailed: true)
         }
         guard record else { return flight.send(response, outcome: outcome) }
-        let recorded: JSONValue
-        do {
-            recorded = try JSONParser.parse(upstreamResponse.body)
-        } catch {
-            log.warn("not recorded", [LogField("key", key.prefix), LogField("reason", "upstream's 200 answer is not JSON: \(error)")])
-            return flight.send(response, outcome: outcome)
-        }
-        // PROTOCOL.md: a Converse answer is an object; anything else would replay as a different document.
-        guard recorded.objectValue != nil else {
-            log.warn("not recorded", [LogField("key", key.prefix), LogField("reason", "upstream's 200 answer is JSON but not an object")])
-            return flight.send(response, outcome: outcome)
+        let content: RecordedContent
+        if resolved.route.operation.family == .converse {
+            let recorded: JSONValue
+            do {
+                recorded = try JSONParser.parse(upstreamResponse.body)
+            } catch {
+                log.warn("not recorded", [LogField("key", key.prefix), LogField("reason", "upstream's 200 answer is not JSON: \(error)")])
+                return flight.send(response, outcome: outcome)
+            }
+            // PROTOCOL.md: a Converse answer is an object; anything else would replay as a different document.
+            guard recorded.objectValue != nil else {
+                log.warn("not recorded", [LogField("key", key.prefix), LogField("reason", "upstream's 200 answer is JSON but not an object")])
+                return flight.send(response, outcome: outcome)
+            }
+            content = .body(recorded)
+        } else {
+            // The model's own format: kept as JSON when that gives back upstream's exact bytes, else as the bytes.
+            content = .document(upstreamResponse.body)
         }
         let contentType = upstreamResponse.headers["Content-Type"] ?? "application/json"
         let cassette = cassette(
             resolved, body: body, latencyMs: upstreamResponse.latencyMs,
-            response: RecordedResponse(status: 200, contentType: contentType, body: recorded))
+            response: RecordedResponse(
+                status: 200, contentType: contentType, content: content, headers: Self.recordedHeaders(upstreamResponse.headers)))
         // The flight lands once the cassette is held for lookups, so a request that comes later is a hit.
         save(cassette, for: resolved) { flight.send(response, outcome: outcome) }
     }

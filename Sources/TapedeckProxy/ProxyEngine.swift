@@ -79,7 +79,12 @@ public final class ProxyEngine: HTTPHandler {
 
         let resolved: ResolvedRequest
         do {
-            resolved = try resolver.resolve(request, path: path)
+            switch try resolver.resolve(request, path: path) {
+            case .recorded(let recorded):
+                resolved = recorded
+            case .passThrough(let route):
+                return passThrough(route, request, exchange(request, responder))
+            }
         } catch {
             return exchange(request, responder, route: error.route).fail(error.error)
         }
@@ -104,7 +109,7 @@ public final class ProxyEngine: HTTPHandler {
     }
 
     /// The answering side of a request not (or not wholly) resolved: its route, when it has one, and no key.
-    func exchange(_ request: HTTPRequest, _ responder: HTTPResponder, route: ConverseRoute? = nil) -> Exchange {
+    func exchange(_ request: HTTPRequest, _ responder: HTTPResponder, route: BedrockRoute? = nil) -> Exchange {
         Exchange(request: request, responder: responder, log: log, stats: stats, ledger: ledger, route: route)
     }
 }

@@ -29,8 +29,9 @@ public struct Replay: Sendable {
         public var servedAs: ServedAs
     }
 
-    /// The Converse response for a hit on `cassette`; identical bytes every time for the same cassette and settings.
+    /// The whole (not streamed) response for a hit on `cassette`; identical bytes every time for the same cassette and settings.
     public func response(for cassette: Cassette) throws(StreamFoldError) -> (HTTPResponse, ServedAs) {
+        guard cassette.operation.family == .converse else { return try documentResponse(for: cassette) }
         let body: JSONValue
         let servedAs: ServedAs
         switch cassette.response.content {
@@ -40,6 +41,8 @@ public struct Replay: Sendable {
         case .events(let events):
             body = try StreamFolder.fold(events)
             servedAs = .folded
+        case .bytes:
+            throw StreamFoldError(reason: "a Converse cassette holds JSON, not bytes")
         }
         let headers = HTTPHeaders([
             ("Content-Type", servedAs == .folded ? "application/json" : cassette.response.contentType),
@@ -48,8 +51,9 @@ public struct Replay: Sendable {
         return (HTTPResponse(status: 200, headers: headers, body: JSONWriter.compact(withFakeMetrics(body))), servedAs)
     }
 
-    /// The ConverseStream answer for a hit on `cassette`, frames encoded as event-stream messages.
+    /// The stream answer for a hit on `cassette`, frames encoded as event-stream messages.
     public func stream(for cassette: Cassette) throws(StreamFoldError) -> Stream {
+        guard cassette.operation.family == .converse else { return try chunkStream(for: cassette) }
         let events: [StreamEvent]
         let servedAs: ServedAs
         switch cassette.response.content {
@@ -59,6 +63,8 @@ public struct Replay: Sendable {
         case .body(let body):
             events = try StreamSynthesizer.events(from: body)
             servedAs = .synthesized
+        case .bytes:
+            throw StreamFoldError(reason: "a Converse cassette holds JSON, not bytes")
         }
         var frames: [(delayMs: Int, bytes: [UInt8])] = []
         frames.reserveCapacity(events.count)
@@ -102,20 +108,5 @@ public struct Replay: Sendable {
         hex[16] = variant[Int(hex[16] <= 0x39 ? hex[16] - 0x30 : hex[16] - 0x61 + 10) & 3]
         func part(_ from: Int, _ to: Int) -> String { String(decoding: hex[from..<to], as: UTF8.self) }
         return "\(part(0, 8))-\(part(8, 12))-\(part(12, 16))-\(part(16, 20))-\(part(20, 32))"
-    }
-}
-
-extension JSONValue {
-    /// A copy with the member at `path` (object names) set to `value`, creating objects on the way.
-    package func setting(_ path: [String], to value: JSONValue) -> JSONValue {
-        guard let name = path.first else { return value }
-        var members = objectValue ?? []
-        let rest = Array(path.dropFirst())
-        if let index = members.firstIndex(where: { $0.key.utf8.elementsEqual(name.utf8) }) {
-            members[index].value = members[index].value.setting(rest, to: value)
-        } else {
-            members.append(JSONMember(name, JSONValue.object([]).setting(rest, to: value)))
-        }
-        return .object(members)
     }
 }

@@ -4,7 +4,7 @@ import TapedeckHTTP
 import TapedeckBedrock
 import TapedeckStore
 import TapedeckUpstream
-/// A live ConverseStream miss: every upstream byte goes on to the clients as it arrives, while the frames are
+/// A live stream miss (ConverseStream, InvokeModelWithResponseStream): every upstream byte goes on to the clients as it arrives, while the frames are
 /// decoded and collected; the stream is recorded only if it ended complete.
 ///
 /// The clients are the flight's: the leader's and every follower's, fanned out under the flight's lock, so a
@@ -15,7 +15,7 @@ final class StreamRelay: UpstreamResponseHandler, @unchecked Sendable {  // Stat
     private let flight: Flight
     /// The leader's request: its key, namespace and store are the recording's.
     private let resolved: ResolvedRequest
-    private let body: JSONValue
+    private let body: KeyedRequest
     private let record: Bool
     private let outcome: Outcome
     private let startedAt = MonotonicClock.milliseconds()
@@ -30,7 +30,7 @@ final class StreamRelay: UpstreamResponseHandler, @unchecked Sendable {  // Stat
     private var unrecordable: String?
 
     /// A relay answering everyone in `flight`.
-    init(engine: ProxyEngine, flight: Flight, body: JSONValue, record: Bool, outcome: Outcome) {
+    init(engine: ProxyEngine, flight: Flight, body: KeyedRequest, record: Bool, outcome: Outcome) {
         self.engine = engine
         self.flight = flight
         self.resolved = flight.resolved
@@ -99,20 +99,28 @@ final class StreamRelay: UpstreamResponseHandler, @unchecked Sendable {  // Stat
             unrecordable = "an event has no :event-type header"
             return
         }
+        let payload: JSONValue
         do {
-            events.append(StreamEvent(type: type, payload: try JSONParser.parse(message.payload), offsetMs: offset))
+            payload = try JSONParser.parse(message.payload)
         } catch {
             unrecordable = "the payload of a \(type) event is not JSON: \(error)"
+            return
         }
+        guard body.operation.family == .invoke else {
+            return events.append(StreamEvent(type: type, payload: payload, offsetMs: offset))
+        }
+        guard type == InvokeChunk.eventType, let chunk = InvokeChunk.recorded(payload: payload, offsetMs: offset) else {
+            unrecordable = "a \(type) event is not a chunk of base64 bytes"
+            return
+        }
+        events.append(chunk)
     }
 
     private func finishStream(latencyMs: Int) {
         guard record else { return flight.endStream(status: status, outcome: outcome) }
-        // A stream is complete only with metadata last and a body that ended on a message boundary (PROTOCOL.md).
+        // A stream is complete only when it ended on a message boundary and its events make a whole answer.
         if unrecordable == nil && decoder.bufferedByteCount > 0 { unrecordable = "the stream ended inside a message" }
-        if unrecordable == nil && events.last?.type != "metadata" {
-            unrecordable = "the stream ended without a metadata event (last: \(events.last?.type ?? "nothing"))"
-        }
+        if unrecordable == nil { unrecordable = StreamCompleteness.reason(events, for: body) }
         if let unrecordable {
             engine.log.warn("not recorded", [LogField("key", resolved.key.prefix), LogField("reason", unrecordable)])
             return flight.endStream(status: status, outcome: outcome)
@@ -120,7 +128,8 @@ final class StreamRelay: UpstreamResponseHandler, @unchecked Sendable {  // Stat
         let contentType = headers["Content-Type"] ?? "application/vnd.amazon.eventstream"
         let cassette = engine.cassette(
             resolved, body: body, latencyMs: latencyMs,
-            response: RecordedResponse(status: 200, contentType: contentType, content: .events(events)))
+            response: RecordedResponse(
+                status: 200, contentType: contentType, content: .events(events), headers: ProxyEngine.recordedHeaders(headers)))
         // The stream's last chunk leaves (and the flight lands) once the cassette is held for lookups, so a client
         // that repeats at once gets a hit.
         engine.save(cassette, for: resolved) { [flight, status, outcome] in

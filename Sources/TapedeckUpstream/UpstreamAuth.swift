@@ -20,14 +20,15 @@ public enum UpstreamAuth: Sendable {
         return .sigV4(SigV4Signer(credentials: credentials, region: region))
     }
 
-    /// The headers to send for a POST of `body` to `url` at `date` (seconds since the Unix epoch), the client's
-    /// credentials replaced by Tapedeck's.
-    public func apply(url: String, headers: HTTPHeaders, body: [UInt8], date: Int = Timestamp.nowSeconds())
-        -> HTTPHeaders {
+    /// The headers to send for a `method` request of `body` to `url` at `date` (seconds since the Unix epoch), the
+    /// client's credentials replaced by Tapedeck's.
+    public func apply(
+        method: String = "POST", url: String, headers: HTTPHeaders, body: [UInt8], date: Int = Timestamp.nowSeconds()
+    ) -> HTTPHeaders {
         var kept = headers.removing(names: Self.clientCredentialHeaders)
         switch self {
         case .sigV4(let signer):
-            return signer.sign(method: "POST", url: url, headers: kept, body: body, date: date)
+            return signer.sign(method: method, url: url, headers: kept, body: body, date: date)
         case .bearer(let token):
             kept.add("Authorization", "Bearer \(token)")
             return kept

@@ -1,6 +1,7 @@
 import TapedeckHTTP
 
-/// One POST to upstream: the full URL, end-to-end headers in order, the body bytes and a whole-transfer timeout.
+/// One request to upstream: method, the full URL, end-to-end headers in order, the body bytes and a whole-transfer
+/// timeout.
 public struct UpstreamRequest: Sendable {
     /// Headers the client never forwards: curl owns the framing and the connection (RFC 9110 §7.6.1, RFC 9112 §6),
     /// and the URL names the host. Compared lower-cased.
@@ -9,6 +10,8 @@ public struct UpstreamRequest: Sendable {
         "proxy-connection", "te", "upgrade", "expect",
     ]
 
+    /// The method token: POST for every recorded operation; whatever the client sent for a route passed through.
+    public var method: String
     /// The full URL, e.g. `https://bedrock-runtime.us-east-1.amazonaws.com/model/m/converse`.
     public var url: String
     /// Request headers in order, duplicates kept; those in `droppedHeaders` are not sent.
@@ -20,11 +23,13 @@ public struct UpstreamRequest: Sendable {
 
     /// Creates a request; the default timeout is generous because a long streamed answer can run for minutes.
     public init(
+        method: String = "POST",
         url: String,
         headers: HTTPHeaders = HTTPHeaders(),
         body: [UInt8] = [],
         timeoutSeconds: Int = 300
     ) {
+        self.method = method
         self.url = url
         self.headers = headers
         self.body = body

@@ -46,10 +46,7 @@ final class UpstreamTransfer {
         // environment. Tapedeck is itself the proxy clients point at; inheriting a proxy variable meant for
         // them could route upstream calls back into Tapedeck, and recordings must come from the named URL.
         try check(tapedeck_curl_setopt_string(easy, CURLOPT_PROXY, ""), "CURLOPT_PROXY")
-        // CURLOPT_POSTFIELDSIZE_LARGE(3) before CURLOPT_POSTFIELDS(3): the body is binary-safe, never strlen'd.
-        try check(tapedeck_curl_setopt_offset(easy, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(request.body.count)),
-                  "CURLOPT_POSTFIELDSIZE_LARGE")
-        try check(tapedeck_curl_setopt_pointer(easy, CURLOPT_POSTFIELDS, body.baseAddress), "CURLOPT_POSTFIELDS")
+        try configureMethod()
         try buildHeaderList()
         try check(tapedeck_curl_setopt_slist(easy, CURLOPT_HTTPHEADER, headerList), "CURLOPT_HTTPHEADER")
         // CURLOPT_TIMEOUT(3): the whole transfer; 0 means no limit.
@@ -66,6 +63,27 @@ final class UpstreamTransfer {
         try check(tapedeck_curl_setopt_data_callback(easy, CURLOPT_WRITEFUNCTION, UpstreamTransfer.onBody),
                   "CURLOPT_WRITEFUNCTION")
         try check(tapedeck_curl_setopt_pointer(easy, CURLOPT_WRITEDATA, this), "CURLOPT_WRITEDATA")
+    }
+
+    /// The method and body: a GET or HEAD without a body as curl's own, anything else as a POST of the body bytes
+    /// with the method named by CURLOPT_CUSTOMREQUEST(3) when it is not POST.
+    private func configureMethod() throws(CurlError) {
+        let request = job.request
+        switch (request.method, request.body.isEmpty) {
+        case ("GET", true):
+            try check(tapedeck_curl_setopt_long(easy, CURLOPT_HTTPGET, 1), "CURLOPT_HTTPGET")
+        case ("HEAD", true):
+            try check(tapedeck_curl_setopt_long(easy, CURLOPT_NOBODY, 1), "CURLOPT_NOBODY")
+        default:
+            // CURLOPT_POSTFIELDSIZE_LARGE(3) before CURLOPT_POSTFIELDS(3): the body is binary-safe, never strlen'd.
+            try check(tapedeck_curl_setopt_offset(easy, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(request.body.count)),
+                      "CURLOPT_POSTFIELDSIZE_LARGE")
+            try check(tapedeck_curl_setopt_pointer(easy, CURLOPT_POSTFIELDS, body.baseAddress), "CURLOPT_POSTFIELDS")
+            if request.method != "POST" {
+                try check(request.method.withCString { tapedeck_curl_setopt_string(easy, CURLOPT_CUSTOMREQUEST, $0) },
+                          "CURLOPT_CUSTOMREQUEST")
+            }
+        }
     }
 
     /// Reports the end of the transfer to the handler; `message` overrides curl's own text.
@@ -98,7 +116,7 @@ final class UpstreamTransfer {
             lines.append(header.value.isEmpty ? "\(header.name);" : "\(header.name): \(header.value)")
         }
         // CURLOPT_POSTFIELDS(3): without a caller Content-Type curl invents application/x-www-form-urlencoded.
-        if !request.headers.contains("Content-Type") { lines.append("Content-Type:") }
+        if !request.headers.contains("Content-Type") && !request.body.isEmpty { lines.append("Content-Type:") }
         // curl sends "Accept: */*" unless told otherwise; upstream should see only what the caller sent.
         if !request.headers.contains("Accept") { lines.append("Accept:") }
         // CURLOPT_HTTPHEADER(3): an empty "Expect:" stops curl sending "Expect: 100-continue" for large bodies.

@@ -30,6 +30,7 @@ for target in "$@"; do
         cassette | sqlite-row) max_len=8192 dict=cassette ;;
         sqlite-file) max_len=16384 dict=sqlite-file ;;
         namespace) max_len=256 dict=namespace ;;
+        base64) max_len=1024 dict=base64 ;;
         *) echo "unknown fuzz target $target" >&2; exit 2 ;;
     esac
     corpus=${FUZZ_CORPUS:+$FUZZ_CORPUS/$target}

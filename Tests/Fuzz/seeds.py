@@ -10,6 +10,7 @@ Usage: .venv/bin/python Tests/Fuzz/seeds.py --binary .build/debug/tapedeck
 - cassette, sqlite-row: the bundled cassettes (as files, and compact as the SQLite store keeps them), a usage file.
 - sqlite-file: Cassettes/ exported by the real binary into an SQLite store, and a schema-version-1 file.
 - namespace: accepted and refused names.
+- base64: RFC 4648 §10's vectors, an image as boto3 encodes it, and text a strict decoder refuses.
 Corpus files are named by the SHA-1 of their content, as libFuzzer names the inputs it saves.
 """
 import argparse
@@ -168,6 +169,16 @@ def json_documents(bodies):
     return docs
 
 
+def base64_texts():
+    """RFC 4648 §10's vectors, a PNG and every byte value as standard base64, and near misses the decoder refuses."""
+    import base64
+    texts = [base64.b64encode(plain).decode() for plain in [b"", b"f", b"fo", b"foo", b"foob", b"fooba", b"foobar"]]
+    texts.append(base64.b64encode(bytes(range(256))).decode())
+    texts.append("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==")
+    texts += ["Zh==", "Zm9=", "Zm9vYg", "Zm9v\nYmFy", "Zm9vYmFy\r\n", "Zm9-YmF_", "Zg==Zg==", "===="]
+    return texts
+
+
 def cassette_files():
     return sorted(glob.glob(os.path.join(ROOT, "Cassettes", "*", "*.json")))
 
@@ -249,6 +260,8 @@ def main():
     for name in ["test_login-1.v2", "A", "a..b", "-", "0f", "n" * 128, "n" * 129, "..", ".", ".hidden", "a/b",
                  "/abs", "../x", "a\0b", "café", "a b", "x\n"]:
         put("namespace", name)
+    for text in base64_texts():
+        put("base64", text)
     for target in sorted(os.listdir(CORPUS)):
         print(f"{target}: {len(os.listdir(os.path.join(CORPUS, target)))} seeds")
 

@@ -82,7 +82,11 @@ package enum CassetteFixtures {
             copy.response.content = .body(sortedKeys(body))
         case .events(let events):
             copy.response.content = .events(events.map { StreamEvent(type: $0.type, payload: sortedKeys($0.payload), offsetMs: $0.offsetMs) })
+        case .bytes:
+            break
         }
+        copy.response.headers = JSONWriter.sortedByUTF16(cassette.response.headers.map { JSONMember($0.name, .string($0.value)) })
+            .map { HeaderPair($0.key, $0.value.stringValue ?? "") }
         return copy
     }
 

@@ -11,7 +11,7 @@ package enum SampleInteractions {
         /// The stream's events as (type, payload JSON), for samples recorded through `converse-stream`.
         package var events: [(type: String, payload: String)] = []
 
-        package var operation: ConverseOperation { events.isEmpty ? .converse : .converseStream }
+        package var operation: BedrockOperation { events.isEmpty ? .converse : .converseStream }
     }
 
     package static let haiku = "us.anthropic.claude-3-5-haiku-20241022-v1:0"

@@ -81,6 +81,8 @@ import TapedeckTestSupport
                 guard event.type == frame.stringHeader(":event-type"), sameJSON(event.payload, try json(frame.payload)) else { return false }
             }
             return true
+        case .bytes:
+            return false
         }
     }
 

@@ -70,7 +70,7 @@ import TapedeckTestSupport
             serve = try ServeProcess(["--store", "json:\(scratch("cassettes"))", "--upstream", origin.baseURL, "--replay-pace", "2", "--quiet"])
         }
 
-        static func cassette(question: String, operation: ConverseOperation, response: RecordedResponse) throws -> Cassette {
+        static func cassette(question: String, operation: BedrockOperation, response: RecordedResponse) throws -> Cassette {
             let body = try JSONParser.parse(EchoOrigin.requestBody(question))
             return Cassette(key: try CacheKey.derive(modelId: ProxyHarness.haiku, body: body), operation: operation,
                             modelId: ProxyHarness.haiku, request: body, response: response, upstreamLatencyMs: 5, recordedAt: "2026-11-25T12:00:00Z")

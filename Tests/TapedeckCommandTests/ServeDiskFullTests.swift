@@ -19,7 +19,7 @@ import TapedeckTestSupport
         let serve = try ServeProcess(["--store", "json:\(scratch.path)"])
         defer { serve.kill() }
         try ProcessProbe.setFileSizeLimit(serve.pid, bytes: 1)
-        let hit = try serve.post("/model/\(ConverseRoute.encodePathSegment(cassette.modelId))/converse",
+        let hit = try serve.post("/model/\(BedrockRoute.encodePathSegment(cassette.modelId))/converse",
                                  body: String(decoding: JSONWriter.compact(cassette.request), as: UTF8.self))
         #expect(hit.headers["x-tapedeck"] == "hit")
         #expect(serve.stop() == 0)

@@ -67,11 +67,11 @@ import TapedeckTestSupport
         }
     }
 
-    /// A miss recorded in a namespace, its hit, a 429 passed through and not recorded, a 404, a live stream and the
+    /// A miss recorded in a namespace, its hit, a 429 passed through and not recorded, a 501, a live stream and the
     /// stream made from the first cassette.
     private static let traffic: [(String, String, [(String, String)])] = [
         (path, "hi", [("x-tapedeck-namespace", "team-a")]), (path, "hi", [("x-tapedeck-namespace", "team-a")]),
-        (path, "throttle me", []), ("/nowhere", "", []), (streamPath, "stream", []), (streamPath, "hi", [("x-tapedeck-namespace", "team-a")]),
+        (path, "throttle me", []), ("/model/m/invoke-with-bidirectional-stream", "", []), (streamPath, "stream", []), (streamPath, "hi", [("x-tapedeck-namespace", "team-a")]),
     ]
 
     @Test func aJSONLineIsParsedForEveryEventOfARealRun() async throws {
@@ -115,8 +115,8 @@ import TapedeckTestSupport
         #expect(requests[0]["namespace"] == "team-a")
         #expect(requests[0]["bytes_in"] == String(Self.body("hi").count))
         #expect(requests.map { $0["outcome"] ?? "" } == ["miss", "hit", "miss", "error", "miss", "hit"])
-        #expect(requests.map { $0["status"] ?? "" } == ["200", "200", "429", "404", "200", "200"])
-        #expect(requests.map { $0["level"] ?? "" } == ["info", "info", "info", "info", "info", "info"])
+        #expect(requests.map { $0["status"] ?? "" } == ["200", "200", "429", "501", "200", "200"])
+        #expect(requests.map { $0["level"] ?? "" } == ["info", "info", "info", "warn", "info", "info"])
         #expect(requests.map { $0["operation"] ?? "-" } == ["converse", "converse", "converse", "-", "converse-stream", "converse-stream"])
         #expect(run.answers[4].chunks.count >= 3 && run.answers[5].chunks.count >= 3, "both streams came in chunks")
         #expect(requests[3]["model"] == nil && requests[3]["namespace"] == nil, "no route, no namespace header")

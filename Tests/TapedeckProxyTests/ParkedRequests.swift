@@ -37,7 +37,7 @@ final class ParkedRequests: Sendable {
     /// the request is resolved as a Converse request for `key` in `namespace` whose cassette lives in `store`, and
     /// its exchange counts into `stats` and logs to `log`.
     func exchange(
-        key: CacheKey = CacheKey(hex: String(repeating: "ab", count: 32))!, operation: ConverseOperation = .converse,
+        key: CacheKey = CacheKey(hex: String(repeating: "ab", count: 32))!, operation: BedrockOperation = .converse,
         store: CassetteStore = ParkedRequests.noStore, method: String = "GET", namespace: String = "",
         stats: ProxyStats = ProxyStats(), log: ProcessLog = ProcessLog(enabled: false)
     ) throws -> Parked {
@@ -50,10 +50,10 @@ final class ParkedRequests: Sendable {
             return found != nil
         }
         let (request, responder) = try #require(found, "the server received \(path)")
-        let route = ConverseRoute(prefix: "", modelId: ProxyHarness.haiku, operation: operation)
+        let route = BedrockRoute(prefix: "", modelId: ProxyHarness.haiku, operation: operation)
         let resolved = ResolvedRequest(
             request: request, route: route, mode: .auto, namespace: namespace, store: store, baseKey: key, repeatIndex: 0,
-            parsedBody: .object([]))
+            parsed: KeyedRequest(operation: operation, modelId: ProxyHarness.haiku, body: .json(.object([]))))
         let exchange = Exchange(
             request: request, responder: responder, log: log, stats: stats, ledger: nil, route: route, key: key,
             namespace: namespace)

@@ -82,7 +82,7 @@ import TapedeckTestSupport
 
     @Test func aRequestLineCarriesEveryField() throws {
         let key = try #require(CacheKey(hex: String(repeating: "ab", count: 32)))
-        let route = ConverseRoute(prefix: "/bedrock", modelId: "m:1", operation: .converseStream)
+        let route = BedrockRoute(prefix: "/bedrock", modelId: "m:1", operation: .converseStream)
         let text = try written { fd in
             ProcessLog(format: .text, fd: fd).request(
                 method: "POST", path: "/bedrock/model/m%3A1/converse-stream", route: route, key: key, namespace: "team-a",

@@ -31,7 +31,7 @@ import TapedeckTestSupport
     }
 
     /// The coalescer's key for a `body` sent to Haiku.
-    static func flightKey(_ body: String = ProxyHarness.helloBody, _ operation: ConverseOperation = .converse,
+    static func flightKey(_ body: String = ProxyHarness.helloBody, _ operation: BedrockOperation = .converse,
                           namespace: String = "") throws -> MissCoalescer.FlightKey {
         let key = try CacheKey.derive(modelId: ProxyHarness.haiku, body: try JSONParser.parse(Array(body.utf8)))
         return MissCoalescer.FlightKey(namespace: namespace, key: key, operation: operation)
@@ -252,8 +252,8 @@ import TapedeckTestSupport
         #expect(proxy.storedFiles().count == 1)
     }
 
-    @Test(arguments: ConverseOperation.allCases)
-    func anUpstreamErrorReachesEveryWaiterAndNothingIsRecorded(_ operation: ConverseOperation) async throws {
+    @Test(arguments: [BedrockOperation.converse, .converseStream])
+    func anUpstreamErrorReachesEveryWaiterAndNothingIsRecorded(_ operation: BedrockOperation) async throws {
         let latch = Latch()
         let error = #"{"message":"Internal server error"}"#
         let proxy = try ProxyHarness(origin: { _ in

@@ -128,7 +128,7 @@ import TapedeckTestSupport
         let stats = try JSONParser.parse(try proxy.request("GET", "/_tapedeck/stats").body)
         #expect(stats["upstreamErrors"]?.numberLiteral == "1")
 
-        let hit = try proxy.post("/model/\(ConverseRoute.encodePathSegment(earlier.modelId))/converse", body: String(decoding: JSONWriter.compact(earlier.request), as: UTF8.self))
+        let hit = try proxy.post("/model/\(BedrockRoute.encodePathSegment(earlier.modelId))/converse", body: String(decoding: JSONWriter.compact(earlier.request), as: UTF8.self))
         #expect(hit.status == 200)
         #expect(hit.headers["x-tapedeck"] == "hit")
         guard refusing == nil else { return }

@@ -43,21 +43,22 @@ import TapedeckTestSupport
         #expect(proxy.storedFiles().isEmpty)
     }
 
-    @Test(arguments: ["/", "/model/m/invoke", "/bedrock/v1/chat/completions", "/openai/model/m/converse",
+    @Test(arguments: ["/", "/model/m/invoke-model", "/bedrock/v1/chat/completions", "/openai/model/m/converse",
                       "/model/m/converse/extra"])
-    func anUnknownPathIs404InBedrocksShape(_ path: String) throws {
-        let proxy = try ProxyHarness()
+    func anUnknownPathIs404InBedrocksShapeWithoutAnUpstream(_ path: String) throws {
+        let proxy = try ProxyHarness(upstream: .none)
         defer { proxy.stop() }
 
         let response = try proxy.post(path, body: ProxyHarness.helloBody)
         #expect(response.status == 404)
-        #expect(response.headers["x-amzn-ErrorType"] != nil)
+        #expect(response.headers["x-amzn-ErrorType"] == "UnknownOperationException")
         #expect(response.headers["Content-Type"] == "application/json")
         #expect(try response.json.objectValue?.map(\.key) == ["message"])
+        #expect(response.errorMessage?.contains("never recorded") == true)
         #expect(proxy.origin.requests.isEmpty)
     }
 
-    @Test func getOnAConverseRouteIs405() throws {
+    @Test func getOnABedrockRouteIs405() throws {
         let proxy = try ProxyHarness()
         defer { proxy.stop() }
 
@@ -188,7 +189,7 @@ import TapedeckTestSupport
         let first = try proxy.post(ProxyHarness.haikuPath, body: ProxyHarness.helloBody)
         let path = proxy.cassettePath(forKey: try #require(first.headers["x-tapedeck-key"]))
         let newer = String(decoding: try #require(proxy.fileBytes(path)), as: UTF8.self)
-            .replacingOccurrences(of: #""format": 1"#, with: #""format": 2"#)
+            .replacingOccurrences(of: #""format": 1"#, with: #""format": 3"#)
         try proxy.writeFile(path, Array(newer.utf8))
 
         let answer = try proxy.post(ProxyHarness.haikuPath, body: ProxyHarness.helloBody)

@@ -49,7 +49,7 @@ import TapedeckTestSupport
         let body = JSONWriter.compact(cassette.request)
         for _ in 0..<3 {
             let client = try RawClient(port: port)
-            let path = "/model/\(ConverseRoute.encodePathSegment(cassette.modelId))/converse"
+            let path = "/model/\(BedrockRoute.encodePathSegment(cassette.modelId))/converse"
             let response = try client.exchange("POST", path, headers: [("Content-Type", "application/json")], body: body)
             #expect(response.headers["x-tapedeck"] == "hit")
         }

@@ -28,7 +28,18 @@ import TapedeckTestSupport
         /// What the resolver made of `request`, or nil when it refused it.
         func resolve(_ request: HTTPRequest) -> ResolvedRequest? {
             do {
-                return try resolver.resolve(request)
+                guard case .recorded(let resolved) = try resolver.resolve(request) else { return nil }
+                return resolved
+            } catch {
+                return nil
+            }
+        }
+
+        /// The route `request` is passed through on; nil when it is recorded or refused.
+        func passThrough(_ request: HTTPRequest) -> PassThroughRoute? {
+            do {
+                guard case .passThrough(let route) = try resolver.resolve(request) else { return nil }
+                return route
             } catch {
                 return nil
             }
@@ -45,7 +56,7 @@ import TapedeckTestSupport
         }
     }
 
-    private static let haikuRoute = ConverseRoute(prefix: "", modelId: ProxyHarness.haiku, operation: .converse)
+    private static let haikuRoute = BedrockRoute(prefix: "", modelId: ProxyHarness.haiku, operation: .converse)
 
     /// A request as the HTTP layer would hand it over.
     private static func request(
@@ -55,17 +66,49 @@ import TapedeckTestSupport
         HTTPRequest(head: HTTPRequestHead(method: method, target: target, headers: HTTPHeaders(headers)), body: Array(body.utf8))
     }
 
-    @Test func aPathThatIsNoOperationIsAnUnknownOperationWithNoRoute() throws {
+    @Test func aPathThatIsNoRecordedOperationPassesThroughWithoutItsBifrostPrefix() throws {
         let subject = try Subject()
         defer { subject.scratch.remove() }
-        for target in ["/model/\(ProxyHarness.haiku)/invoke", "/v1/chat/completions", "/model/"] {
-            let refusal = try #require(subject.refusal(Self.request("POST", target)), "\(target) is refused")
-            let response = refusal.error.response()
-            #expect(response.status == 404)
-            #expect(response.headers["x-amzn-ErrorType"] == "UnknownOperationException")
-            #expect(refusal.error.message.contains(target))
-            #expect(refusal.route == nil)
+        let cases = [
+            ("POST", "/async-invoke", "/async-invoke"), ("GET", "/bedrock/async-invoke", "/async-invoke"),
+            ("GET", "/cursor/async-invoke/arn%3Aaws%3Abedrock%3Aus-east-1%3A1%3Aasync-invoke%2Fabc", "/async-invoke/arn%3Aaws%3Abedrock%3Aus-east-1%3A1%3Aasync-invoke%2Fabc"),
+            ("POST", "/guardrail-checks/invoke", "/guardrail-checks/invoke"), ("POST", "/v1/chat/completions", "/v1/chat/completions"),
+        ]
+        for (method, target, upstreamPath) in cases {
+            let route = try #require(subject.passThrough(Self.request(method, target)), "\(target) passes through")
+            #expect(route.upstreamPath == upstreamPath)
         }
+        #expect(subject.passThrough(Self.request("GET", "/async-invoke", headers: [("x-tapedeck-mode", "replay")])) == nil)
+    }
+
+    @Test func inReplayOrWithoutAnUpstreamARouteThatIsNeverRecordedIsA404NamingIt() throws {
+        let offline = try Subject(hasUpstream: false)
+        let replaying = try Subject { $0.mode = .replay }
+        defer { offline.scratch.remove(); replaying.scratch.remove() }
+        let cases = [
+            ("POST", "/async-invoke", "StartAsyncInvoke"), ("GET", "/bedrock/async-invoke", "ListAsyncInvokes"),
+            ("GET", "/async-invoke/abc", "GetAsyncInvoke"), ("POST", "/guardrail-checks/invoke", "InvokeGuardrailChecks"),
+            ("POST", "/v1/chat/completions", "not a Bedrock Runtime operation"),
+        ]
+        for subject in [offline, replaying] {
+            for (method, target, name) in cases {
+                let refusal = try #require(subject.refusal(Self.request(method, target)), "\(target) is refused")
+                let response = refusal.error.response()
+                #expect(response.status == 404)
+                #expect(response.headers["x-amzn-ErrorType"] == "UnknownOperationException")
+                #expect(refusal.error.message.contains(name), "\(refusal.error.message)")
+                #expect(refusal.error.message.contains("never recorded"))
+                #expect(refusal.route == nil)
+            }
+        }
+    }
+
+    @Test func theBidirectionalStreamIsNotImplementedBecauseItNeedsHTTP2() throws {
+        let subject = try Subject()
+        defer { subject.scratch.remove() }
+        let refusal = try #require(subject.refusal(Self.request("POST", "/model/amazon.nova-sonic-v1%3A0/invoke-with-bidirectional-stream")))
+        #expect(refusal.error.status == 501)
+        #expect(refusal.error.message.contains("HTTP/2"))
     }
 
     @Test func aMalformedModelIdIsAValidationErrorWithNoRoute() throws {
@@ -78,17 +121,17 @@ import TapedeckTestSupport
         #expect(refusal.route == nil)
     }
 
-    @Test func anotherMethodOnAConverseRouteIsNotAllowedAndKeepsTheRoute() throws {
+    @Test func anotherMethodOnABedrockRouteIsNotAllowedAndKeepsTheRoute() throws {
         let subject = try Subject()
         defer { subject.scratch.remove() }
-        let target = "/bedrock/model/\(ConverseRoute.encodePathSegment(ProxyHarness.haiku))/converse-stream"
+        let target = "/bedrock/model/\(BedrockRoute.encodePathSegment(ProxyHarness.haiku))/converse-stream"
         for method in ["GET", "PUT", "DELETE"] {
             let refusal = try #require(subject.refusal(Self.request(method, target)), "\(method) is refused")
             let response = refusal.error.response()
             #expect(response.status == 405)
             #expect(response.headers["Allow"] == "POST")
             #expect(response.headers["x-amzn-ErrorType"] == "UnknownOperationException")
-            #expect(refusal.route == ConverseRoute(prefix: "/bedrock", modelId: ProxyHarness.haiku, operation: .converseStream))
+            #expect(refusal.route == BedrockRoute(prefix: "/bedrock", modelId: ProxyHarness.haiku, operation: .converseStream))
         }
     }
 
@@ -139,15 +182,15 @@ import TapedeckTestSupport
         let repeated = try #require(subject.resolve(Self.request()))
         let expected = try CacheKey.derive(modelId: ProxyHarness.haiku, body: JSONParser.parse(Array(ProxyHarness.helloBody.utf8)))
 
-        #expect(first.parsedBody != nil, "the first sight of a body is parsed")
-        #expect(repeated.parsedBody == nil, "a byte-identical repeat is not parsed again")
+        #expect(first.parsed != nil, "the first sight of a body is parsed")
+        #expect(repeated.parsed == nil, "a byte-identical repeat is not parsed again")
         #expect(first.key == expected)
         #expect(repeated.key == expected)
-        #expect(sameJSON(try repeated.body(), first.parsedBody))
+        #expect(sameJSON(try repeated.jsonBody(), try first.jsonBody()))
 
         // The memo is per model: the same bytes to another model are a different request.
         let other = try #require(subject.resolve(Self.request("POST", "/model/amazon.nova-lite-v1%3A0/converse")))
-        #expect(other.parsedBody != nil)
+        #expect(other.parsed != nil)
         #expect(other.key != expected)
     }
 

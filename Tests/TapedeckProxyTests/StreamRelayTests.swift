@@ -39,7 +39,9 @@ import TapedeckTestSupport
             let flight = Flight(leader: parked[0].exchange, resolved: parked[0].resolved)
             for follower in parked.dropFirst() { flight.add(follower: follower.exchange) }
             relay = StreamRelay(
-                engine: proxy.engine, flight: flight, body: try json(Array(ProxyHarness.helloBody.utf8)), record: true,
+                engine: proxy.engine, flight: flight,
+                body: KeyedRequest(operation: .converseStream, modelId: ProxyHarness.haiku, body: .json(try json(Array(ProxyHarness.helloBody.utf8)))),
+                record: true,
                 outcome: .miss)
             self.clients = parked.map(\.client)
         }

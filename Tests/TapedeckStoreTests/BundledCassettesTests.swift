@@ -43,7 +43,7 @@ import TapedeckTestSupport
         let command = try #require(readme.components(separatedBy: "curl -s").dropFirst().first, "README has no curl example")
         let url = try #require(command.range(of: #"http://127\.0\.0\.1:8787[^ '"]+"#, options: .regularExpression))
         let path = String(command[url]).replacingOccurrences(of: "http://127.0.0.1:8787", with: "")
-        guard case .converse(let route) = ConverseRoute.parse(path: path) else {
+        guard case .recorded(let route) = BedrockRoute.parse(path: path) else {
             Issue.record("README curl path \(path) is not a converse route")
             return
         }
@@ -78,7 +78,7 @@ import TapedeckTestSupport
         for sample in SampleInteractions.all {
             let client = try RawClient(port: server.port)
             let body = Array(sample.request.utf8)
-            try client.send("POST /model/\(ConverseRoute.encodePathSegment(sample.modelId))/\(sample.operation.rawValue) HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: \(body.count)\r\n\r\n")
+            try client.send("POST /model/\(BedrockRoute.encodePathSegment(sample.modelId))/\(sample.operation.rawValue) HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: \(body.count)\r\n\r\n")
             try client.send(body)
             let response = try #require(try client.readResponse())
             #expect(response.status == 200)

@@ -108,8 +108,8 @@ import TapedeckTestSupport
         #expect(try Cassette(json: JSONParser.parse(small().encoded())) == small())
     }
 
-    @Test(arguments: ConverseOperation.allCases)
-    func bothOperationsRoundTrip(_ operation: ConverseOperation) throws {
+    @Test(arguments: BedrockOperation.allCases)
+    func everyOperationRoundTrips(_ operation: BedrockOperation) throws {
         var cassette = try small()
         cassette.operation = operation
         #expect(try Cassette(json: JSONParser.parse(cassette.encoded())).operation == operation)
@@ -146,11 +146,11 @@ import TapedeckTestSupport
 
     @Test func aNewerFormatIsRefusedNotMisread() {
         do {
-            _ = try Cassette(json: document(replacing: "format", with: .number("2")))
-            Issue.record("a format-2 cassette was accepted")
+            _ = try Cassette(json: document(replacing: "format", with: .number("3")))
+            Issue.record("a format-3 cassette was accepted")
         } catch {
             guard case .newerFormat(_, let format) = error else { Issue.record("unexpected \(error)"); return }
-            #expect(format == 2)
+            #expect(format == 3)
             #expect(error.isNewerFormat)
         }
         #expect(self.reason(document(replacing: "format", with: .number("0")))?.contains("unknown format 0") == true)
@@ -162,7 +162,7 @@ import TapedeckTestSupport
     }
 
     @Test func unknownOperationsAndNonObjectsAreRefused() {
-        #expect(reason(document(replacing: "operation", with: .string("invoke"))) == "unknown operation \"invoke\"")
+        #expect(reason(document(replacing: "operation", with: .string("invoke-model"))) == "unknown operation \"invoke-model\"")
         for value in [JSONValue.null, .array([]), .string("cassette"), .number("1")] {
             #expect(reason(value) == "a cassette must be a JSON object")
         }
@@ -171,6 +171,76 @@ import TapedeckTestSupport
     @Test func unknownMembersAreIgnored() throws {
         let extended = document(replacing: "comment", with: .string("added by hand"))
         #expect(try Cassette(json: extended) == CassetteFixtures.cassette())
+    }
+    /// An InvokeModel cassette with everything format 2 adds.
+    private func invoke(_ content: RecordedContent, requestBytes: [UInt8]? = nil) throws -> Cassette {
+        var cassette = try small()
+        cassette.operation = .invokeModel
+        cassette.modelId = "amazon.titan-embed-text-v2:0"
+        cassette.request = requestBytes == nil ? .object([JSONMember("inputText", .string("hello"))]) : .object([])
+        cassette.requestBytes = requestBytes
+        cassette.requestHeaders = [HeaderPair("content-type", "application/json"), HeaderPair("accept", "*/*")]
+        cassette.response = RecordedResponse(
+            status: 200, contentType: "application/json", content: content,
+            headers: [HeaderPair("x-amzn-bedrock-input-token-count", "2"), HeaderPair("x-amzn-bedrock-invocation-latency", "41")])
+        return cassette
+    }
+
+    @Test func converseCassettesStayFormatOneAndTheOthersAreFormatTwo() throws {
+        #expect(try small().format == 1)
+        #expect(try small().jsonValue["format"] == .number("1"))
+        let document = try invoke(.body(.object([JSONMember("embedding", .array([.number("0.5")]))])))
+        #expect(document.format == 2)
+        #expect(document.jsonValue["format"] == .number("2"))
+    }
+
+    @Test func formatTwoRoundTripsHeadersBytesAndChunks() throws {
+        let chunk = StreamEvent(type: "chunk", payload: .object([JSONMember("event", .object([JSONMember("type", .string("message_stop"))]))]), offsetMs: 3)
+        for cassette in [
+            try invoke(.body(.object([JSONMember("embedding", .array([.number("0.5")]))]))),
+            try invoke(.bytes([0, 1, 2, 0xFF, 0x7B])),
+            try invoke(.events([chunk])),
+            try invoke(.bytes(Array("not json".utf8)), requestBytes: [0xDE, 0xAD, 0xBE, 0xEF]),
+        ] {
+            let read = try Cassette(json: JSONParser.parse(cassette.encoded()))
+            #expect(read == cassette)
+            #expect(read.keyedRequest == cassette.keyedRequest)
+            #expect(try read.keyedRequest.key() == cassette.keyedRequest.key())
+        }
+        let bytes = try invoke(.bytes([0, 1, 2, 0xFF]), requestBytes: [9, 9]).jsonValue
+        #expect(bytes["requestBytes"] == .string("CQk="))
+        #expect(bytes["request"] == nil)
+        #expect(bytes["response"]?["bodyBytes"] == .string("AAEC/w=="))
+        let text = try invoke(.bytes(Array("{\"b\": 1, \"a\": 2}".utf8))).jsonValue
+        #expect(text["response"]?["bodyText"] == .string("{\"b\": 1, \"a\": 2}"), "UTF-8 bytes are kept as text, exactly")
+    }
+
+    @Test func requestHeadersReadBackInKeyOrderWhateverTheFileOrder() throws {
+        let cassette = try invoke(.body(.object([])))
+        var document = cassette.jsonValue
+        document = document.setting(["requestHeaders"], to: .object([
+            JSONMember("accept", .string("*/*")), JSONMember("content-type", .string("application/json")),
+        ]))
+        #expect(try Cassette(json: document).requestHeaders == cassette.requestHeaders)
+        let stray = document.setting(["requestHeaders", "user-agent"], to: .string("x"))
+        #expect(reason(stray)?.contains("user-agent") == true)
+    }
+
+    @Test func aResponseHoldsExactlyOneOfBodyBodyBytesAndEvents() throws {
+        let both = document(replacingResponse: "bodyBytes", with: .string("AAEC"))
+        #expect(reason(both)?.contains("more than one") == true)
+        #expect(reason(document(replacingResponse: "bodyBytes", with: .string("not base64!")))?.contains("more than one") == true)
+        let onlyBytes = document(replacingResponse: "body", with: nil).setting(["response", "bodyBytes"], to: .string("%%%"))
+        #expect(reason(onlyBytes)?.contains("not base64") == true)
+        let both2 = document(replacing: "requestBytes", with: .string("AAEC"))
+        #expect(reason(both2)?.contains("exactly one of") == true)
+    }
+
+    @Test func aDocumentIsKeptAsJSONOnlyWhenJSONGivesBackItsExactBytes() {
+        #expect(RecordedContent.document(Array(#"{"a":[1,2.50]}"#.utf8)) == .body(.object([JSONMember("a", .array([.number("1"), .number("2.50")]))])))
+        for text in [#"{"a": 1}"#, #"{"b":1,"a":2}"#, "{\"a\":\"\\u00e9\"}", "[1,2]x", "plain text", ""] {
+            #expect(RecordedContent.document(Array(text.utf8)) == .bytes(Array(text.utf8)), "\(text)")
+        }
     }
 }
 
@@ -186,4 +256,5 @@ import TapedeckTestSupport
         #expect(CassetteFixtures.cassette().key.repeated(0) == CassetteFixtures.cassette().key)
         #expect(CassetteFixtures.cassette().key.repeated(1) != CassetteFixtures.cassette().key.repeated(2))
     }
+
 }

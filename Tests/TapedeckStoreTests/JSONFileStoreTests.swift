@@ -155,7 +155,7 @@ import TapedeckTestSupport
         (#""status": 200"#, #""status": "200""#),
         (#""upstreamLatencyMs": 321"#, #""upstreamLatencyMs": 321.5"#),
         (#""operation": "converse-stream","#, ""),
-        (#""operation": "converse-stream""#, #""operation": "invoke""#),
+        (#""operation": "converse-stream""#, #""operation": "invoke-model""#),
     ])
     func malformedFieldsAreCorruptNamingThePath(_ old: String, _ new: String) throws {
         let scratch = try ScratchDirectory()

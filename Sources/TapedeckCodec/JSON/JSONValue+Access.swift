@@ -57,3 +57,30 @@ extension JSONValue {
         return .object(members)
     }
 }
+
+extension JSONValue {
+    /// A copy with the member at `path` (object names) set to `value`, creating objects on the way.
+    public func setting(_ path: [String], to value: JSONValue) -> JSONValue {
+        guard let name = path.first else { return value }
+        var members = objectValue ?? []
+        let rest = Array(path.dropFirst())
+        if let index = members.firstIndex(where: { $0.key.utf8.elementsEqual(name.utf8) }) {
+            members[index].value = members[index].value.setting(rest, to: value)
+        } else {
+            members.append(JSONMember(name, JSONValue.object([]).setting(rest, to: value)))
+        }
+        return .object(members)
+    }
+}
+
+extension JSONValue {
+    /// A copy with every object's members in the order the pretty writer puts them (UTF-16 order of names), as a
+    /// document reads back from a cassette file.
+    public var sortedKeys: JSONValue {
+        switch self {
+        case .array(let elements): return .array(elements.map(\.sortedKeys))
+        case .object(let members): return .object(JSONWriter.sortedByUTF16(members).map { JSONMember($0.key, $0.value.sortedKeys) })
+        default: return self
+        }
+    }
+}

@@ -124,7 +124,7 @@ extension BrowserAssets {
               return el('tr', { 'data-key': row.key, onclick: (event) => { if (!event.target.closest('a')) location.hash = href; } },
                 el('td', { class: 'when', title: row.recordedAt }, when(row.recordedAt)),
                 el('td', { class: 'words' }, el('a', { href }, row.firstUserWords),
-                  row.operation === 'converse-stream' ? el('span', { class: 'tag stream' }, 'stream') : null,
+                  /stream$/.test(row.operation) ? el('span', { class: 'tag stream' }, 'stream') : null,
                   row.namespace ? el('span', { class: 'tag ns' }, row.namespace) : null),
                 el('td', { class: 'model', title: row.model }, shortModel(row.model)),
                 el('td', { class: 'num' }, number(row.hits)),
@@ -171,7 +171,7 @@ extension BrowserAssets {
             fact('Tokens saved', tokens(cassette.tokensSaved));
             fact('Saved', dollars(cassette.costSaved));
             if (cassette.inference) fact('Inference', el('code', null, cassette.inference));
-            const tags = [el('span', { class: 'tag' + (cassette.operation === 'converse-stream' ? ' stream' : '') }, cassette.operation),
+            const tags = [el('span', { class: 'tag' + (/stream$/.test(cassette.operation) ? ' stream' : '') }, cassette.operation),
               el('span', { class: 'tag ns' }, cassette.namespace ? 'namespace ' + cassette.namespace : 'shared namespace'),
               cassette.repeat ? el('span', { class: 'tag' }, 'answer ' + (cassette.repeat + 1) + ' of a sequence') : null];
 

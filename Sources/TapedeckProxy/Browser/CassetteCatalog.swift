@@ -10,7 +10,7 @@ final class CassetteCatalog: Sendable {
         /// "" is the shared namespace.
         var namespace: String
         var model: String
-        var operation: ConverseOperation
+        var operation: BedrockOperation
         var firstUserWords: String
         var recordedAt: String
         /// The tokens the recorded answer reported; nil when it reported none.

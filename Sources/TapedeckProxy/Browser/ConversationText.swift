@@ -15,15 +15,16 @@ package enum ConversationText {
             "operation: \(cassette.operation.rawValue)",
             "recorded: \(cassette.recordedAt)",
         ]
-        if let settings = cassette.request["inferenceConfig"] { lines.append("inference: \(compact(settings))") }
-        let tools = (cassette.request["toolConfig"]?["tools"]?.arrayValue ?? []).compactMap { $0["toolSpec"]?["name"]?.stringValue }
+        let request = cassette.conversationRequest
+        if let settings = request["inferenceConfig"] { lines.append("inference: \(compact(settings))") }
+        let tools = (request["toolConfig"]?["tools"]?.arrayValue ?? []).compactMap { $0["toolSpec"]?["name"]?.stringValue }
         if !tools.isEmpty { lines.append("tools: \(tools.joined(separator: ", "))") }
         lines.append("")
         var toolNames: [String: String] = [:]
-        for block in cassette.request["system"]?.arrayValue ?? [] {
+        for block in request["system"]?.arrayValue ?? [] {
             lines.append(turn("system", [block], toolNames: &toolNames))
         }
-        for message in cassette.request["messages"]?.arrayValue ?? [] {
+        for message in request["messages"]?.arrayValue ?? [] {
             let role = message["role"]?.stringValue ?? "?"
             lines.append(turn(role, message["content"]?.arrayValue ?? [], toolNames: &toolNames))
         }

@@ -23,7 +23,7 @@ enum Transcript {
     static func json(_ cassette: Cassette, namespace: String, savings: Savings) -> JSONValue {
         var toolNames: [String: String] = [:]
         var budget = inlineImageBudget
-        let request = cassette.request
+        let request = cassette.conversationRequest
         let tools = (request["toolConfig"]?["tools"]?.arrayValue ?? []).compactMap { $0["toolSpec"]?["name"]?.stringValue }
         var members = [
             JSONMember("key", .string(cassette.key.hex)),

@@ -4,7 +4,8 @@ import TapedeckBedrock
 import TapedeckStore
 
 /// The first hop of a request's path: from an HTTP request to a `ResolvedRequest` (route, mode, namespace and its
-/// store, key, repeat index), or the Bedrock error that refuses it. Reads no cassette and answers no client.
+/// store, key, repeat index), a request to pass through unrecorded, or the Bedrock error that refuses it. Reads no
+/// cassette and answers no client.
 struct RequestResolver: Sendable {
     let configuration: ProxyConfiguration
     /// Whether an upstream is configured; without one every request is served in replay mode.
@@ -16,56 +17,86 @@ struct RequestResolver: Sendable {
     /// The store's namespace views.
     let views: NamespaceViews
 
+    /// What a request turned out to be.
+    enum Resolution {
+        /// An operation Tapedeck records.
+        case recorded(ResolvedRequest)
+        /// Any other route, to forward unchanged (the mode is auto, record or passthrough: one with an upstream).
+        case passThrough(PassThroughRoute)
+    }
+
     /// Why a request cannot be resolved, and as much of its route as was known (for the log line and the stats).
     struct Refusal: Error {
         let error: BedrockError
-        let route: ConverseRoute?
+        let route: BedrockRoute?
     }
 
     /// Resolves a request whose path is not one of Tapedeck's own.
-    func resolve(_ request: HTTPRequest) throws(Refusal) -> ResolvedRequest {
+    func resolve(_ request: HTTPRequest) throws(Refusal) -> Resolution {
         try resolve(request, path: request.path)
     }
 
     /// Resolves a request whose path (`request.path`, split once by the caller) is not one of Tapedeck's own.
-    func resolve(_ request: HTTPRequest, path: Substring) throws(Refusal) -> ResolvedRequest {
-        let route: ConverseRoute
-        switch ConverseRoute.parse(path: String(path)) {
-        case .notFound:
-            throw Refusal(error: .unknownOperation(
-                "no route for \(request.method) \(path); Tapedeck serves POST [prefix]/model/{modelId}/converse and /converse-stream"),
+    func resolve(_ request: HTTPRequest, path: Substring) throws(Refusal) -> Resolution {
+        let route: BedrockRoute
+        switch BedrockRoute.parse(path: String(path)) {
+        case .passThrough(let other):
+            do throws(BedrockError) {
+                try refuseWhenReplaying(request, other)
+                return .passThrough(other)
+            } catch {
+                throw Refusal(error: error, route: nil)
+            }
+        case .bidirectionalStream:
+            throw Refusal(error: .notImplemented(
+                "InvokeModelWithBidirectionalStream needs HTTP/2, and Tapedeck serves HTTP/1.1: call it on Bedrock directly"),
                 route: nil)
         case .invalidModelId(let reason):
             throw Refusal(error: .validation("invalid model id in \(path): \(reason)"), route: nil)
-        case .converse(let found):
+        case .recorded(let found):
             route = found
         }
         do throws(BedrockError) {
-            return try resolve(request, path: path, route: route)
+            return .recorded(try resolve(request, path: path, route: route))
         } catch {
             throw Refusal(error: error, route: route)
         }
     }
 
-    private func resolve(_ request: HTTPRequest, path: Substring, route: ConverseRoute) throws(BedrockError) -> ResolvedRequest {
+    /// Refuses a route Tapedeck does not record when the request is served in replay mode (or there is no
+    /// upstream), naming it.
+    private func refuseWhenReplaying(_ request: HTTPRequest, _ route: PassThroughRoute) throws(BedrockError) {
+        guard try mode(of: request) == .replay else { return }
+        let name = route.operationName(method: request.method).map { "\($0) (\(request.method) \(route.upstreamPath))" }
+            ?? "\(request.method) \(route.upstreamPath), not a Bedrock Runtime operation Tapedeck knows,"
+        let why = hasUpstream ? "replay mode never calls upstream" : "this server has no --upstream"
+        throw .unknownOperation(
+            "\(name) is never recorded: Tapedeck passes it through to the upstream, and \(why). "
+                + "Tapedeck records Converse, ConverseStream, InvokeModel, InvokeModelWithResponseStream, CountTokens and ApplyGuardrail")
+    }
+
+    private func resolve(_ request: HTTPRequest, path: Substring, route: BedrockRoute) throws(BedrockError) -> ResolvedRequest {
         guard request.method == "POST" else {
             throw .methodNotAllowed("\(request.method) is not allowed on \(path); use POST", allow: "POST")
         }
         let mode = try mode(of: request)
+        let operation = route.operation
+        let headers = KeyedRequest.headers(operation) { request.headers[$0] }
         // A byte-identical repeat skips parsing and hashing; the body is parsed only when something needs it.
-        var parsed: JSONValue?
+        let scope = Self.memoScope(route, headers)
+        var parsed: KeyedRequest?
         let baseKey: CacheKey
-        if let remembered = memo.key(model: route.modelId, body: request.body) {
+        if let remembered = memo.key(model: scope, body: request.body) {
             baseKey = remembered
         } else {
-            let body = try ResolvedRequest.parseBody(request.body)
+            let keyed = try ResolvedRequest.keyedRequest(route, headers: headers, body: request.body)
             do {
-                baseKey = try CacheKey.derive(modelId: route.modelId, body: body, ignoring: configuration.ignoreFields)
+                baseKey = try keyed.key(ignoring: configuration.ignoreFields)
             } catch {
                 throw .validation("request body cannot be canonicalized: \(error)")
             }
-            memo.remember(baseKey, model: route.modelId, body: request.body)
-            parsed = body
+            memo.remember(baseKey, model: scope, body: request.body)
+            parsed = keyed
         }
         let namespace = request.headers["x-tapedeck-namespace"] ?? configuration.namespace
         if !namespace.isEmpty, case .failure(let error) = Namespace.validate(namespace) {
@@ -80,8 +111,17 @@ struct RequestResolver: Sendable {
         let session = request.headers["x-tapedeck-session"] ?? ""
         let index = configuration.repeats == .sequence && mode != .passthrough ? sessions.next(session: session, key: baseKey) : 0
         return ResolvedRequest(
-            request: request, route: route, mode: mode, namespace: namespace, store: store, baseKey: baseKey,
-            repeatIndex: index, parsedBody: parsed)
+            request: request, route: route, mode: mode, namespace: namespace, store: store, keyedHeaders: headers,
+            baseKey: baseKey, repeatIndex: index, parsed: parsed)
+    }
+
+    /// What besides the body a remembered key depends on: the model id for Converse (the hot path), else the
+    /// operation, the model id and the keyed headers.
+    private static func memoScope(_ route: BedrockRoute, _ headers: [HeaderPair]) -> String {
+        guard route.operation.family != .converse else { return route.modelId }
+        var scope = route.operation.rawValue + "\n" + route.modelId
+        for header in headers { scope += "\n\(header.name):\(header.value)" }
+        return scope
     }
 
     /// The mode `request` is served in: `x-tapedeck-mode` or the server's, and replay whenever there is no upstream.

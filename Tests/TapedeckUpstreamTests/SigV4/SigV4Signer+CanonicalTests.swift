@@ -61,7 +61,7 @@ import TapedeckHTTP
         #expect(SigV4Signer.uriEncode("AZaz09-._~".utf8) == "AZaz09-._~")
         #expect(SigV4Signer.uriEncode("a b/c:d%e+f=".utf8) == "a%20b%2Fc%3Ad%25e%2Bf%3D")
         #expect(SigV4Signer.uriEncode("ሴ".utf8) == "%E1%88%B4")
-        #expect(SigV4Signer.uriEncode("arn:aws:bedrock".utf8) == ConverseRoute.encodePathSegment("arn:aws:bedrock"))
+        #expect(SigV4Signer.uriEncode("arn:aws:bedrock".utf8) == BedrockRoute.encodePathSegment("arn:aws:bedrock"))
     }
 
     @Test func percentDecodingKeepsMalformedEscapes() {

@@ -7,11 +7,19 @@ public struct CacheKey: Sendable, Hashable, CustomStringConvertible {
     /// Format version, hashed first so a change of derivation can never collide with old keys.
     public static let versionTag = "tapedeck-key-v1\n"
 
+    /// Format version of the keys of every operation but Converse (`KeyedRequest.key`).
+    public static let versionTagV2 = "tapedeck-key-v2\n"
+
     /// Top-level members that never change the answer and so never enter the key.
     public static let alwaysIgnored = ["requestMetadata"]
 
     private init(uncheckedHex: String) {
         hex = uncheckedHex
+    }
+
+    /// The key whose digest is `digest` (32 bytes of SHA-256).
+    init(digest: [UInt8]) {
+        hex = SHA256.hex(digest)
     }
 
     /// Accepts exactly 64 lowercase hexadecimal characters.

@@ -1,6 +1,6 @@
 import TapedeckCodec
 /// Percent-encoding of the model id path segment, both ways.
-extension ConverseRoute {
+extension BedrockRoute {
     /// The outcome of decoding a model id segment.
     enum ModelIdDecoding: Equatable {
         case decoded(String)
