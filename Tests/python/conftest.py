@@ -315,6 +315,13 @@ class FakeBedrock:
         self.server, self.port, self.url = serve(Handler)
 
     def default_reply(self, method, target, body):
+        """The route's answer; a body the route cannot read gets Bedrock's 400 ValidationException."""
+        try:
+            return self.route_reply(method, target, body)
+        except (ValueError, KeyError, TypeError, StopIteration) as error:
+            return error_reply(400, "ValidationException", f"Malformed input request: {error!r}")
+
+    def route_reply(self, method, target, body):
         """The route's answer, after a gateway's prefix such as Bifrost's /bedrock (an upstream URL may end in one).
         Path segments are split before they are decoded, as a model id or an ARN in a path is percent-encoded (`/`
         as %2F)."""

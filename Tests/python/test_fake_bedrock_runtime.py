@@ -228,6 +228,13 @@ def test_boto3_raises_the_fakes_error_answers_for_invoke(upstream):
     assert "Malformed input request" in caught.value.response["Error"]["Message"]
 
 
+def test_the_fake_answers_a_body_it_cannot_read_with_400(upstream):
+    bedrock = client(upstream.url)
+    with pytest.raises(bedrock.exceptions.ValidationException) as caught:
+        bedrock.invoke_model(modelId=TITAN, body=b"\x00 not json", contentType="application/octet-stream")
+    assert caught.value.response["Error"]["Message"].startswith("Malformed input request")
+
+
 def test_the_fake_answers_an_unknown_route_with_404(upstream):
     connection = http.client.HTTPConnection("127.0.0.1", upstream.port, timeout=10)
     connection.request("POST", "/no/such/route", body=b"{}", headers={"Content-Type": "application/json"})

@@ -8,7 +8,7 @@ import json
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import error_reply
+from conftest import error_reply, json_reply
 from test_boto3 import cassette_files, client, tapedeck_header
 from test_fake_bedrock_runtime import CLAUDE, COHERE, TITAN, claude_body
 
@@ -171,6 +171,24 @@ def test_absent_content_type_and_accept_are_application_json(upstream, launch, t
     explicit, _ = invoke(bedrock, model, body)
     assert (tapedeck_header(bare), tapedeck_header(explicit)) == ("miss", "hit")
     assert len(upstream.requests) == 1
+
+
+def test_a_body_that_is_not_json_is_keyed_by_its_exact_bytes(upstream, launch, tmp_path):
+    upstream.replies.append(json_reply({"outputText": "plain text answered"}))
+    bedrock = recorder(launch, upstream, tmp_path)
+
+    def send(body):
+        return bedrock.invoke_model(modelId=TITAN, body=body, contentType="text/plain", accept="application/json")
+    recorded, repeated = send(b"embed: hello world"), send(b"embed: hello world")
+    assert (tapedeck_header(recorded), tapedeck_header(repeated)) == ("miss", "hit")
+    assert json.loads(repeated["body"].read()) == {"outputText": "plain text answered"}
+    with pytest.raises(ClientError) as caught:  # one more space: another request (the fake cannot read it: 400)
+        send(b"embed: hello  world")
+    assert tapedeck_header(caught.value.response) == "miss"
+    assert len(upstream.requests) == 2
+    stored = json.load(open(cassette_files(tmp_path, expect=1)[0]))
+    assert base64.b64decode(stored["requestBytes"]) == b"embed: hello world"
+    assert stored["requestHeaders"]["content-type"] == "text/plain"
 
 
 def test_the_cassette_keeps_the_request_its_keyed_headers_and_the_answer(upstream, launch, tmp_path):

@@ -1,6 +1,6 @@
 """Real boto3 invoke_model_with_response_stream against the real `tapedeck` binary, for Anthropic Messages: recorded
 live, a hit with the upstream count flat, replayed offline; one cassette answers both InvokeModel and its stream
-(folded or synthesized); in-stream exceptions, cut streams and streams that stop before message_stop are passed on
+(folded or synthesized), for Anthropic Messages only; in-stream exceptions, cut streams and streams that stop before message_stop are passed on
 and never recorded."""
 import copy
 import json
@@ -12,7 +12,7 @@ from urllib3.exceptions import ProtocolError
 from conftest import anthropic_stream, error_reply, stream_reply
 from fake_upstream import CUT, frame
 from test_boto3 import cassette_files, client, tapedeck_header
-from test_fake_bedrock_runtime import CLAUDE, claude_body, stream_events
+from test_fake_bedrock_runtime import CLAUDE, TITAN, claude_body, stream_events
 from test_invoke_model import header, invoke
 
 STORY = claude_body("Tell me a story about a fox")
@@ -136,6 +136,17 @@ def test_the_stream_is_answered_synthesized_from_an_invoke_model_cassette(upstre
     assert metrics(events) == {"inputTokenCount": recorded["usage"]["input_tokens"],
                                "outputTokenCount": recorded["usage"]["output_tokens"],
                                "invocationLatency": 0, "firstByteLatency": 0}
+
+
+def test_an_embedding_cassette_does_not_answer_the_stream(upstream, launch, tmp_path):
+    bedrock = recorder(launch, upstream, tmp_path)
+    body = json.dumps({"inputText": "Lisbon", "dimensions": 256, "normalize": True})
+    invoke(bedrock, TITAN, body)
+    with pytest.raises(ClientError) as caught:  # not an Anthropic body: only the same operation answers it
+        invoke_stream(bedrock, body, model=TITAN)
+    assert tapedeck_header(caught.value.response) == "miss"
+    assert caught.value.response["Error"]["Code"] == "ValidationException"  # the fake streams no embeddings
+    assert len(upstream.requests) == 2
 
 
 @pytest.mark.parametrize("exception, payload", [
