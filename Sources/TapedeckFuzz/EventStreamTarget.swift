@@ -104,13 +104,15 @@ enum EventStreamTarget {
         Property.check(again.success == messages && decoder.bufferedByteCount == 0, "re-encoded messages decode to \(again)")
     }
 
-    /// Folds decoded events into a Converse body, and synthesizes that body back into events that fold to it too.
+    /// Folds decoded events into a Converse body, and synthesizes that body back into events that fold to it too;
+    /// InvokeModelWithResponseStream chunks likewise into an Anthropic Messages answer.
     static func fold(_ messages: [EventStreamMessage]) {
         var events: [StreamEvent] = []
         for message in messages {
             guard let type = message.eventType, let payload = try? JSONParser.parse(message.payload) else { return }
             events.append(StreamEvent(type: type, payload: payload))
         }
+        if let first = events.first, first.type == InvokeChunk.eventType { return foldChunks(events) }
         guard let body = try? StreamFolder.fold(events) else { return }
         JSONTarget.check(body)
         // A stream cassette is never synthesized, so refusing is fine; but what is synthesized must fold back.
@@ -118,6 +120,26 @@ enum EventStreamTarget {
         let again = Result { () throws(StreamFoldError) in try StreamFolder.fold(synthesized) }
         Property.check(again.success.map(JSONTarget.canonicalBytes) == JSONTarget.canonicalBytes(body),
                        "a folded body, synthesized into events and folded again, gives \(again)")
+    }
+
+    /// Chunks as the stream relay records them: each kept event re-encodes to a payload that records the same way,
+    /// and an Anthropic Messages stream that folds synthesizes back into events that fold to the same answer.
+    static func foldChunks(_ events: [StreamEvent]) {
+        var recorded: [StreamEvent] = []
+        for event in events {
+            guard let chunk = InvokeChunk.recorded(payload: event.payload, offsetMs: 0) else { return }
+            let wire = InvokeChunk.wirePayload(chunk.payload)
+            let again = InvokeChunk.recorded(payload: wire, offsetMs: 0)
+            Property.check(again.map { JSONTarget.canonicalBytes($0.payload) } == JSONTarget.canonicalBytes(chunk.payload),
+                           "a recorded chunk, sent and recorded again, gives \(String(describing: again))")
+            recorded.append(chunk)
+        }
+        guard let model = InvokeChunk.modelEvents(recorded), let answer = try? AnthropicMessages.fold(model) else { return }
+        JSONTarget.check(answer)
+        guard let synthesized = try? AnthropicMessages.events(from: answer) else { return }
+        let again = Result { () throws(StreamFoldError) in try AnthropicMessages.fold(synthesized) }
+        Property.check(again.success.map(JSONTarget.canonicalBytes) == JSONTarget.canonicalBytes(answer),
+                       "a folded Anthropic answer, synthesized and folded again, gives \(again)")
     }
 
     private static func summary(_ outcome: Outcome) -> String {

@@ -62,17 +62,7 @@ extension Replay {
             events = try AnthropicMessages.events(from: body).map { InvokeChunk.event($0) }
             servedAs = .synthesized
         }
-        var frames: [(delayMs: Int, bytes: [UInt8])] = []
-        frames.reserveCapacity(events.count)
-        for (index, event) in events.enumerated() {
-            let payload = InvokeChunk.wirePayload(withFakeInvocationMetrics(event.payload))
-            let message = EventStreamMessage.event(type: event.type, payload: JSONWriter.compact(payload))
-            do {
-                frames.append((pace.delayMs(index: index, of: events), try EventStreamEncoder.encode(message)))
-            } catch {
-                throw StreamFoldError(reason: "chunk \(index) cannot be encoded: \(error)")
-            }
-        }
+        let frames = try frames(events) { InvokeChunk.wirePayload(withFakeInvocationMetrics($0.payload)) }
         var headers = HTTPHeaders([
             ("Content-Type", "application/vnd.amazon.eventstream"),
             ("x-amzn-RequestId", Self.requestId(for: cassette.key)),

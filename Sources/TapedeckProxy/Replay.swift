@@ -66,24 +66,29 @@ public struct Replay: Sendable {
         case .bytes:
             throw StreamFoldError(reason: "a Converse cassette holds JSON, not bytes")
         }
-        var frames: [(delayMs: Int, bytes: [UInt8])] = []
-        frames.reserveCapacity(events.count)
-        for (index, event) in events.enumerated() {
-            let payload = event.type == "metadata" ? withFakeMetrics(event.payload) : event.payload
-            let message = EventStreamMessage.event(type: event.type, payload: JSONWriter.compact(payload))
-            let bytes: [UInt8]
-            do {
-                bytes = try EventStreamEncoder.encode(message)
-            } catch {
-                throw StreamFoldError(reason: "event \(index) (\(event.type)) cannot be encoded: \(error)")
-            }
-            frames.append((pace.delayMs(index: index, of: events), bytes))
-        }
+        let frames = try frames(events) { $0.type == "metadata" ? withFakeMetrics($0.payload) : $0.payload }
         let headers = HTTPHeaders([
             ("Content-Type", "application/vnd.amazon.eventstream"),
             ("x-amzn-RequestId", Self.requestId(for: cassette.key)),
         ])
         return Stream(head: HTTPResponse(status: 200, headers: headers), frames: frames, servedAs: servedAs)
+    }
+
+    /// `events` as event-stream frames, each at its `--replay-pace` delay, with the payload `payload` gives it.
+    func frames(
+        _ events: [StreamEvent], payload: (StreamEvent) -> JSONValue
+    ) throws(StreamFoldError) -> [(delayMs: Int, bytes: [UInt8])] {
+        var frames: [(delayMs: Int, bytes: [UInt8])] = []
+        frames.reserveCapacity(events.count)
+        for (index, event) in events.enumerated() {
+            let message = EventStreamMessage.event(type: event.type, payload: JSONWriter.compact(payload(event)))
+            do {
+                frames.append((pace.delayMs(index: index, of: events), try EventStreamEncoder.encode(message)))
+            } catch {
+                throw StreamFoldError(reason: "event \(index) (\(event.type)) cannot be encoded: \(error)")
+            }
+        }
+        return frames
     }
 
     /// A Converse body or a `metadata` event payload with `metrics.latencyMs` and (optionally) usage replaced.

@@ -14,6 +14,7 @@ Usage: .venv/bin/python Tests/Fuzz/seeds.py --binary .build/debug/tapedeck
 Corpus files are named by the SHA-1 of their content, as libFuzzer names the inputs it saves.
 """
 import argparse
+import base64
 import glob
 import hashlib
 import json
@@ -179,6 +180,20 @@ def base64_texts():
     return texts
 
 
+def chunk_stream(pieces):
+    """An InvokeModelWithResponseStream answer in Anthropic Messages: each event base64 in a chunk frame."""
+    usage = {"input_tokens": 8, "output_tokens": 1}
+    events = [{"type": "message_start", "message": {"id": "msg_1", "type": "message", "role": "assistant", "model": "claude",
+                                                    "content": [], "stop_reason": None, "stop_sequence": None, "usage": usage}},
+              {"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}}]
+    events += [{"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": piece}} for piece in pieces]
+    events += [{"type": "content_block_stop", "index": 0},
+               {"type": "message_delta", "delta": {"stop_reason": "end_turn", "stop_sequence": None}, "usage": {"output_tokens": 4}},
+               {"type": "message_stop", "amazon-bedrock-invocationMetrics": {"inputTokenCount": 8, "outputTokenCount": 4,
+                                                                             "invocationLatency": 90, "firstByteLatency": 30}}]
+    return [frame("chunk", {"bytes": base64.b64encode(json.dumps(e).encode()).decode(), "p": "abc"}) for e in events]
+
+
 def cassette_files():
     return sorted(glob.glob(os.path.join(ROOT, "Cassettes", "*", "*.json")))
 
@@ -244,6 +259,8 @@ def main():
     put("eventstream", b"".join(text_stream("The quick brown fox jumps over the lazy dog")))
     put("eventstream", b"".join(tool_stream()))
     put("eventstream", b"".join(text_stream("Partial answer")[:3]) + frame("throttlingException", {"message": "Too many requests"}, exception=True))
+    put("eventstream", b"".join(chunk_stream(["Hel", "lo"])))
+    put("eventstream", b"".join(chunk_stream(["cut"])[:3]))
 
     for path in cassette_files():
         data = open(path, "rb").read()

@@ -6,18 +6,33 @@ package enum SampleInteractions {
         package let name: String
         package let modelId: String
         package let request: String
-        /// The Converse answer, for samples recorded through `converse`.
+        /// The whole answer, for samples recorded through `converse` or `invoke`.
         package var response: String = ""
-        /// The stream's events as (type, payload JSON), for samples recorded through `converse-stream`.
+        /// The stream's events as (type, payload JSON), for samples recorded through a stream; for
+        /// `invoke-with-response-stream`, type `chunk` and the model event each chunk carries.
         package var events: [(type: String, payload: String)] = []
+        /// The operation it is recorded through.
+        package var operation: BedrockOperation = .converse
+        /// Response headers upstream sent besides Content-Type (InvokeModel's token counts and latency).
+        package var responseHeaders: [(name: String, value: String)] = []
 
-        package var operation: BedrockOperation { events.isEmpty ? .converse : .converseStream }
+        /// The request as its key sees it (sent with `Content-Type: application/json` and no accept type).
+        package var keyedRequest: KeyedRequest {
+            get throws {
+                let parsed = try KeyedRequest.body(operation, bytes: Array(request.utf8), limits: .request)
+                let headers = KeyedRequest.headers(operation) { $0 == "content-type" ? "application/json" : nil }
+                return KeyedRequest(operation: operation, modelId: modelId, headers: headers, body: parsed)
+            }
+        }
     }
 
     package static let haiku = "us.anthropic.claude-3-5-haiku-20241022-v1:0"
     package static let sonnet = "anthropic.claude-3-5-sonnet-20240620-v1:0"
 
-    package static let all: [Sample] = [plainChat, multiTurn, toolUse, streamedHaiku]
+    package static let titanEmbed = "amazon.titan-embed-text-v2:0"
+    package static let claudeHaiku = "anthropic.claude-3-5-haiku-20241022-v1:0"
+
+    package static let all: [Sample] = [plainChat, multiTurn, toolUse, streamedHaiku, embedding, streamedMessages]
 
     /// The README's first request: one question, one word back.
     package static let plainChat = Sample(
@@ -91,6 +106,35 @@ package enum SampleInteractions {
             ("contentBlockStop", #"{"contentBlockIndex": 0, "p": "abcdefghijklmnopqrstuvwxyzABCDEFGH"}"#),
             ("messageStop", #"{"p": "abcdefghijklmnopqrstuvwxyzAB", "stopReason": "end_turn"}"#),
             ("metadata", #"{"metrics": {"latencyMs": 1034}, "p": "abcdefghijklmnopqrstuvwxyzABCDEF", "usage": {"inputTokens": 17, "outputTokens": 22, "totalTokens": 39}}"#),
-        ]
+        ],
+        operation: .converseStream
+    )
+
+    /// A Titan text embedding through InvokeModel, with AWS's token-count headers.
+    package static let embedding = Sample(
+        name: "Titan embedding",
+        modelId: titanEmbed,
+        request: #"{"inputText": "Tapedeck records Bedrock calls and replays them offline.", "dimensions": 8, "normalize": true}"#,
+        response: #"{"embedding":[-0.3921532,0.1027749,0.5114381,-0.0872512,0.2960844,-0.4409216,0.1593027,0.5106228],"embeddingsByType":{"float":[-0.3921532,0.1027749,0.5114381,-0.0872512,0.2960844,-0.4409216,0.1593027,0.5106228]},"inputTextTokenCount":11}"#,
+        operation: .invokeModel,
+        responseHeaders: [("X-Amzn-Bedrock-Input-Token-Count", "11"), ("X-Amzn-Bedrock-Output-Token-Count", "0"),
+                          ("X-Amzn-Bedrock-Invocation-Latency", "47")]
+    )
+
+    /// An Anthropic Messages answer streamed through InvokeModelWithResponseStream.
+    package static let streamedMessages = Sample(
+        name: "streamed Anthropic Messages",
+        modelId: claudeHaiku,
+        request: #"{"anthropic_version": "bedrock-2023-05-31", "max_tokens": 128, "system": "You name things in three words or fewer.", "messages": [{"role": "user", "content": "Name a cassette brand."}]}"#,
+        events: [
+            ("chunk", #"{"type":"message_start","message":{"id":"msg_bdrk_01XkQm6pUJbZk6x4rXqeFv3N","type":"message","role":"assistant","model":"claude-3-5-haiku-20241022","content":[],"stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":24,"output_tokens":1}}}"#),
+            ("chunk", #"{"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}"#),
+            ("chunk", #"{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"TDK"}}"#),
+            ("chunk", #"{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":" SA90."}}"#),
+            ("chunk", #"{"type":"content_block_stop","index":0}"#),
+            ("chunk", #"{"type":"message_delta","delta":{"stop_reason":"end_turn","stop_sequence":null},"usage":{"output_tokens":7}}"#),
+            ("chunk", #"{"type":"message_stop","amazon-bedrock-invocationMetrics":{"inputTokenCount":24,"outputTokenCount":7,"invocationLatency":402,"firstByteLatency":318}}"#),
+        ],
+        operation: .invokeModelWithResponseStream
     )
 }

@@ -60,10 +60,12 @@ import TapedeckTestSupport
         defer { proxy.stop() }
         let path = F.path(F.titan, "invoke")
         _ = try proxy.post(path, body: F.titanBody)
-        let other = try proxy.post(path, body: F.titanBody, headers: [("Accept", "*/*")])
+        let other = try proxy.post(path, body: F.titanBody, headers: [("Accept", "application/xml")])
         #expect(other.headers["x-tapedeck"] == "miss")
         let sameAsDefault = try proxy.post(path, body: F.titanBody, headers: [("Accept", "application/json")])
         #expect(sameAsDefault.headers["x-tapedeck"] == "hit", "an absent Accept is Bedrock's default, application/json")
+        let curls = try proxy.post(path, body: F.titanBody, headers: [("Accept", "*/*")])
+        #expect(curls.headers["x-tapedeck"] == "hit", "curl's */* is answered as the default too")
         #expect(proxy.origin.requests.count == 2)
     }
 

@@ -20,18 +20,20 @@ import TapedeckTestSupport
         if ProcessInfo.processInfo.environment["TAPEDECK_RECORD_SAMPLES"] == "1" { try recordSamples() }
         let store = JSONFileStore(directory: Self.directory)
         for sample in SampleInteractions.all {
-            let key = try CacheKey.derive(modelId: sample.modelId, body: try JSONParser.parse(sample.request))
+            let key = try sample.keyedRequest.key()
             let cassette = try #require(try store.load(key), "no bundled cassette for the \(sample.name) sample")
             #expect(cassette.modelId == sample.modelId)
             #expect(cassette.operation == sample.operation)
-            if sample.operation == .converse {
-                let recorded = try JSONWriter.canonical(try #require(cassette.response.body))
+            if !sample.operation.streams {
+                let recorded = try JSONWriter.canonical(try #require(cassette.response.document))
                 #expect(recorded == (try JSONWriter.canonical(try JSONParser.parse(sample.response))), "\(sample.name)")
             } else {
                 let events = try #require(cassette.response.events)
                 #expect(events.map(\.type) == sample.events.map(\.type))
                 for (recorded, expected) in zip(events, sample.events) {
-                    #expect(try JSONWriter.canonical(recorded.payload) == (try JSONWriter.canonical(try JSONParser.parse(expected.payload))))
+                    // A chunk keeps its model event decoded under "event" (beside the padding).
+                    let payload = recorded.type == InvokeChunk.eventType ? try #require(recorded.payload["event"]) : recorded.payload
+                    #expect(try JSONWriter.canonical(payload) == (try JSONWriter.canonical(try JSONParser.parse(expected.payload))))
                 }
             }
         }
@@ -65,8 +67,20 @@ import TapedeckTestSupport
                 let frames = sample.events.map { TestOrigin.Chunk(delayMs: 20, StreamFrames.event($0.type, $0.payload)) }
                 return .chunked(headers: [("Content-Type", "application/vnd.amazon.eventstream")], chunks: frames)
             }
-            let body = JSONWriter.compact(try! JSONParser.parse(sample.response))
-            return .response(status: 200, headers: [("Content-Type", "application/json")], body: body)
+            if sample.operation == .invokeModelWithResponseStream {
+                // AWS's chunk payload: the model event in base64, then padding.
+                let frames = sample.events.enumerated().map { index, event in
+                    let padding = String("abcdefghijklmnopqrstuvwxyz".prefix(4 + index * 3))
+                    let payload = #"{"bytes":"\#(Base64.encode(Array(event.payload.utf8)))","p":"\#(padding)"}"#
+                    return TestOrigin.Chunk(delayMs: 20, StreamFrames.event(event.type, payload))
+                }
+                return .chunked(headers: [("Content-Type", "application/vnd.amazon.eventstream"),
+                                          ("X-Amzn-Bedrock-Content-Type", "application/json")], chunks: frames)
+            }
+            // InvokeModel's answer is sent as the model sent it; Converse's compact, as AWS sends it.
+            let body = sample.operation == .invokeModel
+                ? Array(sample.response.utf8) : JSONWriter.compact(try! JSONParser.parse(sample.response))
+            return .response(status: 200, headers: [("Content-Type", "application/json")] + sample.responseHeaders, body: body)
         }
         defer { origin.stop() }
         let engine = ProxyEngine(
@@ -75,10 +89,13 @@ import TapedeckTestSupport
         let server = HTTPServer(configuration: .init(port: 0, eventLoops: 1), handler: engine)
         try server.start()
         defer { server.shutdown() }
-        for sample in SampleInteractions.all {
+        let store = JSONFileStore(directory: Self.directory)
+        // Only samples without a cassette are recorded, so the bundled files that exist keep their recording.
+        for sample in SampleInteractions.all where try store.load(try sample.keyedRequest.key()) == nil {
             let client = try RawClient(port: server.port)
             let body = Array(sample.request.utf8)
-            try client.send("POST /model/\(BedrockRoute.encodePathSegment(sample.modelId))/\(sample.operation.rawValue) HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: \(body.count)\r\n\r\n")
+            let path = BedrockRoute(prefix: "", modelId: sample.modelId, operation: sample.operation).path
+            try client.send("POST \(path) HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: \(body.count)\r\n\r\n")
             try client.send(body)
             let response = try #require(try client.readResponse())
             #expect(response.status == 200)

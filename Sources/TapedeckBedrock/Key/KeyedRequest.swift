@@ -39,13 +39,15 @@ public struct KeyedRequest: Sendable, Equatable {
     }
 
     /// The keyed headers of a request whose header values `header` looks up by (case-insensitive) name. Bedrock's
-    /// documented default for an absent content type and accept type is `application/json`, so absence keys as that.
+    /// documented default for an absent content type and accept type is `application/json`, so absence keys as that;
+    /// so does an accept type of `*/*` (curl's and most HTTP libraries' default), which Bedrock answers the same.
     public static func headers(_ operation: BedrockOperation, _ header: (String) -> String?) -> [HeaderPair] {
         keyedHeaders(operation).compactMap { wire, key in
             let value = header(wire)?.trimmingSpacesAndTabs
             if key == "content-type" || key == "accept" {
                 let given = value ?? ""
-                return HeaderPair(key, given.isEmpty ? "application/json" : given)
+                let isDefault = given.isEmpty || (key == "accept" && given == "*/*")
+                return HeaderPair(key, isDefault ? "application/json" : given)
             }
             return value.map { HeaderPair(key, $0) }
         }

@@ -38,8 +38,9 @@ import TapedeckCodec
         let plain = try Self.key(.invokeModel, body: body)
         // Absent content and accept types are Bedrock's default, application/json.
         #expect(plain == (try Self.key(.invokeModel, headers: ["Content-Type": "application/json", "Accept": "application/json"], body: body)))
+        #expect(plain == (try Self.key(.invokeModel, headers: ["Accept": "*/*"], body: body)), "curl's default accept type is the default")
         for (name, value) in [
-            ("Accept", "*/*"), ("X-Amzn-Bedrock-Trace", "ENABLED"), ("X-Amzn-Bedrock-GuardrailIdentifier", "gr1"),
+            ("Accept", "image/png"), ("Content-Type", "text/plain"), ("X-Amzn-Bedrock-Trace", "ENABLED"), ("X-Amzn-Bedrock-GuardrailIdentifier", "gr1"),
             ("X-Amzn-Bedrock-GuardrailVersion", "1"), ("X-Amzn-Bedrock-PerformanceConfig-Latency", "optimized"),
             ("X-Amzn-Bedrock-Service-Tier", "priority"),
         ] {
@@ -49,9 +50,9 @@ import TapedeckCodec
             #expect(plain == (try Self.key(.invokeModel, headers: [name: value], body: body)), "\(name)")
         }
         // The stream carries its accept type as X-Amzn-Bedrock-Accept; Accept on it means nothing.
-        #expect(KeyedRequest.headers(.invokeModelWithResponseStream) { $0 == "x-amzn-bedrock-accept" ? "*/*" : nil }
-            .contains(HeaderPair("accept", "*/*")))
-        #expect(KeyedRequest.headers(.invokeModelWithResponseStream) { $0 == "accept" ? "*/*" : nil }
+        #expect(KeyedRequest.headers(.invokeModelWithResponseStream) { $0 == "x-amzn-bedrock-accept" ? "image/png" : nil }
+            .contains(HeaderPair("accept", "image/png")))
+        #expect(KeyedRequest.headers(.invokeModelWithResponseStream) { $0 == "accept" ? "image/png" : nil }
             .contains(HeaderPair("accept", "application/json")))
     }
 
