@@ -133,7 +133,7 @@ def test_the_model_id_is_part_of_the_key(upstream, launch, tmp_path):
 
 
 @pytest.mark.parametrize("extra", [
-    {"accept": "*/*"},
+    {"accept": "text/plain"},
     {"contentType": "application/json; charset=utf-8"},
     {"guardrailIdentifier": "gr-tapedeck", "guardrailVersion": "1"},
     {"trace": "ENABLED"},
@@ -189,6 +189,15 @@ def test_a_body_that_is_not_json_is_keyed_by_its_exact_bytes(upstream, launch, t
     stored = json.load(open(cassette_files(tmp_path, expect=1)[0]))
     assert base64.b64decode(stored["requestBytes"]) == b"embed: hello world"
     assert stored["requestHeaders"]["content-type"] == "text/plain"
+
+
+def test_an_accept_of_any_type_is_application_json(upstream, launch, tmp_path):
+    bedrock = recorder(launch, upstream, tmp_path)
+    model, body = REQUESTS["titan"]
+    invoke(bedrock, model, body)
+    anything = bedrock.invoke_model(modelId=model, body=body, contentType="application/json", accept="*/*")
+    assert tapedeck_header(anything) == "hit"  # Bedrock answers */* (curl's default) as it answers application/json
+    assert len(upstream.requests) == 1
 
 
 def test_the_cassette_keeps_the_request_its_keyed_headers_and_the_answer(upstream, launch, tmp_path):
