@@ -1,17 +1,23 @@
 """Fixtures for driving the real `tapedeck` binary with real boto3 against a fake Bedrock upstream on loopback."""
+import base64
+import hashlib
 import http.server
 import json
+import math
 import os
+import random
 import re
 import secrets
 import signal
 import socket
 import subprocess
 import threading
+import urllib.parse
+import uuid
 
 import pytest
 
-from fake_upstream import frame, send_body, send_chunks, serve
+from fake_upstream import chunk, frame, send_body, send_chunks, serve
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BINARY = os.environ.get("TAPEDECK_BIN", os.path.join(ROOT, ".build", "debug", "tapedeck"))
@@ -73,13 +79,194 @@ def text_answer(text, usage=(12, 7)):
     }
 
 
+EVENT_STREAM = "application/vnd.amazon.eventstream"
+ASYNC_INVOKE_ARN = "arn:aws:bedrock:us-east-1:123456789012:async-invoke/abc123"
+GATEWAY_PREFIXES = ("bedrock", "cursor", "litellm", "langchain", "pydanticai")  # PROTOCOL.md's path prefixes
+GUARDRAIL_MARKER = "forbidden"  # text holding this word makes the fake's guardrail intervene
+
+
+def compact(value):
+    """JSON as Bedrock sends it: no spaces, UTF-8 left as is."""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def json_reply(answer, headers=()):
+    return 200, {"Content-Type": "application/json", **dict(headers)}, compact(answer)
+
+
+def error_reply(status, error_type, message):
+    """An error as Bedrock answers it: the type in x-amzn-ErrorType, the message in the body."""
+    return status, {"Content-Type": "application/json", "x-amzn-ErrorType": error_type}, compact({"message": message})
+
+
+def stream_reply(pieces, headers=()):
+    """A queued InvokeModelWithResponseStream answer: `pieces` are frames (chunk(), frame(..., exception=True)),
+    raw bytes, or CUT."""
+    return 200, {"Content-Type": EVENT_STREAM, "X-Amzn-Bedrock-Content-Type": "application/json", **dict(headers)}, pieces
+
+
+def word_count(text):
+    return len(text.split())
+
+
+def prompt_tokens(messages, system=""):
+    """The fake's token count of a prompt: its words, in Converse blocks ({"text"}) and Anthropic content (a string
+    or blocks {"type": "text", "text"}) alike."""
+    count = word_count(system) if isinstance(system, str) else sum(word_count(block.get("text", "")) for block in system)
+    for message in messages:
+        content = message["content"]
+        count += word_count(content) if isinstance(content, str) else sum(word_count(block.get("text", "")) for block in content)
+    return count
+
+
+def embedding(text, dimensions=1024, normalize=True):
+    """A vector that depends on the text only, rounded to 8 digits (Python writes the smallest in exponent notation,
+    e.g. 1.234e-05, a spelling a JSON re-encoder may not keep)."""
+    rng = random.Random(hashlib.sha256(text.encode()).digest())
+    values = [rng.uniform(-1, 1) for _ in range(dimensions)]
+    if normalize:
+        norm = math.sqrt(sum(v * v for v in values))
+        values = [v / norm for v in values]
+    return [round(v, 8) for v in values]
+
+
+def titan_embedding(request):
+    """Titan text embeddings v2: {inputText, dimensions, normalize} -> the vector, also by type, and its tokens."""
+    vector = embedding(request["inputText"], request.get("dimensions", 1024), request.get("normalize", True))
+    tokens = word_count(request["inputText"])
+    return {"embedding": vector, "inputTextTokenCount": tokens, "embeddingsByType": {"float": vector}}, (tokens, 0)
+
+
+def cohere_embedding(request):
+    """Cohere embed v3: {texts, input_type} -> one vector per text, a fresh random id as Cohere gives."""
+    texts = request["texts"]
+    answer = {"id": str(uuid.uuid4()), "embeddings": [embedding(text) for text in texts],
+              "response_type": "embeddings_floats", "texts": texts}
+    return answer, (sum(word_count(text) for text in texts), 0)
+
+
+def anthropic_model(model_id):
+    """The model name an Anthropic answer carries: `us.anthropic.claude-3-5-haiku-20241022-v1:0` ->
+    `claude-3-5-haiku-20241022`."""
+    return re.sub(r"-v\d+:\d+$", "", model_id.rsplit("anthropic.", 1)[-1])
+
+
+def anthropic_echo(request):
+    """The text of the last message's first text block, echoed."""
+    content = request["messages"][-1]["content"]
+    said = content if isinstance(content, str) else next(b["text"] for b in content if b.get("type") == "text")
+    return f"echo: {said}"
+
+
+def anthropic_message(model_id, request):
+    """Anthropic Messages' answer to `request` (InvokeModel): one text block echoing the question."""
+    text = anthropic_echo(request)
+    usage = (prompt_tokens(request["messages"], request.get("system", "")), word_count(text))
+    answer = {"id": "msg_bdrk_" + secrets.token_hex(12), "type": "message", "role": "assistant",
+              "model": anthropic_model(model_id), "content": [{"type": "text", "text": text}],
+              "stop_reason": "end_turn", "stop_sequence": None,
+              "usage": {"input_tokens": usage[0], "output_tokens": usage[1]}}
+    return answer, usage
+
+
+def anthropic_events(model_id, text, usage, message_id=None):
+    """Anthropic Messages' streamed events for a text answer, the text cut into deltas of two words, and the
+    invocation metrics Bedrock adds to message_stop."""
+    pieces = re.findall(r"\S+\s*\S*\s*", text) or [""]
+    message = {"id": message_id or "msg_bdrk_" + secrets.token_hex(12), "type": "message", "role": "assistant",
+               "model": anthropic_model(model_id), "content": [], "stop_reason": None, "stop_sequence": None,
+               "usage": {"input_tokens": usage[0], "output_tokens": 1}}
+    return [
+        {"type": "message_start", "message": message},
+        {"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}},
+        *[{"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": piece}} for piece in pieces],
+        {"type": "content_block_stop", "index": 0},
+        {"type": "message_delta", "delta": {"stop_reason": "end_turn", "stop_sequence": None},
+         "usage": {"output_tokens": usage[1]}},
+        {"type": "message_stop", "amazon-bedrock-invocationMetrics": {
+            "inputTokenCount": usage[0], "outputTokenCount": usage[1], "invocationLatency": 812, "firstByteLatency": 301}},
+    ]
+
+
+def anthropic_stream(model_id, text, usage=(12, 7)):
+    """The frames of an Anthropic Messages stream (InvokeModelWithResponseStream), padded like AWS's."""
+    return [chunk(event, padding="abcdefghij"[:3 + i % 7]) for i, event in enumerate(anthropic_events(model_id, text, usage))]
+
+
+def invoke_reply(model_id, request, headers=()):
+    """InvokeModel's answer in the model's own format, with the token counts and latency in Bedrock's headers."""
+    if "titan-embed-text" in model_id:
+        answer, usage = titan_embedding(request)
+    elif "cohere.embed" in model_id:
+        answer, usage = cohere_embedding(request)
+    elif "anthropic_version" in request:
+        answer, usage = anthropic_message(model_id, request)
+    else:
+        return error_reply(400, "ValidationException", f"The fake has no answer for model {model_id}")
+    return 200, {"Content-Type": "application/json", "X-Amzn-Bedrock-Input-Token-Count": str(usage[0]),
+                 "X-Amzn-Bedrock-Output-Token-Count": str(usage[1]), "X-Amzn-Bedrock-Invocation-Latency": "312",
+                 **dict(headers)}, compact(answer)
+
+
+def invoke_stream_reply(model_id, request, headers=()):
+    """InvokeModelWithResponseStream's answer: Anthropic Messages events, one chunk frame each."""
+    if "anthropic_version" not in request:
+        return error_reply(400, "ValidationException", f"The fake streams no answer for model {model_id}")
+    text = anthropic_echo(request)
+    usage = (prompt_tokens(request["messages"], request.get("system", "")), word_count(text))
+    return stream_reply(anthropic_stream(model_id, text, usage), headers)
+
+
+def count_tokens(request_input):
+    """CountTokens: the prompt's tokens, for a Converse input or an InvokeModel body (base64 in the JSON, as boto3
+    sends a blob)."""
+    if "converse" in request_input:
+        converse = request_input["converse"]
+        return prompt_tokens(converse.get("messages", []), converse.get("system", []))
+    body = json.loads(base64.b64decode(request_input["invokeModel"]["body"]))
+    return prompt_tokens(body.get("messages", []), body.get("system", ""))
+
+
+def guardrail_answer(request):
+    """ApplyGuardrail: NONE, or GUARDRAIL_INTERVENED with a blocked topic when a text holds GUARDRAIL_MARKER."""
+    texts = [block["text"]["text"] for block in request["content"] if "text" in block]
+    usage = {"topicPolicyUnits": len(texts), "contentPolicyUnits": len(texts), "wordPolicyUnits": len(texts),
+             "sensitiveInformationPolicyUnits": 0, "sensitiveInformationPolicyFreeUnits": 0,
+             "contextualGroundingPolicyUnits": 0}
+    if not any(GUARDRAIL_MARKER in text.lower().split() for text in texts):
+        return {"usage": usage, "action": "NONE", "outputs": [], "assessments": []}
+    return {"usage": usage, "action": "GUARDRAIL_INTERVENED", "actionReason": "Guardrail blocked.",
+            "outputs": [{"text": "Sorry, I cannot talk about that."}],
+            "assessments": [{"topicPolicy": {"topics": [
+                {"name": "Forbidden things", "type": "DENY", "action": "BLOCKED", "detected": True}]}}]}
+
+
+def guardrail_checks_answer(request):
+    """InvokeGuardrailChecks: a zero score for every content-filter category asked for, one text unit per message."""
+    categories = request["checks"].get("contentFilter", {}).get("categories", [])
+    return {"results": {"contentFilter": {"results": [{"category": c["category"], "severityScore": 0.0} for c in categories]}},
+            "usage": {"contentFilter": {"textUnits": len(request["messages"])}}}
+
+
+def async_invoke(arn, status="InProgress"):
+    """GetAsyncInvoke's answer, also one summary of ListAsyncInvokes (every member the service model requires)."""
+    return {"invocationArn": arn, "modelArn": "arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-reel-v1:0",
+            "clientRequestToken": "token-1", "status": status, "submitTime": "2025-06-01T12:00:00Z",
+            "lastModifiedTime": "2025-06-01T12:00:05Z",
+            "outputDataConfig": {"s3OutputDataConfig": {"s3Uri": "s3://tapedeck-test/async/"}}}
+
+
 class FakeBedrock:
-    """A Bedrock look-alike: answers converse with JSON and converse-stream with event-stream frames (chunked),
-    from a queue of canned replies or a default answer, and records every request."""
+    """A Bedrock Runtime look-alike, answering by route as Bedrock does (PROTOCOL.md, botocore's bedrock-runtime
+    model): converse and converse-stream, invoke and invoke-with-response-stream for Titan and Cohere embeddings and
+    Anthropic Messages, count-tokens, a guardrail's apply, guardrail checks, and the async-invoke routes; anything
+    else is a 404. Its
+    answers come from a queue of canned replies or else from the route's default, and it records every request
+    (method, path with its query, headers, body, and the reply it got)."""
 
     def __init__(self):
         self.requests = []
-        self.replies = []  # (status, headers, body bytes); the default reply is used when empty
+        self.replies = []  # (status, headers, body bytes, or a list of stream pieces); the default reply when empty
         self.tool_input = {"city": "Lisbon"}  # what a toolUse answer passes to the tool
         self.stopped = False
         self.connections = set()  # open client connections, cut by stop() so no keep-alive outlives it
@@ -100,11 +287,19 @@ class FakeBedrock:
                 super().finish()
 
             def do_POST(self):
+                self.answer()
+
+            def do_GET(self):
+                self.answer()
+
+            def answer(self):
                 length = int(self.headers.get("Content-Length", "0"))
                 body = self.rfile.read(length)
                 with fake.lock:
-                    fake.requests.append({"path": self.path, "headers": dict(self.headers), "body": body})
-                    reply = fake.replies.pop(0) if fake.replies else fake.default_reply(self.path, body)
+                    request = {"method": self.command, "path": self.path, "headers": dict(self.headers), "body": body}
+                    fake.requests.append(request)
+                    reply = fake.replies.pop(0) if fake.replies else fake.default_reply(self.command, self.path, body)
+                    request["reply"] = reply
                 status, headers, payload = reply
                 self.send_response(status)
                 for name, value in headers.items():
@@ -119,16 +314,53 @@ class FakeBedrock:
 
         self.server, self.port, self.url = serve(Handler)
 
-    def default_reply(self, path, body):
-        """Bedrock's answer shapes (PROTOCOL.md, botocore's bedrock-runtime model): a request offering tools gets a
-        toolUse answer (stopReason tool_use) for the first tool, with `tool_input` and a fresh random toolUseId as
-        Bedrock gives; a turn carrying toolResult blocks gets a text answer quoting them; anything else an echo."""
+    def default_reply(self, method, target, body):
+        """The route's answer; a body the route cannot read gets Bedrock's 400 ValidationException."""
+        try:
+            return self.route_reply(method, target, body)
+        except (ValueError, KeyError, TypeError, StopIteration) as error:
+            return error_reply(400, "ValidationException", f"Malformed input request: {error!r}")
+
+    def route_reply(self, method, target, body):
+        """The route's answer, after a gateway's prefix such as Bifrost's /bedrock (an upstream URL may end in one).
+        Path segments are split before they are decoded, as a model id or an ARN in a path is percent-encoded (`/`
+        as %2F)."""
+        path, _, query = target.partition("?")
+        segments = [urllib.parse.unquote(segment) for segment in path.split("/")[1:]]
+        if segments and segments[0] in GATEWAY_PREFIXES:
+            segments = segments[1:]
+        request_id = {"x-amzn-RequestId": f"real-{len(self.requests)}"}
+        match method, segments:
+            case "POST", ["model", _, ("converse" | "converse-stream") as operation]:
+                return self.converse_reply(operation == "converse-stream", body)
+            case "POST", ["model", model, "invoke"]:
+                return invoke_reply(model, json.loads(body), request_id)
+            case "POST", ["model", model, "invoke-with-response-stream"]:
+                return invoke_stream_reply(model, json.loads(body), request_id)
+            case "POST", ["model", _, "count-tokens"]:
+                return json_reply({"inputTokens": count_tokens(json.loads(body)["input"])}, request_id)
+            case "POST", ["guardrail", _, "version", _, "apply"]:
+                return json_reply(guardrail_answer(json.loads(body)), request_id)
+            case "POST", ["guardrail-checks", "invoke"]:
+                return json_reply(guardrail_checks_answer(json.loads(body)), request_id)
+            case "POST", ["async-invoke"]:
+                return json_reply({"invocationArn": ASYNC_INVOKE_ARN}, request_id)
+            case "GET", ["async-invoke"]:
+                status = urllib.parse.parse_qs(query).get("statusEquals", ["InProgress"])[0]
+                return json_reply({"asyncInvokeSummaries": [async_invoke(ASYNC_INVOKE_ARN, status)]}, request_id)
+            case "GET", ["async-invoke", arn]:
+                return json_reply(async_invoke(arn), request_id)
+        return error_reply(404, "UnknownOperationException", f"Unknown operation {method} {path}")
+
+    def converse_reply(self, stream, body):
+        """Converse's answer shapes: a request offering tools gets a toolUse answer (stopReason tool_use) for the
+        first tool, with `tool_input` and a fresh random toolUseId as Bedrock gives; a turn carrying toolResult
+        blocks gets a text answer quoting them; anything else an echo."""
         request = json.loads(body)
         blocks = request["messages"][-1]["content"]
         results = [block["toolResult"] for block in blocks if "toolResult" in block]
         tools = request.get("toolConfig", {}).get("tools", [])
-        stream = path.endswith("/converse-stream")
-        headers = {"Content-Type": "application/vnd.amazon.eventstream" if stream else "application/json",
+        headers = {"Content-Type": EVENT_STREAM if stream else "application/json",
                    "x-amzn-RequestId": f"real-{len(self.requests)}"}
         if tools and not results:
             name, tool_id = tools[0]["toolSpec"]["name"], "tooluse_" + secrets.token_urlsafe(16)

@@ -1,7 +1,10 @@
 """What the fake Bedrock upstreams of the pytest suite (conftest.py) and of Benchmarks/soak.py share: the
-event-stream framing (PROTOCOL.md, "ConverseStream framing") and a threaded HTTP server on a loopback port."""
+event-stream framing (PROTOCOL.md, "ConverseStream framing"), InvokeModelWithResponseStream's chunk frames, and a
+threaded HTTP server on a loopback port."""
+import base64
 import http.server
 import json
+import socket
 import struct
 import sys
 import threading
@@ -26,12 +29,30 @@ def frame(event_type, payload, exception=False):
     return message + struct.pack(">I", zlib.crc32(message))
 
 
+def chunk(event, padding=""):
+    """One InvokeModelWithResponseStream frame (PROTOCOL.md, "Beyond Converse"): `:event-type chunk`, payload
+    `{"bytes": base64 of the model's event as compact JSON}`, plus AWS's padding field "p" when `padding` is given."""
+    payload = {"bytes": base64.b64encode(json.dumps(event, separators=(",", ":")).encode()).decode()}
+    if padding:
+        payload["p"] = padding
+    return frame("chunk", payload)
+
+
+CUT = object()
+"""Put last in a stream's pieces: the connection is cut there, with no last chunk (a stream that broke mid-way)."""
+
+
 def send_chunks(handler, pieces, pause=0.0):
     """Ends `handler`'s response head with `Transfer-Encoding: chunked` and sends each piece as one chunk, as
-    Bedrock sends one event-stream frame per chunk (waiting `pause` seconds after each), then the last chunk."""
+    Bedrock sends one event-stream frame per chunk (waiting `pause` seconds after each), then the last chunk; at a
+    `CUT` it shuts the connection down instead."""
     handler.send_header("Transfer-Encoding", "chunked")
     handler.end_headers()
     for piece in pieces:
+        if piece is CUT:
+            handler.close_connection = True
+            handler.connection.shutdown(socket.SHUT_RDWR)
+            return
         handler.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
         handler.wfile.flush()
         if pause:

@@ -47,14 +47,16 @@ def test_credentials_never_reach_cassettes_logs_errors_or_stats(upstream, launch
     answers.append(post(server.port, f"{MODEL_PATH}/converse-stream", body))  # stream synthesized from the cassette
     answers.append(post(server.port, f"{MODEL_PATH}/converse", "{bad json"))  # 400
     answers.append(post(server.port, f"{MODEL_PATH}/converse", body, {"x-tapedeck-mode": "replay", "x-tapedeck-namespace": "../x"}))
-    answers.append(post(server.port, "/nowhere", body))                      # 404
+    answers.append(post(server.port, "/nowhere", body))                      # passed through: upstream's 404
     answers.append(post(server.port, f"{MODEL_PATH}/converse{QUERY}", body))  # hit, the query string left out of the log
     answers.append(post(server.port, f"{MODEL_PATH}/converse", json.dumps({"messages": [], "n": 1}),
                         {"x-tapedeck-mode": "replay"}))                      # replay miss with diagnostics
     stats, metrics = get(server.port, "/_tapedeck/stats"), get(server.port, "/metrics")
     assert [a[0] for a in answers][:3] == [429, 200, 200]
     assert answers[-2][0] == 200 and answers[-2][1]["x-tapedeck"] == "hit"
-    assert len(upstream.requests) == 2, "the client's credentials did reach upstream (forwarded), as they must"
+    assert answers[6][0] == 404 and answers[6][1]["x-tapedeck"] == "passthrough"
+    assert [r["path"] for r in upstream.requests] == [f"{MODEL_PATH}/converse"] * 2 + ["/nowhere"], \
+        "the client's credentials did reach upstream (forwarded), as they must"
     assert upstream.requests[0]["headers"]["x-api-key"] == "apikeysecret4"
     server.stop()
 
