@@ -124,6 +124,7 @@ extension BrowserAssets {
               return el('tr', { 'data-key': row.key, onclick: (event) => { if (!event.target.closest('a')) location.hash = href; } },
                 el('td', { class: 'when', title: row.recordedAt }, when(row.recordedAt)),
                 el('td', { class: 'words' }, el('a', { href }, row.firstUserWords),
+                  /^converse/.test(row.operation) ? null : el('span', { class: 'tag' }, row.operation.replace(/-with-response-stream$/, '')),
                   /stream$/.test(row.operation) ? el('span', { class: 'tag stream' }, 'stream') : null,
                   row.namespace ? el('span', { class: 'tag ns' }, row.namespace) : null),
                 el('td', { class: 'model', title: row.model }, shortModel(row.model)),
