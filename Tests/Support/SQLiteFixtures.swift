@@ -4,10 +4,34 @@ import TapedeckStore
 
 /// Cassettes of every kind and raw-SQL helpers for the SQLite store tests.
 package enum SQLiteFixtures {
-    /// A Converse body with unicode and emoji, one with number spellings no Double holds, a tool use, and a
-    /// stream with AWS's `p` padding.
+    /// A Converse body with unicode and emoji, one with number spellings no Double holds, a tool use, a stream
+    /// with AWS's `p` padding; an embedding, an InvokeModel chunk stream, an answer kept as its exact text and a
+    /// request and answer that are not JSON.
     package static var everyKind: [Cassette] {
-        [CassetteFixtures.cassette(), bigNumbers, sample(SampleInteractions.toolUse), sample(SampleInteractions.streamedHaiku)]
+        [CassetteFixtures.cassette(), bigNumbers, sample(SampleInteractions.toolUse), sample(SampleInteractions.streamedHaiku),
+         sample(SampleInteractions.embedding), sample(SampleInteractions.streamedMessages), exactText, notJSON]
+    }
+
+    /// An InvokeModel answer in Bedrock's member order, kept as its exact text (`bodyText`).
+    package static var exactText: Cassette {
+        var cassette = sample(SampleInteractions.embedding)
+        cassette.modelId = "amazon.titan-embed-text-v1"
+        cassette.key = try! KeyedRequest(operation: .invokeModel, modelId: cassette.modelId, headers: cassette.requestHeaders,
+                                         body: .json(cassette.request)).key()
+        cassette.response.content = .document(Array(#"{"inputTextTokenCount":3,"embedding":[0.5, -1e-3]}"#.utf8))
+        return cassette
+    }
+
+    /// An InvokeModel request and answer that are not JSON at all (`requestBytes`, `bodyBytes`).
+    package static var notJSON: Cassette {
+        var cassette = sample(SampleInteractions.embedding)
+        cassette.request = .object([])
+        cassette.requestBytes = [0x89, 0x50, 0x4E, 0x47, 0x00, 0xFF]
+        cassette.requestHeaders = [HeaderPair("content-type", "image/png"), HeaderPair("accept", "application/octet-stream")]
+        cassette.key = try! cassette.keyedRequest.key()
+        cassette.response.contentType = "application/octet-stream"
+        cassette.response.content = .document([0, 1, 2, 0xC3, 0x28])
+        return cassette
     }
 
     /// A Converse answer whose numbers must come back spelled exactly as recorded.
@@ -25,7 +49,8 @@ package enum SQLiteFixtures {
         return cassette
     }
 
-    /// The cassette recording `sample` (a Converse body, or a stream whose events arrived 15 ms apart).
+    /// The cassette recording `sample` (a whole answer, or a stream whose events arrived 15 ms apart; an
+    /// InvokeModel stream's chunks with their model event decoded beside padding).
     package static func sample(_ sample: SampleInteractions.Sample) -> Cassette {
         do {
             let request = try JSONParser.parse(sample.request)
@@ -35,16 +60,24 @@ package enum SQLiteFixtures {
             } else {
                 var events: [StreamEvent] = []
                 for (index, event) in sample.events.enumerated() {
-                    events.append(StreamEvent(type: event.type, payload: try JSONParser.parse(event.payload), offsetMs: 400 + 15 * index))
+                    var payload = try JSONParser.parse(event.payload)
+                    if event.type == InvokeChunk.eventType {
+                        payload = .object([JSONMember("event", payload), JSONMember("p", .string("abcdefgh"))])
+                    }
+                    events.append(StreamEvent(type: event.type, payload: payload, offsetMs: 400 + 15 * index))
                 }
                 content = .events(events)
             }
             let contentType = sample.events.isEmpty ? "application/json" : "application/vnd.amazon.eventstream"
-            return Cassette(
-                key: try CacheKey.derive(modelId: sample.modelId, body: request), operation: sample.operation,
-                modelId: sample.modelId, request: request,
-                response: RecordedResponse(status: 200, contentType: contentType, content: content),
+            let keyed = try sample.keyedRequest
+            var cassette = Cassette(
+                key: try keyed.key(), operation: sample.operation, modelId: sample.modelId, request: request,
+                response: RecordedResponse(
+                    status: 200, contentType: contentType, content: content,
+                    headers: sample.responseHeaders.map { HeaderPair($0.name.lowercased(), $0.value) }),
                 upstreamLatencyMs: 958, recordedAt: "2026-11-25T17:04:05Z")
+            cassette.requestHeaders = keyed.headers
+            return cassette
         } catch {
             preconditionFailure("sample \(sample.name) cannot be made a cassette: \(error)")
         }

@@ -252,7 +252,23 @@ import TapedeckTestSupport
         #expect(proxy.storedFiles().count == 1)
     }
 
-    @Test(arguments: [BedrockOperation.converse, .converseStream])
+    /// The route every operation is tested on: Claude 3.5 Haiku's, or a guardrail's for ApplyGuardrail.
+    static func route(_ operation: BedrockOperation) -> BedrockRoute {
+        operation == .applyGuardrail
+            ? BedrockRoute(prefix: "", guardrail: "gr1abc", version: "1")
+            : BedrockRoute(prefix: "", modelId: ProxyHarness.haiku, operation: operation)
+    }
+
+    /// The flight key of `ProxyHarness.post(body)` to `route(operation)` (sent with Content-Type application/json).
+    static func anyFlightKey(_ body: String, _ operation: BedrockOperation) throws -> MissCoalescer.FlightKey {
+        let headers = KeyedRequest.headers(operation) { $0 == "content-type" ? "application/json" : nil }
+        let keyed = KeyedRequest(
+            operation: operation, modelId: route(operation).modelId, headers: headers,
+            body: try KeyedRequest.body(operation, bytes: Array(body.utf8), limits: .request))
+        return MissCoalescer.FlightKey(namespace: "", key: try keyed.key(), operation: operation)
+    }
+
+    @Test(arguments: BedrockOperation.allCases)
     func anUpstreamErrorReachesEveryWaiterAndNothingIsRecorded(_ operation: BedrockOperation) async throws {
         let latch = Latch()
         let error = #"{"message":"Internal server error"}"#
@@ -262,8 +278,9 @@ import TapedeckTestSupport
                                                     ("x-amzn-RequestId", "err-1")], body: Array(error.utf8))
         })
         defer { proxy.stop() }
-        let key = try Self.flightKey(ProxyHarness.helloBody, operation)
-        let path = operation == .converse ? ProxyHarness.haikuPath : Self.streamPath
+        let key = try Self.anyFlightKey(ProxyHarness.helloBody, operation)
+        let path = Self.route(operation).path
+        let model = Self.route(operation).modelId
 
         let responses = try await Self.concurrently(6, meanwhile: {
             await Self.open(latch) { proxy.origin.requests.count == 1 && proxy.engine.coalescer.followerCount(for: key) == 5 }
@@ -279,8 +296,9 @@ import TapedeckTestSupport
         #expect(responses.filter { $0.headers["x-tapedeck-coalesced"] == "true" }.count == 5)
         #expect(proxy.storedFiles().isEmpty)
         let stats = proxy.engine.stats.snapshot()
-        #expect(stats.models[ProxyHarness.haiku]?.misses == 6)
-        #expect(stats.models[ProxyHarness.haiku]?.upstreamErrors == 1, "one upstream call, one upstream error")
+        #expect(stats.models[model]?.misses == 6)
+        #expect(stats.models[model]?.upstreamErrors == 1, "one upstream call, one upstream error")
+        #expect(proxy.origin.requests.allSatisfy { $0.path == path })
 
         _ = try proxy.post(path, body: ProxyHarness.helloBody)
         #expect(proxy.origin.requests.count == 2, "an error is never replayed")

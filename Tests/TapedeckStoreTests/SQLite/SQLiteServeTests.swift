@@ -28,7 +28,7 @@ import TapedeckTestSupport
             return (running.lines, health, reason == .exit ? "exit \(status)" : "signal \(status)")
         }
         #expect(exit == "exit 0", "\(lines)")
-        #expect(lines.contains { $0.contains(" listening ") && $0.contains(" mode=replay store=sqlite:\(file) cassettes=4 upstream=none ") }, "\(lines)")
+        #expect(lines.contains { $0.contains(" listening ") && $0.contains(" mode=replay store=sqlite:\(file) cassettes=\(SQLiteFixtures.everyKind.count) upstream=none ") }, "\(lines)")
         #expect(health.contains(#""store":"sqlite:\#(file)""#))
     }
 
