@@ -65,13 +65,7 @@ package enum CassetteFixtures {
     }
 
     /// `value` with every object's members in the order the pretty writer puts them, as a load returns them.
-    package static func sortedKeys(_ value: JSONValue) -> JSONValue {
-        switch value {
-        case .array(let elements): .array(elements.map(sortedKeys))
-        case .object(let members): .object(JSONWriter.sortedByUTF16(members).map { JSONMember($0.key, sortedKeys($0.value)) })
-        default: value
-        }
-    }
+    package static func sortedKeys(_ value: JSONValue) -> JSONValue { value.sortedKeys }
 
     /// `cassette` as it reads back from a file.
     package static func asLoaded(_ cassette: Cassette) -> Cassette {

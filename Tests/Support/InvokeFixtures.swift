@@ -1,11 +1,12 @@
 import TapedeckCodec
+import TapedeckBedrock
 
 /// Bodies and answers of the operations after Converse, as Bedrock sends them, for tests through real sockets.
 package enum InvokeFixtures {
     package static let claude = "anthropic.claude-3-5-haiku-20241022-v1:0"
     package static let titan = "amazon.titan-embed-text-v2:0"
     package static func path(_ model: String, _ operation: String) -> String {
-        "/model/\(model.replacingOccurrences(of: ":", with: "%3A"))/\(operation)"
+        "/model/\(BedrockRoute.encodePathSegment(model))/\(operation)"
     }
 
     package static let titanBody = #"{"inputText": "the quick brown fox", "dimensions": 4, "normalize": true}"#

@@ -1,4 +1,5 @@
 import TapedeckCodec
+import TapedeckSystem
 /// Everything of a request that its cache key is made of: operation, model id (or guardrail), the request headers
 /// that change the answer, and the body. A cassette keeps all of it, so its key can always be derived again.
 public struct KeyedRequest: Sendable, Equatable {
@@ -43,7 +44,7 @@ public struct KeyedRequest: Sendable, Equatable {
     /// so does an accept type of `*/*` (curl's and most HTTP libraries' default), which Bedrock answers the same.
     public static func headers(_ operation: BedrockOperation, _ header: (String) -> String?) -> [HeaderPair] {
         keyedHeaders(operation).compactMap { wire, key in
-            let value = header(wire)?.trimmingSpacesAndTabs
+            let value = header(wire)?.trimmingSpaces
             if key == "content-type" || key == "accept" {
                 let given = value ?? ""
                 let isDefault = given.isEmpty || (key == "accept" && given == "*/*")
@@ -132,17 +133,5 @@ public struct HeaderPair: Sendable, Equatable {
     public init(_ name: String, _ value: String) {
         self.name = name
         self.value = value
-    }
-}
-
-extension String {
-    /// The string without leading and trailing spaces and tabs (RFC 9110 §5.5 optional whitespace).
-    var trimmingSpacesAndTabs: String {
-        let bytes = Array(utf8)
-        let isBlank: (UInt8) -> Bool = { $0 == 0x20 || $0 == 0x09 }
-        guard let first = bytes.firstIndex(where: { !isBlank($0) }), let last = bytes.lastIndex(where: { !isBlank($0) }) else {
-            return ""
-        }
-        return String(decoding: bytes[first...last], as: UTF8.self)
     }
 }
