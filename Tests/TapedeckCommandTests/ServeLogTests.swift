@@ -45,7 +45,7 @@ import TapedeckTestSupport
     /// SIGTERM and returns its stderr lines and the answers.
     private func serve(
         _ arguments: [String], requests: [(String, String, [(String, String)])], directory: String? = nil,
-        environment: [String: String] = [:]
+        environment: [String: String] = [:], before awaited: String? = nil
     ) async throws -> Run {
         try await onOwnThread {
             let running = try TapedeckBinary.Running(["serve", "--port", "0"] + arguments, workingDirectory: directory, environment: environment)
@@ -54,6 +54,8 @@ import TapedeckTestSupport
                 let (status, _) = running.waitForExit()
                 return Run(lines: running.lines, answers: [], status: status)
             }
+            // A line from another thread (the start-up indexer) is waited for, so stopping cannot race it.
+            if let awaited { _ = running.waitForLine { $0.contains(awaited) } }
             var answers: [RawResponse] = []
             for (path, question, headers) in requests {
                 let client = try RawClient(port: port)
@@ -165,7 +167,8 @@ import TapedeckTestSupport
         defer { scratch.remove() }
         try CassetteFixtures.write(Array(#"{"log-level": "debug", "store": "json:tapes"}"#.utf8), to: scratch("tapedeck.json"))
         let run = try await serve(
-            [], requests: [("/_tapedeck/health", "", [])], directory: scratch.path, environment: ["TAPEDECK_LOG_FORMAT": "json"])
+            [], requests: [("/_tapedeck/health", "", [])], directory: scratch.path, environment: ["TAPEDECK_LOG_FORMAT": "json"],
+            before: "store indexed")
         #expect(run.status == 0)
         let events = run.lines.compactMap(LogLines.json)
         #expect(events.count == run.lines.count, "every line is JSON: \(run.lines)")
