@@ -14,6 +14,10 @@ public protocol CassetteStore: Sendable {
     /// Stores `cassette` under its key as `encoded` (what `encode` made of it), replacing any earlier one, all or
     /// nothing.
     func save(_ cassette: Cassette, encoded: [UInt8]) throws(CassetteError)
+    /// Stores `cassette` as `save(_:encoded:)` does, all or nothing, but returns as soon as every reader (in this
+    /// process or another) loads it, and it survives the process being killed; what makes it survive a power loss
+    /// too (an fsync) is handed back to run later, off the answer's path.
+    func saveVisible(_ cassette: Cassette, encoded: [UInt8]) throws(CassetteError) -> DeferredSync
     /// How many cassettes the store holds.
     func count() throws(CassetteError) -> Int
     /// Every cassette's key and where it lives, readable or not (`load` tells which).
@@ -40,6 +44,12 @@ extension CassetteStore {
     /// Stores `cassette` under its key, replacing any earlier one, all or nothing.
     public func save(_ cassette: Cassette) throws(CassetteError) {
         try save(cassette, encoded: encode(cassette))
+    }
+
+    /// Stores whose saves are durable when they return have nothing left to sync.
+    public func saveVisible(_ cassette: Cassette, encoded: [UInt8]) throws(CassetteError) -> DeferredSync {
+        try save(cassette, encoded: encoded)
+        return .none
     }
 
     /// Stores that cannot hold a cassette under another key's name read it as `load` does.

@@ -34,13 +34,25 @@ package enum FileIO {
 
     /// Writes `bytes` to `path` through a fsynced temporary file renamed into place, then fsyncs the directory.
     static func writeAtomically(_ bytes: [UInt8], to path: String) throws(CassetteError) {
+        _ = try write(bytes, to: path, syncFirst: true)
+    }
+
+    /// Writes `bytes` to `path` through a temporary file renamed into place, and returns at once: readers see the
+    /// whole new file or the old one, and it survives the process being killed (the kernel has it). The returned
+    /// sync fsyncs the file and then its directory, after which it survives a power loss too; until then a power
+    /// loss may leave the old file, no file, or (for a new file on some file systems) an empty one.
+    static func writeVisible(_ bytes: [UInt8], to path: String) throws(CassetteError) -> DeferredSync {
+        try write(bytes, to: path, syncFirst: false)
+    }
+
+    private static func write(_ bytes: [UInt8], to path: String, syncFirst: Bool) throws(CassetteError) -> DeferredSync {
         let directory = String(path[..<(path.lastIndex(of: "/") ?? path.startIndex)])
         let temporary = "\(directory)/.\(path.split(separator: "/").last ?? "cassette").\(getpid()).\(UInt64.random(in: 0...UInt64.max)).tmp"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw .io(path: temporary, error: SystemError("open", errno: errno)) }
         do throws(SystemError) {
             try Syscall.writeAll(fd, bytes)
-            _ = try Syscall.call("fsync") { fsync(fd) }
+            if syncFirst { _ = try Syscall.call("fsync") { fsync(fd) } }
         } catch {
             Syscall.close(fd)
             unlink(temporary)
@@ -52,12 +64,24 @@ package enum FileIO {
             unlink(temporary)
             throw .io(path: path, error: SystemError("rename", errno: code))
         }
+        let directoryPath = directory.isEmpty ? "." : directory
         // The rename is durable only once the directory entry is on disk.
-        let dirFd = open(directory.isEmpty ? "." : directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        if dirFd >= 0 {
-            fsync(dirFd)
-            Syscall.close(dirFd)
+        guard syncFirst else {
+            return DeferredSync {
+                sync(path, flags: O_RDONLY)
+                sync(directoryPath, flags: O_RDONLY | O_DIRECTORY)
+            }
         }
+        sync(directoryPath, flags: O_RDONLY | O_DIRECTORY)
+        return .none
+    }
+
+    /// fsyncs what `path` names now, if it can be opened (a file replaced since is the newer one, synced all the same).
+    private static func sync(_ path: String, flags: Int32) {
+        let fd = open(path, flags | O_CLOEXEC)
+        guard fd >= 0 else { return }
+        fsync(fd)
+        Syscall.close(fd)
     }
 
     /// Creates `path` and its missing parents.

@@ -91,6 +91,13 @@ public final class JSONFileStore: CassetteStore {
         try FileIO.writeAtomically(encoded, to: path)
     }
 
+    /// Renames the file into place and leaves its fsyncs (file, then directory) to the returned sync.
+    public func saveVisible(_ cassette: Cassette, encoded: [UInt8]) throws(CassetteError) -> DeferredSync {
+        let path = path(for: cassette.key)
+        try FileIO.makeDirectories(String(path[..<path.lastIndex(of: "/")!]))
+        return try FileIO.writeVisible(encoded, to: path)
+    }
+
     /// Counts the files `load` can find: `<key>.json` inside the shard its key names. Temporary and dot files,
     /// other names, and anything outside a shard directory are not cassettes.
     public func count() throws(CassetteError) -> Int { try entries().count }

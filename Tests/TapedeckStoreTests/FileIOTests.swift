@@ -57,6 +57,22 @@ import TapedeckTestSupport
         #expect(info.st_mode & 0o133 == 0)
     }
 
+    @Test func aVisibleWriteIsInPlaceWhenItReturnsAndLeavesItsFsyncsToTheSync() throws {
+        let scratch = try ScratchDirectory()
+        defer { scratch.remove() }
+        let sync = try FileIO.writeVisible(Array("recorded\n".utf8), to: scratch("file"))
+        // Whole, under its name, with no temporary beside it, before the sync has run.
+        #expect(try CassetteFixtures.read(scratch("file")) == Array("recorded\n".utf8))
+        #expect(CassetteFixtures.tree(scratch.path) == ["file"])
+        #expect(sync.isNeeded)
+        sync.run()
+        // A sync that finds its file replaced or gone does nothing harmful.
+        let second = try FileIO.writeVisible(Array("again\n".utf8), to: scratch("file"))
+        unlink(scratch("file"))
+        second.run()
+        #expect(CassetteFixtures.tree(scratch.path).isEmpty)
+    }
+
     @Test func writeIntoAMissingDirectoryFailsNamingIt() throws {
         let scratch = try ScratchDirectory()
         defer { scratch.remove() }

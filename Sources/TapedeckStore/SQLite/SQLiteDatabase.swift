@@ -20,6 +20,9 @@ package final class SQLiteDatabase {
     /// path never has to compile its ROLLBACK).
     private var transactionStatements: [String: SQLiteStatement] = [:]
 
+    /// How this connection was opened.
+    package let access: Access
+
     /// How a connection may use its file.
     package enum Access: Sendable {
         /// Read and write, creating the file if missing.
@@ -52,6 +55,7 @@ package final class SQLiteDatabase {
         }
         handle = connection
         self.path = path
+        self.access = access
         sqlite3_extended_result_codes(connection, 1)
         sqlite3_busy_timeout(connection, Self.busyTimeoutMs)
         for sql in ["BEGIN IMMEDIATE", "BEGIN", "COMMIT", "ROLLBACK"] {

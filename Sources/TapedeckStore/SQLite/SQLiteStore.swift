@@ -9,14 +9,15 @@ import TapedeckBedrock
 ///
 /// Several processes can share the file: WAL lets readers run beside the one writer, every write is a
 /// `BEGIN IMMEDIATE` transaction, and a busy file is waited for (up to `SQLiteDatabase.busyTimeoutMs`).
-/// Within a process one connection serves every thread, its uses serialised by a mutex.
+/// Within a process one connection writes, its uses serialised by a mutex, and reads run on reader connections
+/// of their own (`SQLiteConnections`), so a read never waits behind a write.
 public final class SQLiteStore: CassetteStore {
     /// The database file, as given.
     public let path: String
     /// The namespace this view shows; "" for the shared one.
     public let namespaceName: String
-    /// Shared by every namespace's view of the file: one connection, its statements compiled once.
-    private let statements: Mutex<Statements>
+    /// Shared by every namespace's view of the file: the writer and the readers, statements compiled once each.
+    private let connections: SQLiteConnections
 
     /// Whether the file could only be opened for reading: cassettes are served, every save fails.
     public let isReadOnly: Bool
@@ -29,7 +30,7 @@ public final class SQLiteStore: CassetteStore {
         self.path = path
         self.namespaceName = ""
         self.isReadOnly = database.isReadOnly
-        self.statements = Mutex(statements)
+        self.connections = SQLiteConnections(writer: statements)
     }
 
     /// A view of `store`'s file through namespace `name`, on the same connection.
@@ -37,7 +38,7 @@ public final class SQLiteStore: CassetteStore {
         path = store.path
         namespaceName = name
         isReadOnly = store.isReadOnly
-        statements = store.statements
+        connections = store.connections
     }
 
     /// A connection to `path` ready for the store: read-write with the schema current, or else read-only.
@@ -82,7 +83,7 @@ public final class SQLiteStore: CassetteStore {
         namespaceName.isEmpty ? "\(path)#\(key.hex)" : "\(path)#\(namespaceName)/\(key.hex)"
     }
 
-    /// The store seen through namespace `name` ("" the shared one), sharing this one's connection and statements.
+    /// The store seen through namespace `name` ("" the shared one), sharing this one's connections and statements.
     public func namespace(_ name: String) throws(CassetteError) -> CassetteStore {
         try namespaceStore(name)
     }
@@ -95,7 +96,7 @@ public final class SQLiteStore: CassetteStore {
 
     /// Every namespace with a row `load` can find, sorted; a hand-written name `validate` refuses is left out.
     public func namespaces() throws(CassetteError) -> [String] {
-        let names = try locked { statements throws(SQLiteError) in
+        let names = try reading { statements throws(SQLiteError) in
             try statements.namespaces.use { namespaces throws(SQLiteError) in
                 var names: [String] = []
                 while try namespaces.step() { names.append(namespaces.text(at: 0)) }
@@ -110,7 +111,7 @@ public final class SQLiteStore: CassetteStore {
 
     /// One primary-key lookup; the row's document is decoded and checked against `key`.
     public func load(_ key: CacheKey) throws(CassetteError) -> Cassette? {
-        let document = try locked { statements throws(SQLiteError) in
+        let document = try reading { statements throws(SQLiteError) in
             try statements.load.use { load throws(SQLiteError) -> [UInt8]? in
                 try load.bind(namespaceName, at: 1)
                 try load.bind(key.hex, at: 2)
@@ -146,7 +147,7 @@ public final class SQLiteStore: CassetteStore {
 
     /// Counts the rows `load` can find.
     public func count() throws(CassetteError) -> Int {
-        try locked { statements throws(SQLiteError) in
+        try reading { statements throws(SQLiteError) in
             try statements.count.use { count throws(SQLiteError) in
                 try count.bind(namespaceName, at: 1)
                 return try count.step() ? Int(count.int64(at: 0)) : 0
@@ -156,7 +157,7 @@ public final class SQLiteStore: CassetteStore {
 
     /// Every row `load` can find, sorted by key.
     public func entries() throws(CassetteError) -> [StoreEntry] {
-        let keys = try locked { statements throws(SQLiteError) in
+        let keys = try reading { statements throws(SQLiteError) in
             try statements.entries.use { entries throws(SQLiteError) in
                 try entries.bind(namespaceName, at: 1)
                 var keys: [CacheKey] = []
@@ -184,15 +185,28 @@ public final class SQLiteStore: CassetteStore {
     }
 
     /// How many statements the store's connection has compiled (they are compiled once, when it opens).
-    var preparedStatementCount: Int { statements.withLock { $0.database.preparedCount } }
+    var preparedStatementCount: Int { connections.writer.withLock { $0.database.preparedCount } }
 
-    /// Runs `body` with the connection, alone; a SQLite failure becomes a `.database` error naming the file.
+    /// Runs `body` with the writing connection, alone; a SQLite failure becomes a `.database` error naming the file.
     func locked<T>(_ body: (Statements) throws(SQLiteError) -> T) throws(CassetteError) -> T {
-        let result = statements.withLock { statements in
-            Result { () throws(SQLiteError) -> T in try body(statements) }
+        do {
+            return try connections.writing(body)
+        } catch {
+            throw .database(path: path, error: error)
         }
-        return try result.mapError { CassetteError.database(path: path, error: $0) }.get()
     }
+
+    /// Runs `body` with a reading connection no other thread is using: it never waits for the writer.
+    func reading<T>(_ body: (Statements) throws(SQLiteError) -> T) throws(CassetteError) -> T {
+        do {
+            return try connections.reading(body)
+        } catch {
+            throw .database(path: path, error: error)
+        }
+    }
+
+    /// How many reading connections are open and idle.
+    var readerCount: Int { connections.readerCount }
 
     /// `value` with every object's members in the order a cassette file has them, so a cassette reads back
     /// the same from this store as from a `JSONFileStore`, and a re-recorded row differs only where the answer did.
@@ -258,7 +272,7 @@ extension SQLiteStore {
 
     /// Every hit count of a cassette still in the namespace, and its every miss count, read from one snapshot.
     public func usage() throws(CassetteError) -> UsageCounts {
-        try locked { statements throws(SQLiteError) in
+        try reading { statements throws(SQLiteError) in
             try statements.database.readTransaction { () throws(SQLiteError) in
                 var counts = UsageCounts()
                 try statements.hits.use { hits throws(SQLiteError) in
@@ -281,7 +295,7 @@ extension SQLiteStore {
 extension SQLiteStore {
     /// The store's connection and every statement it runs, each compiled once when the store opens.
     ///
-    /// Not thread-safe: `SQLiteStore` reaches it only under its mutex.
+    /// Not thread-safe: `SQLiteConnections` hands it to one thread at a time.
     final class Statements {
         let database: SQLiteDatabase
         let load: SQLiteStatement
