@@ -85,6 +85,7 @@ public struct ServeCommand {
         engine.finishRecordings()
         ledger?.stop()
         if configuration.strict { reportUnused(engine, log: log) }
+        engine.shutdown()
         log.info("stopped")
         return 0
     }

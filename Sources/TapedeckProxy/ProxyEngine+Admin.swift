@@ -27,13 +27,18 @@ extension ProxyEngine {
             browse(route, exchange)
             return true
         }
-        guard let page = adminPage(path) else { return false }
+        let readsStore = path == "/_tapedeck/unused"
+        guard readsStore || Self.memoryPages.contains(path) else { return false }
         guard request.method == "GET" || request.method == "HEAD" else {
             // RFC 9110 §15.5.6: a 405 lists the allowed methods in Allow.
             exchange.fail(.methodNotAllowed("\(request.method) is not allowed on \(path); use GET", allow: "GET, HEAD"))
             return true
         }
-        exchange.send(page, Exchange.Disposition(.admin))
+        guard readsStore else {
+            exchange.send(memoryPage(path), Exchange.Disposition(.admin))
+            return true
+        }
+        readers.submit { [self] in exchange.send(unusedPage(), Exchange.Disposition(.admin)) }
         return true
     }
 
@@ -67,14 +72,15 @@ extension ProxyEngine {
         return difference == 0
     }
 
-    /// Tapedeck's own GET pages: health, live statistics and Prometheus metrics.
-    private func adminPage(_ path: Substring) -> HTTPResponse? {
+    /// Tapedeck's own GET pages made from memory alone, answered on the event loop.
+    private static let memoryPages: Set<Substring> = ["/_tapedeck/health", "/_tapedeck/stats", "/metrics"]
+
+    /// One of `memoryPages`: health, live statistics or Prometheus metrics.
+    private func memoryPage(_ path: Substring) -> HTTPResponse {
         switch path {
-        case "/_tapedeck/health": return health()
-        case "/_tapedeck/stats": return statsPage()
-        case "/metrics": return metricsPage()
-        case "/_tapedeck/unused": return unusedPage()
-        default: return nil
+        case "/_tapedeck/health": health()
+        case "/_tapedeck/stats": statsPage()
+        default: metricsPage()
         }
     }
 

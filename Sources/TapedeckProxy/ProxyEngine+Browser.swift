@@ -1,10 +1,9 @@
-import Dispatch
 import TapedeckHTTP
 
 /// The cassette browser at `/_tapedeck/`: its static page, script and style sheet, and the JSON API they read.
 extension ProxyEngine {
-    /// Answers a browser route. Static files are answered at once; the API reads the store on the browser's
-    /// own queue, one request at a time, so listing a large store never holds up an event loop or the proxy.
+    /// Answers a browser route. Static files are answered at once; the API reads the store on a reader, so listing
+    /// a large store never holds up an event loop.
     func browse(_ route: BrowserRoute, _ exchange: Exchange) {
         let request = exchange.request
         guard request.method == "GET" || request.method == "HEAD" else {
@@ -21,7 +20,7 @@ extension ProxyEngine {
             exchange.send(BrowserResponse.ok(BrowserAssets.style, contentType: "text/css; charset=utf-8"), Exchange.Disposition(.admin))
         case .list, .cassette:
             let api = browserAPI
-            browserQueue.async {
+            readers.submit {
                 let response: HTTPResponse
                 do throws(BrowserQuery.Invalid) {
                     response = route == .list

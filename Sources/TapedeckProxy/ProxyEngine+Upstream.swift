@@ -137,9 +137,11 @@ extension ProxyEngine {
         }
     }
 
-    /// Answers at once and writes `cassette` off the event loops and the upstream thread: until the write (with its
-    /// fsyncs) is done the cassette is held in `pending`, where lookups find it, so a client that repeats the
-    /// request at once still gets a hit and a miss costs no disk wait.
+    /// Writes `cassette` on a writer, then calls `then` (which sends the answer's last bytes): whoever has an answer
+    /// to a recorded miss can find its cassette in the store, in this process and in others, and it survives a
+    /// kill -9. The fsyncs that make it survive a power loss follow on the syncer, off the answer's path. Until the
+    /// write is done the cassette is held in `pending`, where lookups find it, so a repeat is already a hit. A write
+    /// that fails is logged and counted, and the answer is sent all the same: the client's call succeeded.
     func save(_ cassette: Cassette, for resolved: ResolvedRequest, then: @escaping @Sendable () -> Void) {
         let scoped = resolved.store
         let namespace = resolved.namespace
@@ -160,33 +162,37 @@ extension ProxyEngine {
         }
         let keyed = cassette.keyedRequest
         nearest.insert(key: cassette.key.hex, model: keyed.nearestGroup, namespace: namespace, request: keyed.comparable)
-        recorder.async { [self] in
+        writers.submit { [self] in
+            let sync: DeferredSync
             let failure: (any Error)?
             do {
-                try scoped.save(cassette, encoded: encoded)
+                sync = try scoped.saveVisible(cassette, encoded: encoded)
                 failure = nil
             } catch {
+                sync = .none
                 failure = error
             }
-            // Out of memory before the failure is told: once the log says "not stored", a repeat is a miss.
+            // In the store now (or never): lookups read it from there.
             pending.withLock { pending in
                 if pending.cassettes[slot]?.ticket == ticket { pending.cassettes[slot] = nil }
             }
             if let failure {
-                // Every failed write is counted and logged on its own: the client already has its answer, so
-                // the log and the stats are where a full disk or a read-only store shows.
+                // Every failed write is counted and logged on its own: the client gets its answer all the same,
+                // so the log and the stats are where a full disk or a read-only store shows.
                 stats.recordFailed()
                 log.error("not stored", [
                     LogField("key", cassette.key.prefix), LogField("store", scoped.description), LogField("error", "\(failure)"),
                 ])
             }
+            then()
+            if sync.isNeeded { syncer.submit { sync.run() } }
         }
-        then()
     }
 
-    /// Waits until every recording handed to `save` is on disk.
+    /// Waits until every recording handed to `save` is written and synced.
     public func finishRecordings() {
-        recorder.sync(flags: .barrier) {}
+        writers.waitUntilIdle()
+        syncer.waitUntilIdle()
     }
 
     private func answer(_ upstreamResponse: UpstreamResponse, body: KeyedRequest, flight: Flight, record: Bool, outcome: Outcome) {

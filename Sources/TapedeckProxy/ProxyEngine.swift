@@ -43,10 +43,14 @@ public final class ProxyEngine: HTTPHandler {
     let views: NamespaceViews
     /// `--auth-token` as bytes, or nil when no token is asked for.
     let authToken: [UInt8]?
-    /// Cassette writes fsync; they run here, never on an event loop or the upstream thread.
-    let recorder = DispatchQueue(label: "tapedeck.recorder", attributes: .concurrent)
-    /// The cassette browser's API reads the store here, one request at a time.
-    let browserQueue = DispatchQueue(label: "tapedeck.browser")
+    /// Every read of the store (lookups, miss diagnostics, the browser's API, unused cassettes) runs here, never
+    /// on an event loop; apart from the writers, so a write waiting for a lock never holds up a hit.
+    let readers = WorkerPool(name: "tapedeck-read", threads: 4)
+    /// Recordings are written here before their answers' last bytes leave, never on an event loop or the
+    /// upstream thread.
+    let writers = WorkerPool(name: "tapedeck-write", threads: 2)
+    /// The fsyncs that make a written recording survive a power loss, one after another, off every answer's path.
+    let syncer = WorkerPool(name: "tapedeck-sync", threads: 1)
     /// What the cassette browser's API reads from.
     let browserAPI: BrowserAPI
 
@@ -94,6 +98,12 @@ public final class ProxyEngine: HTTPHandler {
         guard resolved.mode == .auto || resolved.mode == .replay else {
             return forward(resolved, exchange, afterMiss: false)
         }
+        // The lookup reads the store (a stat, a file, a row), so it runs on a reader, never on this event loop.
+        readers.submit { [self] in answer(resolved, exchange) }
+    }
+
+    /// Looks `resolved` up and answers it: a hit is replayed, a miss refused (replay) or forwarded. Runs on a reader.
+    private func answer(_ resolved: ResolvedRequest, _ exchange: Exchange) {
         switch lookup(resolved) {
         case .hit(let rendered, let expired):
             serve(rendered, expired: expired, to: exchange)
@@ -106,6 +116,21 @@ public final class ProxyEngine: HTTPHandler {
         case .stale:
             forward(resolved, exchange, afterMiss: false)
         }
+    }
+
+    /// Stops the engine's threads once the work handed to them is done (call after `finishRecordings`).
+    public func shutdown() {
+        readers.stop()
+        writers.stop()
+        syncer.stop()
+    }
+
+    deinit {
+        // An engine dropped without `shutdown` (a test's) lets its threads end on their own, without waiting here:
+        // the last reference may be dropped on one of them.
+        readers.retire()
+        writers.retire()
+        syncer.retire()
     }
 
     /// The answering side of a request not (or not wholly) resolved: its route, when it has one, and no key.

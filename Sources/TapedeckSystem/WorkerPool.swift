@@ -74,6 +74,17 @@ public final class WorkerPool: Sendable {
         for _ in 0..<threadCount { exited.wait() }
     }
 
+    /// Lets the threads end once the work already submitted is done, without waiting for them; later `submit`s
+    /// run on the caller's thread.
+    public func retire() {
+        let first = state.withLock { state -> Bool in
+            defer { state.stopping = true }
+            return !state.stopping
+        }
+        guard first else { return }
+        for _ in 0..<threadCount { available.signal() }
+    }
+
     private func run() {
         while true {
             available.wait()

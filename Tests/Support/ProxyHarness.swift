@@ -109,6 +109,8 @@ package final class ProxyHarness: @unchecked Sendable {
     package func stop(graceMs: Int = 2000) {
         server.shutdown(graceMs: graceMs)
         upstream?.shutdown()
+        engine.finishRecordings()
+        engine.shutdown()
         origin.stop()
         try? FileManager.default.removeItem(atPath: directory)
     }

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import TapedeckSystem
 @testable import TapedeckHTTP
@@ -31,7 +32,10 @@ final class SlowStore: CassetteStore, @unchecked Sendable {
 }
 
 @Suite struct PendingRecordingTests {
-    @Test func aMissIsAnsweredBeforeItsCassetteIsWrittenAndARepeatIsAnIdenticalHit() throws {
+    /// Answered means stored: a miss's answer waits for its cassette's write, and the cassette is in the store when
+    /// the client has the answer. Meanwhile the recording answers from memory (here a ConverseStream request for
+    /// the same conversation, which does not join the Converse call's flight).
+    @Test func aMissIsAnsweredOnceItsCassetteIsStoredAndMeanwhileTheRecordingAnswersRepeats() throws {
         let scratch = try ScratchDirectory()
         defer { scratch.remove() }
         let origin = try TestOrigin(handler: BedrockOrigin().handler)
@@ -44,20 +48,24 @@ final class SlowStore: CassetteStore, @unchecked Sendable {
         let server = HTTPServer(configuration: .init(port: 0, eventLoops: 1), handler: engine)
         try server.start()
         defer { server.shutdown() }
-        func ask() throws -> RawResponse {
-            try RawClient(port: server.port).exchange("POST", ProxyHarness.haikuPath, headers: [], body: Array(ProxyHarness.helloBody.utf8))
-        }
-        let miss = try ask()
-        #expect(miss.headers["x-tapedeck"] == "miss", "answered while the save still waits")
+        let missClient = try RawClient(port: server.port)
+        try missClient.send("POST", ProxyHarness.haikuPath, headers: [], body: Array(ProxyHarness.helloBody.utf8))
+        // The write waits at the gate: upstream has answered, the client has nothing yet.
+        #expect(waitUntil { origin.requests.count == 1 && engine.writers.unfinishedCount == 1 })
+        let streamPath = ProxyHarness.haikuPath.replacingOccurrences(of: "/converse", with: "/converse-stream")
+        let early = try RawClient(port: server.port).exchange("POST", streamPath, headers: [], body: Array(ProxyHarness.helloBody.utf8))
+        #expect(early.headers["x-tapedeck"] == "hit", "the recording being written answers from memory")
         #expect(try store.inner.count() == 0)
-        let early = try ask()
-        #expect(early.headers["x-tapedeck"] == "hit", "the pending recording answers")
-        store.gate.open()
-        engine.finishRecordings()
-        #expect(try store.inner.count() == 1)
-        let late = try ask()
-        #expect(late.headers["x-tapedeck"] == "hit")
-        #expect(late.body == early.body, "a hit before and after the write is byte-identical")
         #expect(origin.requests.count == 1)
+
+        store.gate.open()
+        let miss = try #require(try missClient.readResponse())
+        #expect(miss.headers["x-tapedeck"] == "miss")
+        // The client has its answer: the cassette is in the store.
+        #expect(try store.inner.count() == 1)
+        let late = try RawClient(port: server.port).exchange("POST", ProxyHarness.haikuPath, headers: [], body: Array(ProxyHarness.helloBody.utf8))
+        #expect(late.headers["x-tapedeck"] == "hit")
+        #expect(origin.requests.count == 1)
+        engine.finishRecordings()
     }
 }
