@@ -4,7 +4,8 @@ import TapedeckBedrock
 import TapedeckStore
 
 /// Counts hits per cassette and misses per model in memory and adds them to the store in batches, never a
-/// write per hit: every `intervalSeconds` on its own thread, and once more when stopped. Counts are kept per
+/// write per hit: every `intervalSeconds` (one second by default, so a kill -9 loses at most the last second's
+/// counts) on its own thread when there is anything to add, and once more when stopped. Counts are kept per
 /// namespace and written to that namespace's view, where its cassettes (and `ls STORE#NAME`) are.
 public final class UsageLedger: Sendable {
     private let store: CassetteStore
@@ -17,7 +18,7 @@ public final class UsageLedger: Sendable {
     private let intervalSeconds: Double
 
     /// Creates a ledger for `store`; call `start` to flush periodically.
-    public init(store: CassetteStore, log: ProcessLog, intervalSeconds: Double = 5) {
+    public init(store: CassetteStore, log: ProcessLog, intervalSeconds: Double = 1) {
         self.store = store
         self.log = log
         self.intervalSeconds = intervalSeconds
