@@ -12,13 +12,9 @@ import TapedeckTestSupport
 /// is whole. `verify` passes, every cassette decodes to exactly what upstream sent for its request, every miss a
 /// client was answered is stored whole or not at all, and a new serve replays what is there.
 ///
-/// A miss is answered before its cassette is written (it is pending in memory until then), so an answered miss
-/// may be missing after the kill; a partial or corrupt one may not.
+/// Answered means stored: a miss's last byte leaves after its cassette is written, so every miss a client was
+/// answered before the kill is in the store, whole.
 @Suite(.tags(.slow)) struct ServeCrashSlowTests {
-    static let requests = 240
-    static let clients = 24
-    /// The kill comes right after the client that completes this many answers has read its answer.
-    static let killAfterAnswers = 60
     /// Answers large enough that writing one takes a moment.
     static let padding = 24 * 1024
 
@@ -92,11 +88,27 @@ import TapedeckTestSupport
         return try StreamFrames.decode(body).map { try json($0.payload).removing(path: "metrics") }
     }
 
+    /// 24 clients, 240 requests, killed right after the 60th answer.
     @Test(arguments: StoreKind.allCases)
     func killNineDuringABurstOfRecordingsLeavesOnlyWholeCassettes(_ kind: StoreKind) throws {
+        try killNine(kind, clients: 24, requests: 240, killAfterAnswers: 60, run: 0)
+    }
+
+    /// 4 clients, killed right after the k-th complete answer, k drawn from the run's seed; three runs per store.
+    @Test(arguments: StoreKind.allCases, 1...3)
+    func killNineRightAfterTheKthAnswerLosesNoAnsweredMiss(_ kind: StoreKind, run: Int) throws {
+        var generator = ConverseFixtures.SeededGenerator(state: TestSeed.value &+ UInt64(run * 2 + (kind == .json ? 0 : 1)))
+        try killNine(kind, clients: 4, requests: 80, killAfterAnswers: Int.random(in: 1...40, using: &generator), run: run)
+    }
+
+    /// Runs serve on `kind`, sends `requests` distinct requests (Converse and ConverseStream in turn) from
+    /// `clients` connections at once, kills serve with SIGKILL right after the `killAfterAnswers`-th complete answer,
+    /// and checks what the store holds.
+    func killNine(_ kind: StoreKind, clients: Int, requests: Int, killAfterAnswers: Int, run: Int) throws {
+        let context = "\(kind.rawValue) run \(run), kill after answer \(killAfterAnswers), \(TestSeed.replay)"
         let origin = try TestOrigin(handler: EchoOrigin.handler(padding: { _ in Self.padding }))
         defer { origin.stop() }
-        let scratch = try ScratchDirectory("crash-\(kind.rawValue)")
+        let scratch = try ScratchDirectory("crash-\(kind.rawValue)-\(run)")
         defer { scratch.remove() }
         let spec = kind.spec(in: scratch.path)
         let serve = try ServeProcess(["--store", spec, "--upstream", origin.baseURL, "--quiet"])
@@ -105,7 +117,7 @@ import TapedeckTestSupport
         let next = Mutex(0)
         let answers = Mutex<[Answer]>([])
         let group = DispatchGroup()
-        for _ in 0..<Self.clients {
+        for _ in 0..<clients {
             group.enter()
             Thread {
                 defer { group.leave() }
@@ -114,14 +126,14 @@ import TapedeckTestSupport
                         defer { value += 1 }
                         return value
                     }
-                    guard index < Self.requests else { return }
+                    guard index < requests else { return }
                     guard let answer = Self.send(index, port: serve.port) else { continue }
                     let count = answers.withLock { list -> Int in
                         list.append(answer)
                         return list.count
                     }
                     // Exactly one client sees the count reach it; the others are mid-request.
-                    if count == Self.killAfterAnswers { kill(serve.pid, SIGKILL) }
+                    if count == killAfterAnswers { kill(serve.pid, SIGKILL) }
                 }
             }.start()
         }
@@ -129,8 +141,8 @@ import TapedeckTestSupport
         serve.kill()
         #expect(serve.process.terminationReason == .uncaughtSignal && serve.process.terminationStatus == SIGKILL)
         let received = answers.withLock { $0 }
-        #expect(received.count >= Self.killAfterAnswers)
-        #expect(received.count < Self.requests, "the kill came while requests were in flight")
+        #expect(received.count >= killAfterAnswers, "\(context)")
+        #expect(received.count < requests, "the kill came while requests were in flight (\(context))")
         for answer in received {
             #expect(answer.outcome == "miss", "\(answer.question): every request is distinct")
             let sent = answer.stream ? EchoOrigin.streamFrames(answer.question, padding: Self.padding).flatMap { $0 }
@@ -154,10 +166,9 @@ import TapedeckTestSupport
                 Issue.record("\(answer.question): no key in the answer")
                 continue
             }
-            // Stored whole (checked above, as every cassette is) or not at all.
-            if let cassette = try store.load(key) {
-                #expect(EchoOrigin.question(JSONWriter.compact(cassette.request)) == answer.question)
-            }
+            // Answered means stored, whole (checked above, as every cassette is).
+            let cassette = try #require(try store.load(key), "\(answer.question) was answered but is not in the store (\(context))")
+            #expect(EchoOrigin.question(JSONWriter.compact(cassette.request)) == answer.question)
         }
         if kind == .json {
             // A write the kill cut short leaves at most a temporary file, never a cassette-named one.
@@ -165,9 +176,9 @@ import TapedeckTestSupport
             let cassettes = files.filter { !$0.split(separator: "/").last!.hasPrefix(".") }
             #expect(cassettes.count == entries.count, "\(cassettes)")
             #expect(files.allSatisfy { !$0.split(separator: "/").last!.hasPrefix(".") || $0.hasSuffix(".tmp") }, "\(files)")
-            print("ServeCrashSlowTests[json]: \(entries.count) cassettes stored, \(files.count - cassettes.count) temporary files left by the kill")
+            print("ServeCrashSlowTests[\(context)]: \(received.count) answered, \(entries.count) cassettes stored, \(files.count - cassettes.count) temporary files left by the kill")
         } else {
-            print("ServeCrashSlowTests[sqlite]: \(entries.count) cassettes stored")
+            print("ServeCrashSlowTests[\(context)]: \(received.count) answered, \(entries.count) cassettes stored")
         }
 
         // A new serve on the same store, offline: everything that is there replays as it was recorded.
