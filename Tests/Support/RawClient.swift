@@ -36,6 +36,13 @@ package final class RawClient {
 
     deinit { Glibc.close(fd) }
 
+    /// Whether anything from the server (bytes, or its end of the connection) is waiting to be read now.
+    package var hasSomethingToRead: Bool {
+        guard buffer.isEmpty else { return true }
+        var entry = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        return poll(&entry, 1, 0) > 0
+    }
+
     /// Sends all of `bytes`.
     package func send(_ bytes: [UInt8]) throws {
         var sent = 0
