@@ -473,6 +473,32 @@ def fresh_connection_hit(port, request):
     return time.perf_counter() - started, head
 
 
+def fsync_cost(store, count):
+    """Milliseconds to fsync a freshly written file the size of one of `store`'s cassettes, then its directory,
+    `count` times in a scratch directory beside the store: what a recording's fsyncs cost on this disk."""
+    sizes = [os.path.getsize(os.path.join(root, name)) for root, _, names in os.walk(store) for name in names
+             if name.endswith(".json")]
+    payload = b"x" * (int(statistics.median(sizes)) if sizes else 4096)
+    scratch = os.path.join(os.path.dirname(store), "fsync-probe")
+    os.makedirs(scratch, exist_ok=True)
+    times = []
+    for i in range(count):
+        path = os.path.join(scratch, f"{i}.json")
+        with open(path, "wb") as handle:
+            handle.write(payload)
+            handle.flush()
+            t0 = time.perf_counter()
+            os.fsync(handle.fileno())
+        directory = os.open(scratch, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            os.fsync(directory)
+        finally:
+            os.close(directory)
+        times.append((time.perf_counter() - t0) * 1000)
+    shutil.rmtree(scratch, ignore_errors=True)
+    return times
+
+
 def percentile(values, q):
     ordered = sorted(values)
     if not ordered:
@@ -822,6 +848,8 @@ def benchmark(args, procs, workdir, runs, duration, connections, samples, notes,
     via = http.client.HTTPConnection("127.0.0.1", tapedeck.port, timeout=30)
     direct = http.client.HTTPConnection("127.0.0.1", fast.port, timeout=30)
     miss_times, direct_times = [], []
+    # Answered means stored: right after each answer, is its cassette file already in place?
+    visible_at_answer = 0
     try:
         for i in range(5):  # warm both connections (and Tapedeck's upstream connection) up
             post(direct, CONVERSE_PATH, request_bytes(f"warm-{i}"))
@@ -836,11 +864,15 @@ def benchmark(args, procs, workdir, runs, duration, connections, samples, notes,
             t2 = time.perf_counter()
             check(status == 200 and headers.get("x-tapedeck") == "miss",
                   f"miss path: request {i} was {status} {headers.get('x-tapedeck')}, not a miss")
+            key = headers.get("x-tapedeck-key", "")
+            if os.path.exists(os.path.join(store, key[:2], key + ".json")):
+                visible_at_answer += 1
             direct_times.append((t1 - t0) * 1000)
             miss_times.append((t2 - t1) * 1000)
     finally:
         via.close()
         direct.close()
+    fsync_times = fsync_cost(store, samples["miss"])
 
     # (c) 32 identical concurrent misses against the 500 ms upstream, fresh store.
     log("burst of 32 identical concurrent misses (500 ms upstream)")
@@ -991,6 +1023,12 @@ def benchmark(args, procs, workdir, runs, duration, connections, samples, notes,
     w(f"| fake upstream directly | {fmt_ms(dm)} | {fmt_ms(percentile(direct_times, 99))} |")
     w(f"| through Tapedeck (miss + record) | {fmt_ms(mm)} | {fmt_ms(percentile(miss_times, 99))} |")
     w(f"| **added by Tapedeck** (difference of medians) | **{fmt_ms(mm - dm)}** | |")
+    w("")
+    w(f"Cassette in place when the client had its answer: **{visible_at_answer} of {samples['miss']}** (the answer "
+      f"leaves after the file is renamed into place). The fsyncs that make it survive a power loss follow off the "
+      f"answer's path; on this disk a cassette-sized write's fsync (file, then directory) takes median "
+      f"{fmt_ms(median(fsync_times))}, p99 {fmt_ms(percentile(fsync_times, 99))}: what each miss would add if they "
+      f"were on the answer's path.")
     w("")
     w(f"**(c) Burst of {burst_n} identical concurrent misses** against a Tapedeck with a fresh store whose upstream "
       f"is the 500 ms fake ({burst_n} threads, each with its own connection, released together by a barrier): the "
