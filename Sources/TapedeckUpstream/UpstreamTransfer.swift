@@ -15,6 +15,10 @@ final class UpstreamTransfer {
     /// The final response's fields so far: an array, since an obs-fold line extends the last value in place.
     private var fields: [HTTPField] = []
     private var headDelivered = false
+    /// Numbers this transfer among all of the loop's, for its `UpstreamTransferControl`; set when it starts.
+    var serial: UInt64 = 0
+    /// Receiving is paused (curl_easy_pause(3) with CURLPAUSE_RECV).
+    var paused = false
 
     /// Prepares buffers for `job` on `easy`; nothing is set on the handle until `configure()`.
     init(easy: UnsafeMutableRawPointer, job: UpstreamLoop.Job) {
