@@ -110,7 +110,9 @@ final class UpstreamLoop: @unchecked Sendable {
         active[easy] = transfer
         nextSerial &+= 1
         transfer.serial = nextSerial
-        job.handler.upstreamDidStart(UpstreamTransferControl(loop: self, easy: easy, serial: nextSerial))
+        let control = UpstreamTransferControl(loop: self, easy: easy, serial: nextSerial)
+        transfer.control = control
+        job.handler.upstreamDidStart(control)
     }
 
     /// Queues a pause or resume for the client's thread and wakes it; thread-safe.
