@@ -135,7 +135,7 @@ def run_store(binary, kind, megabytes, pause, workdir):
     if code != 0:
         print(f"{kind:6} serve exited {code}", flush=True)
         ok = False
-    replay = Server(binary, ["--mode", "replay", "--store", store], workdir, f"replay-{kind}")
+    replay = Server(binary, ["--mode", "replay", "--store", store, "--hit-latency-ms", "42"], workdir, f"replay-{kind}")
     try:
         status, outcome, replayed, received, _ = fetch(replay.port)
         matched = status == 200 and outcome == "hit" and replayed == digest
