@@ -10,7 +10,7 @@ PY_PACKAGES := boto3 pytest awscli langchain-aws "anthropic[bedrock]"
 SWIFT_BUILD_FLAGS ?=
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps venv browser-deps build release run test test-quick test-swift test-python fuzz fuzz-short fuzz-build bench bench-quick bench-deps bench-stores soak profile clean
+.PHONY: deps venv browser-deps build release run test test-quick test-swift test-python fuzz fuzz-short fuzz-build bench bench-quick bench-deps bench-stores bench-slow-reader soak profile clean
 
 ## Install the C libraries' headers with apt-get when they are missing.
 deps:
@@ -102,6 +102,12 @@ BENCH_BIN = $$($(SWIFT) build -c release $(SWIFT_BUILD_FLAGS) --show-bin-path)/t
 
 bench: release bench-deps
 	$(PYTHON) Benchmarks/bench.py --binary $(BENCH_BIN) $(BENCH_ARGS)
+	$(PYTHON) Benchmarks/slow_reader.py --binary $(BENCH_BIN)
+
+## Backpressure: a 100 MB ConverseStream recorded while its client stops reading for 15 s; prints serve's peak RSS
+## (VmHWM) for a JSON and a SQLite store and whether the replay matched byte for byte.
+bench-slow-reader: release
+	$(PYTHON) Benchmarks/slow_reader.py --binary $(BENCH_BIN)
 
 ## The same as a one-minute smoke run (one run of 2 s per cell).
 bench-quick: release bench-deps

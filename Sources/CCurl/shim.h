@@ -14,4 +14,7 @@ static inline CURLcode tapedeck_curl_getinfo_long(CURL *h, CURLINFO i, long *v) 
 static inline CURLcode tapedeck_curl_getinfo_pointer(CURL *h, CURLINFO i, void **v) { return curl_easy_getinfo(h, i, v); }
 static inline CURLcode tapedeck_curl_getinfo_double(CURL *h, CURLINFO i, double *v) { return curl_easy_getinfo(h, i, v); }
 static inline CURLMcode tapedeck_curl_multi_setopt_long(CURLM *m, CURLMoption o, long v) { return curl_multi_setopt(m, o, v); }
+/* CURLPAUSE_CONT is a macro expression Swift does not import; curl_easy_pause(3)'s two bitmasks as constants. */
+static const int tapedeck_curlpause_recv = CURLPAUSE_RECV;
+static const int tapedeck_curlpause_cont = CURLPAUSE_CONT;
 #endif

@@ -35,6 +35,8 @@ final class Connection {
     /// the answer instead of a reset (RFC 9112 §9.6).
     private var lingering = false
     private var lingerAfterFlush = false
+    /// The producer of the streamed response in flight that asked to hear when its output backs up (`watchBacklog`).
+    private var backlogWatch: BacklogWatch?
 
     private static let initialCapacity = 16 * 1024
     private static let maxInputCapacity = 256 * 1024
@@ -218,6 +220,23 @@ final class Connection {
             output.append(contentsOf: bytes)
         }
         flush()
+        if !isClosed { backlogWatch?.check(unsent: output.count - outputIndex) }
+    }
+
+    /// Tells `watch` when the unsent output of the streamed response `sequence` crosses its marks, until the
+    /// response ends or the connection closes (which counts as drained).
+    func watchBacklog(sequence: UInt64, _ watch: BacklogWatch) {
+        guard !isClosed, inFlight, sequence == self.sequence else { return watch.release() }
+        backlogWatch?.release()
+        backlogWatch = watch
+        watch.check(unsent: output.count - outputIndex)
+    }
+
+    /// Ends the backlog watch of the response that just finished: a paused producer is told it may go on.
+    private func releaseBacklogWatch() {
+        guard let watch = backlogWatch else { return }
+        backlogWatch = nil
+        watch.release()
     }
 
     func finishStream(sequence: UInt64) {
@@ -230,6 +249,7 @@ final class Connection {
     func abort(sequence: UInt64) {
         guard !isClosed, inFlight, sequence == self.sequence else { return }
         inFlight = false
+        releaseBacklogWatch()
         keepAliveAfterResponse = false
         closeAfterFlush = true
         flush()
@@ -238,6 +258,7 @@ final class Connection {
 
     private func finishResponse() {
         inFlight = false
+        releaseBacklogWatch()
         lastActivity = MonotonicClock.milliseconds()
         if !keepAliveAfterResponse || peerClosed || draining { closeAfterFlush = true }
         if processing { return }
@@ -262,6 +283,7 @@ final class Connection {
             outputIndex += n
             lastActivity = MonotonicClock.milliseconds()
         }
+        backlogWatch?.check(unsent: output.count - outputIndex)
         if outputIndex == output.count {
             if output.capacity > 1 << 20 { output = [] } else { output.removeAll(keepingCapacity: true) }
             outputIndex = 0
@@ -300,6 +322,7 @@ final class Connection {
         isClosed = true
         loop.unregister(self)
         Syscall.close(fd)
+        releaseBacklogWatch()
     }
 
     func beginDrain() {

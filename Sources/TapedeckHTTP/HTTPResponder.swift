@@ -44,6 +44,25 @@ public final class HTTPResponder: @unchecked Sendable {  // Its connection is to
         loop.execute { [self] in connection.sendChunk(sequence: sequence, bytes: bytes) }
     }
 
+    /// The unsent output above which a live stream's producer should hold back (`watchBacklog`).
+    public static let backlogLimit = 4 * 1024 * 1024
+    /// The unsent output at or below which a held-back producer may go on.
+    public static let backlogResumeAt = 1024 * 1024
+
+    /// Watches the streamed response's unsent output (bytes its chunks queued that the socket has not taken):
+    /// `backedUp` runs when it grows over `limit`, then `drained` once it is down to `resumeAt`, alternately, on the
+    /// loop's thread. A response that ends or a connection that closes while backed up counts as drained; a watch
+    /// set after that never calls either. A newer watch replaces an older one (which is told `drained` if owed).
+    public func watchBacklog(
+        limit: Int = HTTPResponder.backlogLimit, resumeAt: Int = HTTPResponder.backlogResumeAt,
+        backedUp: @escaping @Sendable () -> Void, drained: @escaping @Sendable () -> Void
+    ) {
+        loop.execute { [self] in
+            connection.watchBacklog(
+                sequence: sequence, BacklogWatch(limit: limit, resumeAt: resumeAt, backedUp: backedUp, drained: drained))
+        }
+    }
+
     /// Ends a streamed body.
     public func finishStream() {
         loop.execute { [self] in connection.finishStream(sequence: sequence) }

@@ -107,6 +107,12 @@ final class Exchange: @unchecked Sendable {  // `bytesOut` is touched only on th
         responder.sendChunk(bytes)
     }
 
+    /// Watches the started live stream's unsent output: `backedUp` when the client falls over `HTTPResponder`'s
+    /// backlog limit, `drained` once it has caught up (or the response or connection ended), on the owning loop.
+    func watchBacklog(backedUp: @escaping @Sendable () -> Void, drained: @escaping @Sendable () -> Void) {
+        responder.watchBacklog(backedUp: backedUp, drained: drained)
+    }
+
     /// Ends a started live stream, cleanly or (`cut`) by closing the connection without the last chunk, as
     /// upstream's was cut; then logs it.
     func endStream(status: Int, _ disposition: Disposition, cut: Bool = false) {

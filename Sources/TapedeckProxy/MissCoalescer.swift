@@ -40,10 +40,11 @@ public final class MissCoalescer: Sendable {
     /// Joins the flight for `key` as a follower, or starts one with `exchange` as its leader.
     ///
     /// A follower is added to the flight under the map's lock, so a flight that lands afterwards answers it.
+    /// A flight that refuses followers (`Flight.add`) is replaced in the map by the new request's own.
     func join(_ key: FlightKey, exchange: Exchange, resolved: ResolvedRequest) -> Role {
         flights.withLock { flights in
-            if let flight = flights[key] {
-                flight.add(follower: exchange)
+            // A stream whose start is no longer kept takes no more followers: the request leads a flight of its own.
+            if let flight = flights[key], flight.add(follower: exchange) {
                 return .follower(flight)
             }
             let flight = Flight(leader: exchange, resolved: resolved, key: key, coalescer: self)

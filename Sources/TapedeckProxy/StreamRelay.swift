@@ -22,6 +22,8 @@ final class StreamRelay: UpstreamResponseHandler, @unchecked Sendable {  // Stat
 
     private var status = 0
     private var headers = HTTPHeaders()
+    /// Pauses the upstream transfer while the leader's connection is backed up.
+    private var control: UpstreamTransferControl?
     private var streaming = false
     private var buffered: [UInt8] = []
     private var decoder = EventStreamDecoder()
@@ -39,6 +41,10 @@ final class StreamRelay: UpstreamResponseHandler, @unchecked Sendable {  // Stat
         self.outcome = outcome
     }
 
+    func upstreamDidStart(_ control: UpstreamTransferControl) {
+        self.control = control
+    }
+
     func upstreamDidReceiveHead(status: Int, headers: HTTPHeaders) {
         self.status = status
         self.headers = headers
@@ -46,7 +52,11 @@ final class StreamRelay: UpstreamResponseHandler, @unchecked Sendable {  // Stat
         guard status == 200 else { return }
         streaming = true
         let head = HTTPResponse(status: 200, headers: engine.passThroughHeaders(headers))
-        flight.startStream(head, outcome: outcome)
+        flight.startStream(head, outcome: outcome, transfer: control) { [engine, resolved] _ in
+            engine.log.warn("follower cut", [
+                LogField("key", resolved.key.prefix), LogField("reason", "its reader fell behind the live stream"),
+            ])
+        }
     }
 
     func upstreamDidReceive(_ bytes: [UInt8]) {

@@ -25,6 +25,18 @@ final class UpstreamLoop: @unchecked Sendable {
         var stopping = false
         /// The client's thread, once it runs; `shutdown()` called from it must not wait for itself.
         var loopThread: pthread_t?
+        /// Pause and resume requests not yet applied, oldest first (the latest for a transfer wins).
+        var pauses: [PauseRequest] = []
+    }
+
+    /// A transfer control's request to pause or resume receiving one transfer's response.
+    struct PauseRequest: Sendable {
+        /// The transfer's easy handle, as a number.
+        let easy: UInt
+        /// The transfer's serial number: a request for a transfer that has finished is dropped.
+        let serial: UInt64
+        /// Pause (true) or resume (false).
+        let paused: Bool
     }
 
     /// Idle easy handles kept for reuse; more than this are cleaned up.
@@ -35,6 +47,7 @@ final class UpstreamLoop: @unchecked Sendable {
     private let exited: DispatchGroup
     private var active: [UnsafeMutableRawPointer: UpstreamTransfer] = [:]
     private var idle: [UnsafeMutableRawPointer] = []
+    private var nextSerial: UInt64 = 0
 
     /// Creates a loop over `multi`; `exited` is entered by the caller and left when `run()` returns.
     init(multi: UnsafeMutableRawPointer, inbox: Mutex<Inbox>, exited: DispatchGroup) {
@@ -47,15 +60,19 @@ final class UpstreamLoop: @unchecked Sendable {
     func run() {
         inbox.withLock { $0.loopThread = pthread_self() }
         while true {
-            let (jobs, stopping) = inbox.withLock { state in
-                defer { state.jobs.removeAll(keepingCapacity: true) }
-                return (state.jobs, state.stopping)
+            let (jobs, pauses, stopping) = inbox.withLock { state in
+                defer {
+                    state.jobs.removeAll(keepingCapacity: true)
+                    state.pauses.removeAll(keepingCapacity: true)
+                }
+                return (state.jobs, state.pauses, state.stopping)
             }
             if stopping {
                 tearDown(pending: jobs)
                 break
             }
             for job in jobs { start(job) }
+            for request in pauses { apply(request) }
             var running: Int32 = 0
             let performed = curl_multi_perform(multi, &running)
             if performed != CURLM_OK {
@@ -91,6 +108,31 @@ final class UpstreamLoop: @unchecked Sendable {
             return
         }
         active[easy] = transfer
+        nextSerial &+= 1
+        transfer.serial = nextSerial
+        let control = UpstreamTransferControl(loop: self, easy: easy, serial: nextSerial)
+        transfer.control = control
+        job.handler.upstreamDidStart(control)
+    }
+
+    /// Queues a pause or resume for the client's thread and wakes it; thread-safe.
+    func requestPause(_ request: PauseRequest) {
+        inbox.withLock { state in
+            // Under the lock, as in `send`: after `stopping` the multi handle may be gone.
+            guard !state.stopping else { return }
+            state.pauses.append(request)
+            _ = curl_multi_wakeup(multi)
+        }
+    }
+
+    /// Pauses or resumes a transfer still in flight, unless it is already in that state.
+    private func apply(_ request: PauseRequest) {
+        guard let easy = UnsafeMutableRawPointer(bitPattern: request.easy), let transfer = active[easy],
+              transfer.serial == request.serial, transfer.paused != request.paused else { return }
+        transfer.paused = request.paused
+        // curl_easy_pause(3): called on the thread driving the multi handle; unpausing may deliver buffered
+        // bytes to the write callback before it returns.
+        _ = curl_easy_pause(easy, request.paused ? tapedeck_curlpause_recv : tapedeck_curlpause_cont)
     }
 
     /// Reads curl_multi_info_read(3) until empty and completes every transfer that is done.

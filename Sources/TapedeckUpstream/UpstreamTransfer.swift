@@ -15,6 +15,12 @@ final class UpstreamTransfer {
     /// The final response's fields so far: an array, since an obs-fold line extends the last value in place.
     private var fields: [HTTPField] = []
     private var headDelivered = false
+    /// Numbers this transfer among all of the loop's, for its `UpstreamTransferControl`; set when it starts.
+    var serial: UInt64 = 0
+    /// Receiving is paused (CURL_WRITEFUNC_PAUSE, or curl_easy_pause(3) with CURLPAUSE_RECV).
+    var paused = false
+    /// The handler's way to pause this transfer; set when it starts.
+    var control: UpstreamTransferControl?
 
     /// Prepares buffers for `job` on `easy`; nothing is set on the handle until `configure()`.
     init(easy: UnsafeMutableRawPointer, job: UpstreamLoop.Job) {
@@ -152,10 +158,16 @@ final class UpstreamTransfer {
         fields.append(HTTPField(name, UpstreamTransfer.trimmed(line[(colon + 1)...])))
     }
 
-    /// One body chunk from curl (CURLOPT_WRITEFUNCTION(3)).
-    fileprivate func receiveBody(_ raw: UnsafeRawBufferPointer) {
+    /// One body chunk from curl (CURLOPT_WRITEFUNCTION(3)); what to answer curl: the byte count taken, or
+    /// CURL_WRITEFUNC_PAUSE to hold the chunk back (curl delivers the same bytes again once resumed).
+    fileprivate func receiveBody(_ raw: UnsafeRawBufferPointer) -> Int {
         deliverHeadIfNeeded()
+        if control?.isPauseWanted == true {
+            paused = true
+            return Int(CURL_WRITEFUNC_PAUSE)
+        }
         job.handler.upstreamDidReceive([UInt8](raw))
+        return raw.count
     }
 
     private func deliverHeadIfNeeded() {
@@ -186,8 +198,7 @@ extension UpstreamTransfer {
         let length = size * count
         guard let userdata else { return 0 }
         let transfer = Unmanaged<UpstreamTransfer>.fromOpaque(userdata).takeUnretainedValue()
-        transfer.receiveBody(UnsafeRawBufferPointer(start: data, count: length))
-        return length
+        return transfer.receiveBody(UnsafeRawBufferPointer(start: data, count: length))
     }
 
     /// The three-digit code after `HTTP/x.y ` in a status line, or 0 if there is none.
