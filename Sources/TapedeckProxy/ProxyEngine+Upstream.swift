@@ -67,7 +67,8 @@ extension ProxyEngine {
             return
         case .leader(let flight):
             if afterMiss && serveLanded(flight) { return }
-            call(flight, body: body, record: true, outcome: outcome)
+            // Another process sharing the store may be recording the same key: `ProxyEngine+Lease`.
+            callHoldingLease(flight, body: body, outcome: outcome, afterMiss: afterMiss)
         }
     }
 

@@ -17,6 +17,8 @@ public final class SQLiteStore: CassetteStore {
     public let namespaceName: String
     /// Shared by every namespace's view of the file: one connection, its statements compiled once.
     private let statements: Mutex<Statements>
+    /// Shared by every namespace's view of the file: the `leases` table, on a connection of its own.
+    let leases: SQLiteLeases
 
     /// Whether the file could only be opened for reading: cassettes are served, every save fails.
     public let isReadOnly: Bool
@@ -30,6 +32,7 @@ public final class SQLiteStore: CassetteStore {
         self.namespaceName = ""
         self.isReadOnly = database.isReadOnly
         self.statements = Mutex(statements)
+        self.leases = SQLiteLeases(path: path)
     }
 
     /// A view of `store`'s file through namespace `name`, on the same connection.
@@ -38,6 +41,7 @@ public final class SQLiteStore: CassetteStore {
         namespaceName = name
         isReadOnly = store.isReadOnly
         statements = store.statements
+        leases = store.leases
     }
 
     /// A connection to `path` ready for the store: read-write with the schema current, or else read-only.
