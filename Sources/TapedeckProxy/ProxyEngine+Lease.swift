@@ -49,10 +49,14 @@ extension ProxyEngine {
         switch result {
         case .acquired(let lease):
             // The last holder may have recorded it and let go since this process looked.
-            if lease.isShared && serveRecordedElsewhere(flight, since: since) {
-                return release(lease, of: resolved)
+            if lease.isShared, let rendered = recordedElsewhere(flight, since: since) {
+                // Let go first: the cassette is in the store, so whoever takes the lease next finds it.
+                release(lease, of: resolved)
+                return serve(flight, rendered)
             }
             coalescer.whenLanded(flight) { [self] in
+                // Entered before anyone in the flight is answered, so `finishRecordings` after an answer waits for it.
+                leaseReleases.enter()
                 Self.leaseQueue.async { [self] in releaseWhenWritten(lease, of: resolved) }
             }
             call(flight, body: body, record: true, outcome: outcome)
@@ -69,23 +73,27 @@ extension ProxyEngine {
         }
     }
 
-    /// Answers everyone in `flight` from the store when it holds a recording that is new to them: any at all
-    /// after a miss (`since` nil), else one recorded since the flight began (to the second, give or take one).
-    private func serveRecordedElsewhere(_ flight: Flight, since: Int?) -> Bool {
+    /// The answer the store now holds for `flight` if it is new to it: any at all after a miss (`since` nil), else
+    /// one recorded since the flight began (to the second, give or take one); nil when there is none.
+    private func recordedElsewhere(_ flight: Flight, since: Int?) -> RenderedAnswer? {
         let resolved = flight.resolved
         let rendered: RenderedAnswer?
         do {
             rendered = try hitAnswer(resolved.key, operation: resolved.route.operation, in: resolved.store, namespace: resolved.namespace)
         } catch {
             // What cannot be read is recorded again.
-            return false
+            return nil
         }
-        guard let rendered, !isExpired(rendered.recordedAt) else { return false }
+        guard let rendered, !isExpired(rendered.recordedAt) else { return nil }
         if let since {
-            guard let recordedAt = Timestamp.parse(rendered.recordedAt), recordedAt >= since - 1 else { return false }
+            guard let recordedAt = Timestamp.parse(rendered.recordedAt), recordedAt >= since - 1 else { return nil }
         }
+        return rendered
+    }
+
+    /// Lands `flight` and answers everyone in it with `rendered`, as hits.
+    private func serve(_ flight: Flight, _ rendered: RenderedAnswer) {
         for exchange in flight.land() { serve(rendered, to: exchange) }
-        return true
     }
 
     /// Releases `lease` once the flight's recording is no longer pending: written, or failed to be.
@@ -97,6 +105,7 @@ extension ProxyEngine {
             return Self.leaseQueue.asyncAfter(deadline: .now() + .milliseconds(5)) { [self] in releaseWhenWritten(lease, of: resolved) }
         }
         release(lease, of: resolved)
+        leaseReleases.leave()
     }
 
     /// Gives `lease` up; a failure is logged (the lease goes stale in time, or with this process).

@@ -185,9 +185,10 @@ extension ProxyEngine {
         then()
     }
 
-    /// Waits until every recording handed to `save` is on disk.
+    /// Waits until every recording handed to `save` is on disk, and the store leases of landed flights are let go.
     public func finishRecordings() {
         recorder.sync(flags: .barrier) {}
+        leaseReleases.wait()
     }
 
     private func answer(_ upstreamResponse: UpstreamResponse, body: KeyedRequest, flight: Flight, record: Bool, outcome: Outcome) {

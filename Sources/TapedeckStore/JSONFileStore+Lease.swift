@@ -9,15 +9,13 @@ import TapedeckBedrock
 /// export or the browser sees one. A lock file appears whole or not at all: it is written under a temporary name
 /// and hard-linked into place, and link(2) fails with EEXIST when the name is taken, the same test as
 /// `O_CREAT | O_EXCL` without a moment in which the file is empty. Taking over a stale lock and releasing a lock
-/// both re-read it under `flock` on `DIR/.tapedeck-lease.lock`, so nobody removes a lock they did not just check.
+/// both re-read it under `flock` on its shard directory (no file of its own to leave behind), so nobody removes a
+/// lock they did not just check.
 extension JSONFileStore {
     /// The lock file of `key`'s lease.
     public func leasePath(for key: CacheKey) -> String {
         "\(directory)/\(key.hex.prefix(2))/.\(key.hex).lock"
     }
-
-    /// The file whose `flock` serialises takeovers and releases in this view's directory.
-    var leaseGuardPath: String { "\(directory)/.tapedeck-lease.lock" }
 
     public func acquireLease(_ key: CacheKey, staleAfterMs: Int64) throws(CassetteError) -> LeaseResult {
         // A store nobody can write records nothing, so there is nothing to wait for.
@@ -43,7 +41,7 @@ extension JSONFileStore {
     public func releaseLease(_ lease: MissLease) throws(CassetteError) {
         guard lease.isShared else { return }
         let path = leasePath(for: lease.key)
-        try withLeaseGuard { () throws(CassetteError) in
+        try withLeaseGuard(path) { () throws(CassetteError) in
             guard let held = try readLease(path), held.token == lease.token else { return }
             try Self.unlinkIfPresent(path)
         }
@@ -51,7 +49,7 @@ extension JSONFileStore {
 
     /// Replaces the stale lock at `path` (as `stale` read it) with `lease`; false when it changed meanwhile.
     private func takeOver(_ path: String, from stale: MissLease?, with lease: MissLease) throws(CassetteError) -> Bool {
-        try withLeaseGuard { () throws(CassetteError) -> Bool in
+        try withLeaseGuard(path) { () throws(CassetteError) -> Bool in
             // Under the guard, so the lock removed is the one judged stale, not one taken since.
             guard try readLease(path)?.token == stale?.token else { return false }
             try Self.unlinkIfPresent(path)
@@ -72,17 +70,22 @@ extension JSONFileStore {
         }
     }
 
-    /// Runs `body` holding an exclusive `flock` on the guard file.
-    private func withLeaseGuard<T>(_ body: () throws(CassetteError) -> T) throws(CassetteError) -> T {
-        try FileIO.makeDirectories(directory)
-        let fd = open(leaseGuardPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw .io(path: leaseGuardPath, error: SystemError("open", errno: errno)) }
+    /// Runs `body` holding an exclusive `flock` on the directory of the lock file at `path`.
+    private func withLeaseGuard<T>(_ path: String, _ body: () throws(CassetteError) -> T) throws(CassetteError) -> T {
+        let shard = String(path[..<path.lastIndex(of: "/")!])
+        let fd = open(shard, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else {
+            // No shard directory, so no lock file in it: nothing to take over or release.
+            if errno == ENOENT { return try body() }
+            throw .io(path: shard, error: SystemError("open", errno: errno))
+        }
         // Closing the descriptor drops the flock.
         defer { Syscall.close(fd) }
         do {
+            // flock(2) works on a directory's descriptor as on a file's.
             _ = try Syscall.call("flock") { flock(fd, LOCK_EX) }
         } catch {
-            throw .io(path: leaseGuardPath, error: error)
+            throw .io(path: shard, error: error)
         }
         return try body()
     }
