@@ -27,14 +27,29 @@ extension ProxyEngine {
     /// Makes `flight`'s recording call once it holds the store's lease on its key, or answers it from the recording
     /// another process made meanwhile. `afterMiss`: the lookup found nothing, so any cassette that appears is new.
     func callHoldingLease(_ flight: Flight, body: KeyedRequest, outcome: Outcome, afterMiss: Bool) {
-        let since = Timestamp.nowSeconds()
         Self.leaseQueue.async { [self] in
-            claim(flight, body: body, outcome: outcome, since: afterMiss ? nil : since, attempt: 0)
+            claim(flight, body: body, outcome: outcome, wait: LeaseWait(afterMiss: afterMiss), attempt: 0)
+        }
+    }
+
+    /// What a flight knows while it waits: which cassette in the store would be new to it.
+    struct LeaseWait: Sendable {
+        /// The lookup found nothing: any cassette that appears was recorded by another process.
+        var afterMiss: Bool
+        /// The first lease of another process this flight waited for: a cassette recorded since it was taken (to
+        /// the second) is that recording, an older one is what the flight was sent to record again.
+        var waitedFor: MissLease?
+
+        /// Whether a cassette recorded at `recordedAt` answers the flight.
+        func answers(recordedAt: String) -> Bool {
+            if afterMiss { return true }
+            guard let waitedFor, let recorded = Timestamp.parse(recordedAt) else { return false }
+            return Int64(recorded) >= waitedFor.acquiredAtMs / 1000
         }
     }
 
     /// One try at the lease: call upstream holding it, answer from the store, or look again shortly.
-    private func claim(_ flight: Flight, body: KeyedRequest, outcome: Outcome, since: Int?, attempt: Int) {
+    private func claim(_ flight: Flight, body: KeyedRequest, outcome: Outcome, wait: LeaseWait, attempt: Int) {
         let resolved = flight.resolved
         let result: LeaseResult
         do {
@@ -49,7 +64,7 @@ extension ProxyEngine {
         switch result {
         case .acquired(let lease):
             // The last holder may have recorded it and let go since this process looked.
-            if lease.isShared, let rendered = recordedElsewhere(flight, since: since) {
+            if lease.isShared, let rendered = recordedElsewhere(flight, wait) {
                 // Let go first: the cassette is in the store, so whoever takes the lease next finds it.
                 release(lease, of: resolved)
                 return serve(flight, rendered)
@@ -61,21 +76,25 @@ extension ProxyEngine {
             }
             call(flight, body: body, record: true, outcome: outcome)
         case .heldByAnother(let holder):
-            if attempt == 0 {
+            var wait = wait
+            if wait.waitedFor == nil {
+                wait.waitedFor = holder
                 log.info("waiting for another process's recording", [
                     LogField("key", resolved.key.prefix), LogField("holder", holder.owner.description),
                 ])
             }
             let delayMs = min(20, 5 << min(attempt, 2))
-            Self.leaseQueue.asyncAfter(deadline: .now() + .milliseconds(delayMs)) { [self] in
-                claim(flight, body: body, outcome: outcome, since: since, attempt: attempt + 1)
+            Self.leaseQueue.asyncAfter(deadline: .now() + .milliseconds(delayMs)) { [self, wait] in
+                claim(flight, body: body, outcome: outcome, wait: wait, attempt: attempt + 1)
             }
         }
     }
 
-    /// The answer the store now holds for `flight` if it is new to it: any at all after a miss (`since` nil), else
-    /// one recorded since the flight began (to the second, give or take one); nil when there is none.
-    private func recordedElsewhere(_ flight: Flight, since: Int?) -> RenderedAnswer? {
+    /// The answer the store now holds for `flight` if another process recorded it (`LeaseWait.answers`); nil when
+    /// there is none.
+    private func recordedElsewhere(_ flight: Flight, _ wait: LeaseWait) -> RenderedAnswer? {
+        // Nothing new can be there: the flight saw no cassette and no other holder.
+        guard wait.afterMiss || wait.waitedFor != nil else { return nil }
         let resolved = flight.resolved
         let rendered: RenderedAnswer?
         do {
@@ -84,10 +103,7 @@ extension ProxyEngine {
             // What cannot be read is recorded again.
             return nil
         }
-        guard let rendered, !isExpired(rendered.recordedAt) else { return nil }
-        if let since {
-            guard let recordedAt = Timestamp.parse(rendered.recordedAt), recordedAt >= since - 1 else { return nil }
-        }
+        guard let rendered, !isExpired(rendered.recordedAt), wait.answers(recordedAt: rendered.recordedAt) else { return nil }
         return rendered
     }
 
