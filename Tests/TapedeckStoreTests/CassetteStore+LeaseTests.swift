@@ -1,3 +1,5 @@
+import Dispatch
+import Foundation
 import Testing
 @testable import TapedeckSystem
 @testable import TapedeckBedrock
@@ -51,6 +53,49 @@ import TapedeckTestSupport
         let second = try #require(Self.acquired(try other.acquireLease(Self.key, staleAfterMs: Self.bound)))
         #expect(second.token != first.token)
         try other.releaseLease(second)
+    }
+
+    @Test(arguments: StoreKind.allCases, [false, true])
+    func manyTakersAtOnceLeaveExactlyOneHolder(_ kind: StoreKind, overADeadOwner: Bool) throws {
+        let scratch = try ScratchDirectory()
+        defer { scratch.remove() }
+        let spec = kind.spec(in: scratch.path)
+        _ = try StoreLocation.open(spec)
+        if overADeadOwner { try LeaseFixtures.plant(LeaseFixtures.lease(Self.key, owner: try LeaseFixtures.deadOwner()), in: spec) }
+        let takers = 8
+        // A store of its own each, as each process has.
+        let stores = try (0..<takers).map { _ in try StoreLocation.open(spec) }
+        let results = Mutex<[LeaseResult]>([])
+        let failures = Mutex<[String]>([])
+        let start = Barrier(parties: takers)
+        let group = DispatchGroup()
+        for store in stores {
+            group.enter()
+            Thread {
+                defer { group.leave() }
+                start.arriveAndWait()
+                do {
+                    let result = try store.acquireLease(Self.key, staleAfterMs: Self.bound)
+                    results.withLock { $0.append(result) }
+                } catch {
+                    failures.withLock { $0.append("\(error)") }
+                }
+            }.start()
+        }
+        group.wait()
+        #expect(failures.withLock { $0 } == [])
+        let granted = results.withLock { $0 }.compactMap { result -> MissLease? in
+            if case .acquired(let lease) = result { return lease }
+            return nil
+        }
+        #expect(granted.count == 1)
+        let holders = results.withLock { $0 }.compactMap { result -> String? in
+            if case .heldByAnother(let lease) = result { return lease.token }
+            return nil
+        }
+        #expect(holders.count == takers - 1)
+        #expect(Self.holder(try StoreLocation.open(spec).acquireLease(Self.key, staleAfterMs: Self.bound))?.token == granted.first?.token)
+        #expect(try LeaseFixtures.count(in: spec) == 1)
     }
 
     @Test(arguments: StoreKind.allCases)
