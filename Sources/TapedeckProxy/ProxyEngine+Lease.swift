@@ -69,6 +69,7 @@ extension ProxyEngine {
                 release(lease, of: resolved)
                 return serve(flight, rendered)
             }
+            guard lease.isShared else { return call(flight, body: body, record: true, outcome: outcome) }
             coalescer.whenLanded(flight) { [self] in
                 // Entered before anyone in the flight is answered, so `finishRecordings` after an answer waits for it.
                 leaseReleases.enter()
