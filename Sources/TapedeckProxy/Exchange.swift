@@ -9,7 +9,7 @@ import TapedeckStore
 /// about travels with the answer (`Disposition`).
 ///
 /// Thread rule: an exchange may be handed any answer from any thread (the event loop that read the request, the
-/// upstream thread, the recorder, the browser's queue), but its one piece of mutable state, the bytes sent so
+/// upstream thread, a reader, writer or lease thread), but its one piece of mutable state, the bytes sent so
 /// far, is touched only on the event loop that owns the request's connection. Every method hops there first
 /// (at once, with no hop, when already there: a hit costs nothing extra), so answers keep the order they were
 /// given in, and `assertOnLoop` checks the rule where the state is touched.

@@ -33,6 +33,8 @@ public final class MissCoalescer: Sendable {
     }
 
     private let flights = Mutex([FlightKey: Flight]())
+    /// What to do when a flight lands (release its store lease), by flight; run once, by whoever takes it out.
+    private let landings = Mutex([ObjectIdentifier: @Sendable () -> Void]())
 
     /// Creates a coalescer with nothing in flight.
     public init() {}
@@ -53,12 +55,21 @@ public final class MissCoalescer: Sendable {
         }
     }
 
-    /// Forgets `flight`, so that no request joins it any more.
+    /// Forgets `flight`, so that no request joins it any more, then runs what was to happen when it landed.
     func remove(_ flight: Flight) {
         guard let key = flight.key else { return }
         flights.withLock { flights in
             if flights[key] === flight { flights[key] = nil }
         }
+        landings.withLock { $0.removeValue(forKey: ObjectIdentifier(flight)) }?()
+    }
+
+    /// Runs `action` once `flight` has landed: then, or at once if it already has (or was never listed).
+    func whenLanded(_ flight: Flight, _ action: @escaping @Sendable () -> Void) {
+        landings.withLock { $0[ObjectIdentifier(flight)] = action }
+        // Looked at after the action is listed: a landing before this line left it for us, one after takes it.
+        let listed = flight.key.map { key in flights.withLock { $0[key] === flight } } ?? false
+        if !listed { landings.withLock { $0.removeValue(forKey: ObjectIdentifier(flight)) }?() }
     }
 
     /// How many requests are waiting on the flight for `key` (0 when nothing is in flight).

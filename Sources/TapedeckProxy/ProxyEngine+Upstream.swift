@@ -67,7 +67,8 @@ extension ProxyEngine {
             return
         case .leader(let flight):
             if afterMiss && serveLanded(flight) { return }
-            call(flight, body: body, record: true, outcome: outcome)
+            // Another process sharing the store may be recording the same key: `ProxyEngine+Lease`.
+            callHoldingLease(flight, body: body, outcome: outcome, afterMiss: afterMiss)
         }
     }
 
@@ -189,10 +190,12 @@ extension ProxyEngine {
         }
     }
 
-    /// Waits until every recording handed to `save` is written and synced.
+    /// Waits until every recording handed to `save` is written and synced, and the store leases of landed flights
+    /// are let go.
     public func finishRecordings() {
         writers.waitUntilIdle()
         syncer.waitUntilIdle()
+        leaseReleases.wait()
     }
 
     private func answer(_ upstreamResponse: UpstreamResponse, body: KeyedRequest, flight: Flight, record: Bool, outcome: Outcome) {

@@ -37,6 +37,8 @@ public final class ProxyEngine: HTTPHandler {
     let resolver: RequestResolver
     /// Identical misses in flight, so that they share one upstream call.
     public let coalescer = MissCoalescer()
+    /// Store leases of landed flights still being released (`ProxyEngine+Lease`).
+    let leaseReleases = DispatchGroup()
     /// Keys served since start, for `GET /_tapedeck/unused`.
     let used = Mutex(Set<NamespacedKey>())
     /// The store's namespace views, made once each.

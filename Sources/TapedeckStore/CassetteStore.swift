@@ -38,6 +38,11 @@ public protocol CassetteStore: Sendable {
     func version(of key: CacheKey) throws(CassetteError) -> CassetteVersion?
     /// Whether the store can be read but not written (a read-only mount, no write permission): every save fails.
     var isReadOnly: Bool { get }
+    /// Claims recording `key` in this view's namespace for this process (`MissLease` has the rules); a lease
+    /// older than `staleAfterMs`, or whose owner is gone, is taken over.
+    func acquireLease(_ key: CacheKey, staleAfterMs: Int64) throws(CassetteError) -> LeaseResult
+    /// Gives `lease` up, unless it has been taken over since.
+    func releaseLease(_ lease: MissLease) throws(CassetteError)
 }
 
 extension CassetteStore {

@@ -171,12 +171,18 @@ import TapedeckTestSupport
             #expect(EchoOrigin.question(JSONWriter.compact(cassette.request)) == answer.question)
         }
         if kind == .json {
-            // A write the kill cut short leaves at most a temporary file, never a cassette-named one.
+            // A write the kill cut short leaves at most a temporary file, never a cassette-named one; a miss it cut
+            // short may leave its lease's hidden lock file, stale now that its owner is gone.
             let files = CassetteFixtures.tree(scratch("cassettes")).filter { $0.contains("/") }
             let cassettes = files.filter { !$0.split(separator: "/").last!.hasPrefix(".") }
             #expect(cassettes.count == entries.count, "\(cassettes)")
-            #expect(files.allSatisfy { !$0.split(separator: "/").last!.hasPrefix(".") || $0.hasSuffix(".tmp") }, "\(files)")
-            print("ServeCrashSlowTests[\(context)]: \(received.count) answered, \(entries.count) cassettes stored, \(files.count - cassettes.count) temporary files left by the kill")
+            #expect(files.allSatisfy { !$0.split(separator: "/").last!.hasPrefix(".") || $0.hasSuffix(".tmp") || $0.hasSuffix(".lock") }, "\(files)")
+            let locks = files.filter { $0.hasSuffix(".lock") }
+            for lock in locks {
+                let lease = try MissLease(json: try JSONParser.parse(try CassetteFixtures.read(scratch("cassettes/\(lock)"))))
+                #expect(lease.owner.pid == serve.pid && lease.isStale(staleAfterMs: 3_600_000), "\(lock) is the killed serve's")
+            }
+            print("ServeCrashSlowTests[\(context)]: \(received.count) answered, \(entries.count) cassettes stored, \(files.count - cassettes.count - locks.count) temporary files and \(locks.count) stale leases left by the kill")
         } else {
             print("ServeCrashSlowTests[\(context)]: \(received.count) answered, \(entries.count) cassettes stored")
         }

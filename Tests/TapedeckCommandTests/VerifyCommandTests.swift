@@ -20,6 +20,29 @@ import TapedeckTestSupport
         #expect(result.stderr == "")
     }
 
+    @Test(arguments: StoreKind.allCases)
+    func leasesOfRecordingsInProgressAreNoCassettesToVerifyOrList(_ kind: StoreKind) async throws {
+        let scratch = try ScratchDirectory()
+        defer { scratch.remove() }
+        let spec = kind.spec(in: scratch.path)
+        let store = try StoreLocation.open(spec)
+        let cassettes = try CommandFixtures.all()
+        for cassette in cassettes { try store.save(cassette) }
+        let unrecorded = CassetteFixtures.cassette("still being recorded").key
+        try LeaseFixtures.plant(LeaseFixtures.lease(cassettes[0].key, owner: LeaseFixtures.liveOwner), in: spec)
+        try LeaseFixtures.plant(LeaseFixtures.lease(unrecorded, owner: LeaseFixtures.liveOwner), in: spec)
+        try LeaseFixtures.plant(LeaseFixtures.lease(unrecorded, owner: LeaseFixtures.liveOwner), in: spec, namespace: "team")
+        #expect(try LeaseFixtures.count(in: spec) == 3)
+
+        let verified = try await CommandRunner.run(["verify", "--store", spec])
+        #expect(verified.status == 0)
+        #expect(verified.stdout == "verified 5 cassettes: 0 corrupt, 0 wrong keys, 0 duplicates\n")
+        let listed = try await CommandRunner.run(["ls", "--store", spec])
+        #expect(listed.status == 0)
+        #expect(!listed.stdout.contains(unrecorded.hex.prefix(12)))
+        #expect(!listed.stdout.contains("team"))
+    }
+
     @Test func aHandCorruptedFileIsReportedWithExitOne() async throws {
         let scratch = try ScratchDirectory()
         defer { scratch.remove() }

@@ -1,4 +1,5 @@
 import Testing
+import TapedeckSystem
 @testable import TapedeckHTTP
 @testable import TapedeckBedrock
 @testable import TapedeckProxy
@@ -41,6 +42,26 @@ import Testing
             Issue.record("after landing, the same key leads a new flight")
             return
         }
+    }
+
+    @Test func whatWaitsForALandingRunsOnceWhenTheFlightLandsOrAtOnceIfItHas() throws {
+        let requests = try ParkedRequests()
+        defer { requests.stop() }
+        let coalescer = MissCoalescer()
+        let parked = try requests.exchange()
+        guard case .leader(let flight) = coalescer.join(Self.flightKey, exchange: parked.exchange, resolved: parked.resolved) else {
+            Issue.record("the first join leads")
+            return
+        }
+        let ran = Mutex(0)
+        coalescer.whenLanded(flight) { ran.withLock { $0 += 1 } }
+        #expect(ran.withLock { $0 } == 0)
+        _ = flight.land()
+        #expect(ran.withLock { $0 } == 1)
+        coalescer.remove(flight)
+        #expect(ran.withLock { $0 } == 1, "a second removal runs nothing")
+        coalescer.whenLanded(flight) { ran.withLock { $0 += 10 } }
+        #expect(ran.withLock { $0 } == 11, "a landed flight runs it at once")
     }
 
     @Test func namespaceKeyAndOperationEachMakeADifferentFlight() throws {

@@ -58,6 +58,21 @@ enum SQLiteSchema {
             DROP TABLE misses;
             ALTER TABLE misses_v3 RENAME TO misses;
             """),
+        // Leases: which process is recording a key right now, so another process sharing the file waits for that
+        // recording rather than calling upstream too (`MissLease`). Never a cassette.
+        Migration(version: 4, sql: """
+            CREATE TABLE leases(
+                namespace TEXT NOT NULL DEFAULT '',
+                key TEXT NOT NULL,
+                pid INTEGER NOT NULL,
+                start_ticks INTEGER NOT NULL,
+                boot_id TEXT NOT NULL,
+                host TEXT NOT NULL,
+                token TEXT NOT NULL,
+                acquired_at_ms INTEGER NOT NULL,
+                PRIMARY KEY(namespace, key)
+            ) WITHOUT ROWID;
+            """),
     ]
 
     /// The version this build writes and reads.

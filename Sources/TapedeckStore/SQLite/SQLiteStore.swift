@@ -18,6 +18,8 @@ public final class SQLiteStore: CassetteStore {
     public let namespaceName: String
     /// Shared by every namespace's view of the file: the writer and the readers, statements compiled once each.
     private let connections: SQLiteConnections
+    /// Shared by every namespace's view of the file: the `leases` table, on a connection of its own.
+    let leases: SQLiteLeases
 
     /// Whether the file could only be opened for reading: cassettes are served, every save fails.
     public let isReadOnly: Bool
@@ -31,6 +33,7 @@ public final class SQLiteStore: CassetteStore {
         self.namespaceName = ""
         self.isReadOnly = database.isReadOnly
         self.connections = SQLiteConnections(writer: statements)
+        self.leases = SQLiteLeases(path: path)
     }
 
     /// A view of `store`'s file through namespace `name`, on the same connection.
@@ -39,6 +42,7 @@ public final class SQLiteStore: CassetteStore {
         namespaceName = name
         isReadOnly = store.isReadOnly
         connections = store.connections
+        leases = store.leases
     }
 
     /// A connection to `path` ready for the store: read-write with the schema current, or else read-only.

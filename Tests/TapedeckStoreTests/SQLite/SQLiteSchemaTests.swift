@@ -30,9 +30,20 @@ import TapedeckTestSupport
         PRAGMA user_version = 2;
         """
 
+    /// The third release's layout (namespaces), written by hand: what every file had before leases.
+    static let versionThreeSQL = """
+        CREATE TABLE cassettes(namespace TEXT NOT NULL DEFAULT '', key TEXT NOT NULL, model_id TEXT NOT NULL,
+            operation TEXT NOT NULL, recorded_at TEXT NOT NULL, document TEXT NOT NULL, hits INTEGER NOT NULL DEFAULT 0,
+            last_hit_at INTEGER NOT NULL DEFAULT 0, PRIMARY KEY(namespace, key)) WITHOUT ROWID;
+        CREATE INDEX cassettes_model_id ON cassettes(namespace, model_id);
+        CREATE TABLE misses(namespace TEXT NOT NULL DEFAULT '', model_id TEXT NOT NULL, count INTEGER NOT NULL,
+            PRIMARY KEY(namespace, model_id)) WITHOUT ROWID;
+        PRAGMA user_version = 3;
+        """
+
     @Test func migrationsAreNumberedInOrder() {
         #expect(SQLiteSchema.migrations.map(\.version) == Array(1...SQLiteSchema.migrations.count))
-        #expect(SQLiteSchema.currentVersion == 3)
+        #expect(SQLiteSchema.currentVersion == 4)
     }
 
     @Test func aNewFileGetsTheCurrentLayout() throws {
@@ -40,7 +51,7 @@ import TapedeckTestSupport
         defer { scratch.remove() }
         let path = SQLiteFixtures.path(scratch)
         _ = try SQLiteStore(path: path)
-        #expect(try SQLiteFixtures.text("PRAGMA user_version", on: path) == "3")
+        #expect(try SQLiteFixtures.text("PRAGMA user_version", on: path) == "4")
         try expectCurrentLayout(path)
     }
 
@@ -57,12 +68,19 @@ import TapedeckTestSupport
         #expect(misses == [["namespace", "TEXT", "1", "''", "1"], ["model_id", "TEXT", "1", "", "2"], ["count", "INTEGER", "1", "", "0"]])
         let objects = try SQLiteFixtures.rows("SELECT type, name, tbl_name FROM sqlite_schema ORDER BY name", on: path)
         #expect(objects.filter { $0[0] != "index" || !$0[1].hasPrefix("sqlite_autoindex") } == [
-            ["table", "cassettes", "cassettes"], ["index", "cassettes_model_id", "cassettes"], ["table", "misses", "misses"],
+            ["table", "cassettes", "cassettes"], ["index", "cassettes_model_id", "cassettes"], ["table", "leases", "leases"],
+            ["table", "misses", "misses"],
+        ])
+        let leases = try SQLiteFixtures.rows("SELECT name, type, \"notnull\", ifnull(dflt_value, ''), pk FROM pragma_table_info('leases')", on: path)
+        #expect(leases == [
+            ["namespace", "TEXT", "1", "''", "1"], ["key", "TEXT", "1", "", "2"], ["pid", "INTEGER", "1", "", "0"],
+            ["start_ticks", "INTEGER", "1", "", "0"], ["boot_id", "TEXT", "1", "", "0"], ["host", "TEXT", "1", "", "0"],
+            ["token", "TEXT", "1", "", "0"], ["acquired_at_ms", "INTEGER", "1", "", "0"],
         ])
         let indexed = try SQLiteFixtures.rows("SELECT name FROM pragma_index_info('cassettes_model_id') ORDER BY seqno", on: path)
         #expect(indexed == [["namespace"], ["model_id"]])
         let withoutRowid = try SQLiteFixtures.rows("SELECT name FROM sqlite_schema WHERE type = 'table' AND sql LIKE '%WITHOUT ROWID'", on: path)
-        #expect(withoutRowid == [["cassettes"], ["misses"]])
+        #expect(withoutRowid.sorted { $0[0] < $1[0] } == [["cassettes"], ["leases"], ["misses"]])
     }
 
     @Test func aVersionOneFileIsMigratedWithItsRowsKept() throws {
@@ -74,7 +92,7 @@ import TapedeckTestSupport
         #expect(try SQLiteFixtures.text("PRAGMA user_version", on: path) == "1")
 
         let store = try SQLiteStore(path: path)
-        #expect(try SQLiteFixtures.text("PRAGMA user_version", on: path) == "3")
+        #expect(try SQLiteFixtures.text("PRAGMA user_version", on: path) == "4")
         #expect(try store.count() == old.count)
         for cassette in old { #expect(try store.load(cassette.key) == cassette) }
         #expect(try store.usage() == UsageCounts())
@@ -82,7 +100,7 @@ import TapedeckTestSupport
         #expect(try store.usage() == UsageCounts(hits: [old[0].key: .init(count: 2, lastHitAt: 5)], misses: ["m": 1]))
         // Opening again finds nothing to do.
         #expect(try SQLiteStore(path: path).count() == old.count)
-        #expect(try SQLiteFixtures.text("PRAGMA user_version", on: path) == "3")
+        #expect(try SQLiteFixtures.text("PRAGMA user_version", on: path) == "4")
     }
 
     @Test func aVersionTwoFileKeepsItsRowsAndCountsInTheSharedNamespace() throws {
@@ -98,7 +116,7 @@ import TapedeckTestSupport
         #expect(try SQLiteFixtures.text("PRAGMA user_version", on: path) == "2")
 
         let store = try SQLiteStore(path: path)
-        #expect(try SQLiteFixtures.text("PRAGMA user_version", on: path) == "3")
+        #expect(try SQLiteFixtures.text("PRAGMA user_version", on: path) == "4")
         try expectCurrentLayout(path)
         #expect(try SQLiteFixtures.rows("SELECT DISTINCT namespace FROM cassettes", on: path) == [[""]])
         #expect(try store.count() == old.count)
@@ -140,6 +158,35 @@ import TapedeckTestSupport
         #expect(try SQLiteFixtures.rows("SELECT name FROM pragma_table_info('cassettes') WHERE name = 'namespace'", on: path) == [])
     }
 
+    @Test func aVersionThreeFileGainsAnEmptyLeasesTableAndKeepsEverythingElse() throws {
+        let scratch = try ScratchDirectory()
+        defer { scratch.remove() }
+        let path = SQLiteFixtures.path(scratch)
+        let old = SQLiteFixtures.everyKind
+        try SQLiteFixtures.execute(Self.versionThreeSQL + old.map(Self.versionOneRow).joined(separator: "\n") + """
+            UPDATE cassettes SET namespace = 'team' WHERE key = '\(old[1].key.hex)';
+            UPDATE cassettes SET hits = 4, last_hit_at = 1700000000 WHERE key = '\(old[0].key.hex)';
+            INSERT INTO misses VALUES('', 'model-a', 2);
+            """, on: path)
+
+        let store = try SQLiteStore(path: path)
+        #expect(try SQLiteFixtures.text("PRAGMA user_version", on: path) == "4")
+        try expectCurrentLayout(path)
+        #expect(try SQLiteFixtures.rows("SELECT count(*) FROM leases", on: path) == [["0"]])
+        #expect(try store.count() == old.count - 1)
+        #expect(try store.namespaces() == ["team"])
+        #expect(try store.namespace("team").load(old[1].key) == old[1])
+        #expect(try store.usage() == UsageCounts(hits: [old[0].key: .init(count: 4, lastHitAt: 1_700_000_000)], misses: ["model-a": 2]))
+        // Leases work at once on the migrated file.
+        guard case .acquired(let lease) = try store.acquireLease(old[0].key, staleAfterMs: 60_000) else {
+            Issue.record("a migrated file's first lease is not granted")
+            return
+        }
+        #expect(try SQLiteFixtures.rows("SELECT key FROM leases", on: path) == [[old[0].key.hex]])
+        try store.releaseLease(lease)
+        #expect(try SQLiteFixtures.rows("SELECT count(*) FROM leases", on: path) == [["0"]])
+    }
+
     @Test func manyOpenersOfAnOldFileMigrateItOnce() async throws {
         let scratch = try ScratchDirectory()
         defer { scratch.remove() }
@@ -147,7 +194,7 @@ import TapedeckTestSupport
         let cassette = CassetteFixtures.cassette()
         try SQLiteFixtures.execute(Self.versionOneSQL + Self.versionOneRow(cassette), on: path)
         try await openAtOnce(path, count: 8)
-        #expect(try SQLiteFixtures.text("PRAGMA user_version", on: path) == "3")
+        #expect(try SQLiteFixtures.text("PRAGMA user_version", on: path) == "4")
         #expect(try SQLiteStore(path: path).load(cassette.key) == cassette)
     }
 
@@ -157,10 +204,10 @@ import TapedeckTestSupport
         let path = SQLiteFixtures.path(scratch)
         try await openAtOnce(path, count: 8)
         #expect(try SQLiteFixtures.text("PRAGMA journal_mode", on: path) == "wal")
-        #expect(try SQLiteFixtures.text("PRAGMA user_version", on: path) == "3")
+        #expect(try SQLiteFixtures.text("PRAGMA user_version", on: path) == "4")
     }
 
-    @Test(arguments: [4, 99])
+    @Test(arguments: [5, 99])
     func aNewerSchemaIsRefusedAndLeftUntouched(_ version: Int) throws {
         let scratch = try ScratchDirectory()
         defer { scratch.remove() }
@@ -180,7 +227,7 @@ import TapedeckTestSupport
         #expect(named == path)
         #expect(found == version)
         #expect(error?.description
-                == "store \(path) has schema version \(version), written by a newer Tapedeck; this one knows up to 3 and leaves it unchanged")
+                == "store \(path) has schema version \(version), written by a newer Tapedeck; this one knows up to 4 and leaves it unchanged")
         #expect(try CassetteFixtures.read(path) == before)
         #expect(CassetteFixtures.tree(scratch.path) == ["tapes.db"])
         #expect(try SQLiteFixtures.text("PRAGMA journal_mode", on: path) == "delete")
