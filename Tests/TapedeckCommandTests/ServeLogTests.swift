@@ -54,8 +54,11 @@ import TapedeckTestSupport
                 let (status, _) = running.waitForExit()
                 return Run(lines: running.lines, answers: [], status: status)
             }
-            // A line from another thread (the start-up indexer) is waited for, so stopping cannot race it.
-            if let awaited { _ = running.waitForLine { $0.contains(awaited) } }
+            // A line from another thread (the start-up indexer) is waited for, so stopping cannot race it; it may
+            // have come before the listening line, among the lines already read.
+            if let awaited, !running.lines.contains(where: { $0.contains(awaited) }) {
+                _ = running.waitForLine { $0.contains(awaited) }
+            }
             var answers: [RawResponse] = []
             for (path, question, headers) in requests {
                 let client = try RawClient(port: port)
