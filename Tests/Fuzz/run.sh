@@ -31,6 +31,7 @@ for target in "$@"; do
         sqlite-file) max_len=16384 dict=sqlite-file ;;
         namespace) max_len=256 dict=namespace ;;
         base64) max_len=1024 dict=base64 ;;
+        lease) max_len=1024 dict=json ;;
         *) echo "unknown fuzz target $target" >&2; exit 2 ;;
     esac
     corpus=${FUZZ_CORPUS:+$FUZZ_CORPUS/$target}

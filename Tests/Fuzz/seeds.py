@@ -11,6 +11,8 @@ Usage: .venv/bin/python Tests/Fuzz/seeds.py --binary .build/debug/tapedeck
 - sqlite-file: Cassettes/ exported by the real binary into an SQLite store, and a schema-version-1 file.
 - namespace: accepted and refused names.
 - base64: RFC 4648 §10's vectors, an image as boto3 encodes it, and text a strict decoder refuses.
+- lease: JSON store lock files: a fresh lease of a live process, one of a gone process, an old one, a lease on another
+  key, and a lock file cut short, empty or not a lease.
 Corpus files are named by the SHA-1 of their content, as libFuzzer names the inputs it saves.
 """
 import argparse
@@ -232,6 +234,23 @@ def sqlite_files(binary, work):
     return files
 
 
+def lease_files():
+    """Lock files as a JSON store writes them (compact JSON), and the ways one can be wrong or cut short."""
+    key = "ab" * 32
+    now_ms = 1_800_000_000_000
+
+    def lease(**changes):
+        fields = {"key": key, "pid": 1, "startTicks": 1, "bootId": "00000000-0000-0000-0000-000000000000",
+                  "host": "localhost", "token": "1f2e3d4c5b6a", "acquiredAtMs": now_ms}
+        fields.update(changes)
+        return json.dumps(fields, separators=(",", ":")).encode()
+
+    whole = lease()
+    return [whole, lease(pid=2147483647, startTicks=18446744073709551615), lease(acquiredAtMs=0), lease(key="cd" * 32),
+            lease(token=""), lease(host="another-host", acquiredAtMs=-1), whole[: len(whole) // 2], b"", b"{}",
+            b"not a lease\n"]
+
+
 def shrink(db):
     """Small pages and no free space, so the file is a few kilobytes a fuzzer can mutate."""
     db.execute("PRAGMA journal_mode = DELETE")
@@ -279,6 +298,8 @@ def main():
         put("namespace", name)
     for text in base64_texts():
         put("base64", text)
+    for lock in lease_files():
+        put("lease", lock)
     for target in sorted(os.listdir(CORPUS)):
         print(f"{target}: {len(os.listdir(os.path.join(CORPUS, target)))} seeds")
 
