@@ -110,13 +110,13 @@ import TapedeckTestSupport
         #expect(received.allSatisfy { $0.content == received.first?.content }, "everyone got the same answer")
         #expect(received.first?.content.isEmpty == false)
         #expect(received.contains { $0.outcome == "hit" }, "the waiting process answered from the other's recording")
-        // The answers leave before the cassette is written, and the lease is let go after.
+        // The lease is let go once the recording is written, right after the answers leave.
         #expect(waitUntil { (try? LeaseFixtures.count(in: spec)) == 0 }, "every lease let go")
         #expect(try StoreLocation.open(spec).count() == 1)
     }
 
     @Test(arguments: StoreKind.allCases)
-    func aHolderKilledMidCallLeavesAStaleLeaseTheOtherTakesOver(_ kind: StoreKind) async throws {
+    func aHolderKilledMidCallLeavesAStaleLeaseTheOtherTakesOver(_ kind: StoreKind) throws {
         let held = try HeldOrigin()
         defer {
             held.release()
@@ -131,23 +131,34 @@ import TapedeckTestSupport
         defer { other.kill() }
         let question = "who answers after a kill -9"
 
+        // Each client on a thread of its own, never on Swift concurrency's pool, which other tests' waits can fill.
+        let lostDone = DispatchSemaphore(value: 0)
+        Thread {
+            _ = try? Self.ask(question, port: holder.port, stream: false)
+            lostDone.signal()
+        }.start()
         // The holder's call waits at the origin; the other process's identical request waits for the holder.
-        let lost = Task { try await onOwnThread { try Self.ask(question, port: holder.port, stream: false) } }
-        #expect(try await onOwnThread { waitUntil { held.count == 1 } })
-        let answer = Task { try await onOwnThread { try Self.ask(question, port: other.port, stream: false) } }
-        #expect(try await onOwnThread { other.waitForLine(containing: Self.waitingLine) != nil })
+        #expect(waitUntil { held.count == 1 })
+        let answer = Mutex<Result<Answer, any Error>?>(nil)
+        let answered = DispatchSemaphore(value: 0)
+        Thread {
+            let result = Result { try Self.ask(question, port: other.port, stream: false) }
+            answer.withLock { $0 = result }
+            answered.signal()
+        }.start()
+        #expect(other.waitForLine(containing: Self.waitingLine) != nil)
         #expect(try LeaseFixtures.count(in: spec) == 1)
 
         holder.kill()
         #expect(holder.process.terminationStatus == SIGKILL)
-        let got = try await answer.value
+        answered.wait()
+        let got = try #require(try answer.withLock { $0 }?.get())
         #expect(got.status == 200)
         #expect(got.outcome == "miss")
         #expect(got.content == [try JSONParser.parse(EchoOrigin.converseBody(question)).removing(path: "metrics").sortedKeys])
         #expect(held.count == 2, "the other process went upstream itself")
-        // The answer leaves before its cassette is written, and the lease is let go after.
-        #expect(try await onOwnThread { waitUntil { (try? LeaseFixtures.count(in: spec)) == 0 } }, "the dead holder's lease was taken over, then let go")
+        #expect(waitUntil { (try? LeaseFixtures.count(in: spec)) == 0 }, "the dead holder's lease was taken over, then let go")
         #expect(try StoreLocation.open(spec).count() == 1)
-        _ = try? await lost.value
+        lostDone.wait()
     }
 }
