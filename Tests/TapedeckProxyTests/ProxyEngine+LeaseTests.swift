@@ -26,9 +26,9 @@ import TapedeckTestSupport
             upstreamLatencyMs: 5, recordedAt: Timestamp.now())
     }
 
-    /// Sends the hello request on a thread of its own.
-    static func sendHello(_ proxy: ProxyHarness) -> Task<RawResponse, any Error> {
-        Task { try await onOwnThread { try proxy.post(ProxyHarness.haikuPath, body: ProxyHarness.helloBody) } }
+    /// Sends the hello request on a thread of its own, at once.
+    static func sendHello(_ proxy: ProxyHarness) -> Started<RawResponse> {
+        Started { try proxy.post(ProxyHarness.haikuPath, body: ProxyHarness.helloBody) }
     }
 
     /// Whether the proxy logs that it waits for another process (a blocking wait, on a thread of its own, so
