@@ -9,6 +9,7 @@ import re
 import shutil
 import struct
 import subprocess
+import time
 import urllib.request
 import zlib
 from html.parser import HTMLParser
@@ -205,9 +206,14 @@ def test_the_list_shows_every_cassette_with_hits_and_nothing_injected(browsed, t
                   "Which coupon applies to the checkout basket?", "Show me <img src=x onerror=alert(2)> and <b>bold</b>"):
         assert words in text, words
     assert "checkout" in text and "stream" in text
-    # The capital's row: 4 recorded hits (the 2 since this server started are not flushed yet).
-    capital = key_of(server, "What is the capital")
-    assert capital["hits"] == 4
+    # The capital's row: 4 recorded hits, and the 2 since this server started once they are added to the store
+    # (every second); the count never goes past 6.
+    hits = [key_of(server, "What is the capital")["hits"]]
+    deadline = time.monotonic() + 30
+    while hits[-1] < 6 and time.monotonic() < deadline:
+        time.sleep(0.05)
+        hits.append(key_of(server, "What is the capital")["hits"])
+    assert hits[0] in (4, 6) and hits[-1] == 6, hits
     # A namespaced hit is counted in its namespace, where the cassette is.
     assert key_of(server, "Which coupon")["hits"] == 1
     assert "6 cassettes" in text
