@@ -31,6 +31,11 @@ public struct ProxyConfiguration: Sendable {
     public var onExpired = ExpiredPolicy.replay
     /// The token every request but `GET`/`HEAD /_tapedeck/health` must carry in `x-tapedeck-token`; nil asks for none.
     public var authToken: String?
+    /// How many bytes of a stream's event payloads a recording holds in memory; past it the events go to a spool
+    /// file (`EventSpool`) and the cassette is written from there.
+    public var spoolThresholdBytes = 8 * 1024 * 1024
+    /// Where spool files are made (they are nameless at once); nil for `TMPDIR`, else `/tmp`.
+    public var spoolDirectory: String?
 
     /// Creates a configuration; the mode defaults to `auto` with an upstream and `replay` without.
     public init(

@@ -164,30 +164,36 @@ extension ProxyEngine {
         let keyed = cassette.keyedRequest
         nearest.insert(key: cassette.key.hex, model: keyed.nearestGroup, namespace: namespace, request: keyed.comparable)
         writers.submit { [self] in
-            let sync: DeferredSync
-            let failure: (any Error)?
-            do {
-                sync = try scoped.saveVisible(cassette, encoded: encoded)
-                failure = nil
+            let written: Result<DeferredSync, CassetteError>
+            do throws(CassetteError) {
+                written = .success(try scoped.saveVisible(cassette, encoded: encoded))
             } catch {
-                sync = .none
-                failure = error
+                written = .failure(error)
             }
             // In the store now (or never): lookups read it from there.
             pending.withLock { pending in
                 if pending.cassettes[slot]?.ticket == ticket { pending.cassettes[slot] = nil }
             }
-            if let failure {
-                // Every failed write is counted and logged on its own: the client gets its answer all the same,
-                // so the log and the stats are where a full disk or a read-only store shows.
-                stats.recordFailed()
-                log.error("not stored", [
-                    LogField("key", cassette.key.prefix), LogField("store", scoped.description), LogField("error", "\(failure)"),
-                ])
-            }
-            then()
-            if sync.isNeeded { syncer.submit { sync.run() } }
+            finishWrite(written, of: cassette, to: scoped, then: then)
         }
+    }
+
+    /// After a recording's write on a writer: a failure is counted and logged, `then` sends the answer's last bytes,
+    /// and the write's fsyncs go to the syncer.
+    func finishWrite(
+        _ written: Result<DeferredSync, CassetteError>, of cassette: Cassette, to scoped: CassetteStore,
+        then: @Sendable () -> Void
+    ) {
+        if case .failure(let failure) = written {
+            // Every failed write is counted and logged on its own: the client gets its answer all the same,
+            // so the log and the stats are where a full disk or a read-only store shows.
+            stats.recordFailed()
+            log.error("not stored", [
+                LogField("key", cassette.key.prefix), LogField("store", scoped.description), LogField("error", "\(failure)"),
+            ])
+        }
+        then()
+        if case .success(let sync) = written, sync.isNeeded { syncer.submit { sync.run() } }
     }
 
     /// Waits until every recording handed to `save` is written and synced, and the store leases of landed flights

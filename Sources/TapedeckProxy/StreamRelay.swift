@@ -7,6 +7,10 @@ import TapedeckUpstream
 /// A live stream miss (ConverseStream, InvokeModelWithResponseStream): every upstream byte goes on to the clients as it arrives, while the frames are
 /// decoded and collected; the stream is recorded only if it ended complete.
 ///
+/// Memory stays bounded however long the stream: the events are held decoded only up to the configuration's
+/// `spoolThresholdBytes` of payload; past it they go, encoded in the store's layout, to an `EventSpool` (a nameless
+/// temporary file), and the store writes the cassette from there.
+///
 /// The clients are the flight's: the leader's and every follower's, fanned out under the flight's lock, so a
 /// follower that joins mid-stream gets the same bytes in the same order. Callbacks arrive one at a time on the
 /// upstream client's thread, so the relay's own state needs no lock.
@@ -27,7 +31,14 @@ final class StreamRelay: UpstreamResponseHandler, @unchecked Sendable {  // Stat
     private var streaming = false
     private var buffered: [UInt8] = []
     private var decoder = EventStreamDecoder()
+    /// The events so far, while they are few enough to hold (empty once spooled).
     private var events: [StreamEvent] = []
+    /// The payload bytes of `events`.
+    private var heldBytes = 0
+    /// Where the events are once they outgrew `spoolThresholdBytes`.
+    private var spool: EventSpool?
+    /// The last event collected: whether the stream is whole depends on it alone.
+    private var lastEvent: StreamEvent?
     /// Why this stream will not be recorded, once known.
     private var unrecordable: String?
 
@@ -76,6 +87,9 @@ final class StreamRelay: UpstreamResponseHandler, @unchecked Sendable {  // Stat
     func upstreamDidFinish(_ result: Result<Int, CurlError>) {
         switch result {
         case .failure(let error):
+            // Nothing is recorded: the spool's file goes with it.
+            spool = nil
+            events = []
             if streaming {
                 engine.log.warn("not recorded", [
                     LogField("key", resolved.key.prefix), LogField("reason", "the stream broke: \(error.message)"),
@@ -117,21 +131,48 @@ final class StreamRelay: UpstreamResponseHandler, @unchecked Sendable {  // Stat
             return
         }
         guard body.operation.family == .invoke else {
-            return events.append(StreamEvent(type: type, payload: payload, offsetMs: offset))
+            return keep(StreamEvent(type: type, payload: payload, offsetMs: offset), payloadBytes: message.payload.count)
         }
         guard type == InvokeChunk.eventType, let chunk = InvokeChunk.recorded(payload: payload, offsetMs: offset) else {
             unrecordable = "a \(type) event is not a chunk of base64 bytes"
             return
         }
-        events.append(chunk)
+        keep(chunk, payloadBytes: message.payload.count)
+    }
+
+    /// Adds `event` to the recording: held, or spooled once the held ones pass the threshold.
+    private func keep(_ event: StreamEvent, payloadBytes: Int) {
+        lastEvent = event
+        do throws(CassetteError) {
+            if let spool { return try spool.append(event) }
+            events.append(event)
+            heldBytes += payloadBytes
+            guard heldBytes > engine.configuration.spoolThresholdBytes else { return }
+            let spool = try engine.makeSpool(for: resolved.store)
+            for held in events { try spool.append(held) }
+            events = []
+            self.spool = spool
+        } catch {
+            unrecordable = "its events could not be spooled: \(error)"
+            events = []
+            spool = nil
+        }
     }
 
     private func finishStream(latencyMs: Int) {
         guard record else { return flight.endStream(status: status, outcome: outcome) }
         // A stream is complete only when it ended on a message boundary and its events make a whole answer.
         if unrecordable == nil && decoder.bufferedByteCount > 0 { unrecordable = "the stream ended inside a message" }
-        if unrecordable == nil { unrecordable = StreamCompleteness.reason(events, for: body) }
+        if unrecordable == nil { unrecordable = StreamCompleteness.reason(last: lastEvent, for: body) }
+        if unrecordable == nil, let spool {
+            do throws(CassetteError) {
+                try spool.flush()
+            } catch {
+                unrecordable = "its events could not be spooled: \(error)"
+            }
+        }
         if let unrecordable {
+            spool = nil
             engine.log.warn("not recorded", [LogField("key", resolved.key.prefix), LogField("reason", unrecordable)])
             return flight.endStream(status: status, outcome: outcome)
         }
@@ -140,10 +181,15 @@ final class StreamRelay: UpstreamResponseHandler, @unchecked Sendable {  // Stat
             resolved, body: body, latencyMs: latencyMs,
             response: RecordedResponse(
                 status: 200, contentType: contentType, content: .events(events), headers: ProxyEngine.recordedHeaders(headers)))
+        events = []
+        let land: @Sendable () -> Void = { [flight, status, outcome] in flight.endStream(status: status, outcome: outcome) }
+        if let spool {
+            // The cassette's events are the spool's: it is written from there, then the last chunk leaves.
+            self.spool = nil
+            return engine.save(cassette, spooled: spool, for: resolved, then: land)
+        }
         // The stream's last chunk leaves (and the flight lands) once the cassette is held for lookups, so a client
         // that repeats at once gets a hit.
-        engine.save(cassette, for: resolved) { [flight, status, outcome] in
-            flight.endStream(status: status, outcome: outcome)
-        }
+        engine.save(cassette, for: resolved, then: land)
     }
 }

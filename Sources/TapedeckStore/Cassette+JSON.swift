@@ -34,7 +34,7 @@ extension Cassette {
     }
 
     /// The bytes of a cassette file: pretty, sorted keys, trailing newline, so re-recordings diff well.
-    public func encoded() -> [UInt8] { JSONWriter.pretty(jsonValue) }
+    public func encoded() -> [UInt8] { CassetteLayout.pretty.document(jsonValue) }
 
     /// Reads a cassette from a parsed document, checking every field's type.
     public init(json: JSONValue) throws(CassetteError) {
@@ -93,14 +93,17 @@ extension Cassette {
             if let text = String(validating: bytes, as: UTF8.self) { return JSONMember("bodyText", .string(text)) }
             return JSONMember("bodyBytes", .string(Base64.encode(bytes)))
         case .events(let events):
-            return JSONMember("events", .array(events.map { event in
-                .object([
-                    JSONMember("type", .string(event.type)),
-                    JSONMember("offsetMs", .number(String(event.offsetMs))),
-                    JSONMember("payload", event.payload),
-                ])
-            }))
+            return JSONMember("events", .array(events.map(eventValue)))
         }
+    }
+
+    /// One element of `response.events`: the event's type, offset and payload.
+    static func eventValue(_ event: StreamEvent) -> JSONValue {
+        .object([
+            JSONMember("type", .string(event.type)),
+            JSONMember("offsetMs", .number(String(event.offsetMs))),
+            JSONMember("payload", event.payload),
+        ])
     }
 
     private static func content(of response: JSONValue) throws(CassetteError) -> RecordedContent {

@@ -1,3 +1,4 @@
+import TapedeckCodec
 import TapedeckBedrock
 /// Where cassettes live. Implementations are safe to call from any thread and from several processes.
 public protocol CassetteStore: Sendable {
@@ -18,6 +19,12 @@ public protocol CassetteStore: Sendable {
     /// process or another) loads it, and it survives the process being killed; what makes it survive a power loss
     /// too (an fsync) is handed back to run later, off the answer's path.
     func saveVisible(_ cassette: Cassette, encoded: [UInt8]) throws(CassetteError) -> DeferredSync
+    /// How this store lays out a cassette document (what `encode` makes): a recording's events spooled to a file
+    /// are encoded in it as they arrive.
+    var layout: CassetteLayout { get }
+    /// Stores `cassette` with the events in `spool` (its own are ignored) as `saveVisible(_:encoded:)` does, the
+    /// document's bytes exactly those `encode` makes of the whole cassette, without holding them all at once.
+    func saveVisible(_ cassette: Cassette, spooled spool: EventSpool) throws(CassetteError) -> DeferredSync
     /// How many cassettes the store holds.
     func count() throws(CassetteError) -> Int
     /// Every cassette's key and where it lives, readable or not (`load` tells which).
@@ -55,6 +62,25 @@ extension CassetteStore {
     public func saveVisible(_ cassette: Cassette, encoded: [UInt8]) throws(CassetteError) -> DeferredSync {
         try save(cassette, encoded: encoded)
         return .none
+    }
+
+    /// Stores that do not say otherwise write pretty documents.
+    public var layout: CassetteLayout { .pretty }
+
+    /// Stores that cannot write a document in pieces gather it: the spool's document is read back whole, decoded and
+    /// saved as any other cassette.
+    public func saveVisible(_ cassette: Cassette, spooled spool: EventSpool) throws(CassetteError) -> DeferredSync {
+        var document: [UInt8] = []
+        try spool.document(cassette) { piece throws(CassetteError) in document.append(contentsOf: piece) }
+        let whole: Cassette
+        do {
+            whole = try Cassette(json: try JSONParser.parse(document))
+        } catch let error as CassetteError {
+            throw error
+        } catch {
+            throw .malformed("a spooled recording does not read back: \(error)")
+        }
+        return try saveVisible(whole, encoded: encode(whole))
     }
 
     /// Stores that cannot hold a cassette under another key's name read it as `load` does.

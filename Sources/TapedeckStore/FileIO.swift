@@ -34,7 +34,7 @@ package enum FileIO {
 
     /// Writes `bytes` to `path` through a fsynced temporary file renamed into place, then fsyncs the directory.
     static func writeAtomically(_ bytes: [UInt8], to path: String) throws(CassetteError) {
-        _ = try write(bytes, to: path, syncFirst: true)
+        _ = try write(to: path, syncFirst: true) { fd, temporary throws(CassetteError) in try writeAll(fd, bytes, path: temporary) }
     }
 
     /// Writes `bytes` to `path` through a temporary file renamed into place, and returns at once: readers see the
@@ -42,21 +42,58 @@ package enum FileIO {
     /// sync fsyncs the file and then its directory, after which it survives a power loss too; until then a power
     /// loss may leave the old file, no file, or (for a new file on some file systems) an empty one.
     static func writeVisible(_ bytes: [UInt8], to path: String) throws(CassetteError) -> DeferredSync {
-        try write(bytes, to: path, syncFirst: false)
+        try write(to: path, syncFirst: false) { fd, temporary throws(CassetteError) in try writeAll(fd, bytes, path: temporary) }
     }
 
-    private static func write(_ bytes: [UInt8], to path: String, syncFirst: Bool) throws(CassetteError) -> DeferredSync {
+    /// `writeVisible` for a file written in pieces: `contents` writes them to the temporary file's descriptor (its
+    /// path given for errors). If it throws, the temporary file is removed and `path` is left as it was.
+    static func writeVisible(
+        to path: String, contents: (Int32, String) throws(CassetteError) -> Void
+    ) throws(CassetteError) -> DeferredSync {
+        try write(to: path, syncFirst: false, contents)
+    }
+
+    /// Writes every byte of `bytes` to `fd`, a file at `path`.
+    static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, path: String) throws(CassetteError) {
+        var written = 0
+        while written < bytes.count {
+            let n: Int
+            do throws(SystemError) {
+                n = try Syscall.call("write") { Glibc.write(fd, bytes.baseAddress! + written, bytes.count - written) }
+            } catch {
+                throw .io(path: path, error: error)
+            }
+            // write(2) takes nothing only when asked for nothing; report it rather than spin on it.
+            guard n > 0 else { throw .io(path: path, error: SystemError("write", errno: EIO)) }
+            written += n
+        }
+    }
+
+    /// Writes every byte of `bytes` to `fd`, a file at `path`.
+    static func writeAll(_ fd: Int32, _ bytes: [UInt8], path: String) throws(CassetteError) {
+        try bytes.withBytes { raw throws(CassetteError) in try writeAll(fd, raw, path: path) }
+    }
+
+    private static func write(
+        to path: String, syncFirst: Bool, _ contents: (Int32, String) throws(CassetteError) -> Void
+    ) throws(CassetteError) -> DeferredSync {
         let directory = String(path[..<(path.lastIndex(of: "/") ?? path.startIndex)])
         let temporary = "\(directory)/.\(path.split(separator: "/").last ?? "cassette").\(getpid()).\(UInt64.random(in: 0...UInt64.max)).tmp"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw .io(path: temporary, error: SystemError("open", errno: errno)) }
-        do throws(SystemError) {
-            try Syscall.writeAll(fd, bytes)
-            if syncFirst { _ = try Syscall.call("fsync") { fsync(fd) } }
+        do throws(CassetteError) {
+            try contents(fd, temporary)
+            if syncFirst {
+                do throws(SystemError) {
+                    _ = try Syscall.call("fsync") { fsync(fd) }
+                } catch {
+                    throw .io(path: temporary, error: error)
+                }
+            }
         } catch {
             Syscall.close(fd)
             unlink(temporary)
-            throw .io(path: temporary, error: error)
+            throw error
         }
         Syscall.close(fd)
         guard rename(temporary, path) == 0 else {

@@ -85,6 +85,9 @@ public final class JSONFileStore: CassetteStore {
     /// The cassette's pretty-printed JSON document: the file's bytes.
     public func encode(_ cassette: Cassette) -> [UInt8] { cassette.encoded() }
 
+    /// Pretty documents: a cassette file.
+    public var layout: CassetteLayout { .pretty }
+
     public func save(_ cassette: Cassette, encoded: [UInt8]) throws(CassetteError) {
         let path = path(for: cassette.key)
         try FileIO.makeDirectories(String(path[..<path.lastIndex(of: "/")!]))
@@ -96,6 +99,16 @@ public final class JSONFileStore: CassetteStore {
         let path = path(for: cassette.key)
         try FileIO.makeDirectories(String(path[..<path.lastIndex(of: "/")!]))
         return try FileIO.writeVisible(encoded, to: path)
+    }
+
+    /// Streams the spooled document into the temporary file that is renamed into place, a piece at a time.
+    public func saveVisible(_ cassette: Cassette, spooled spool: EventSpool) throws(CassetteError) -> DeferredSync {
+        let path = path(for: cassette.key)
+        try FileIO.makeDirectories(String(path[..<path.lastIndex(of: "/")!]))
+        precondition(spool.layout == layout, "a spool for this store encodes in its layout")
+        return try FileIO.writeVisible(to: path) { fd, temporary throws(CassetteError) in
+            try spool.document(cassette) { piece throws(CassetteError) in try FileIO.writeAll(fd, piece, path: temporary) }
+        }
     }
 
     /// Counts the files `load` can find: `<key>.json` inside the shard its key names. Temporary and dot files,

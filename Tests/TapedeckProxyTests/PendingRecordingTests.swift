@@ -68,4 +68,41 @@ final class SlowStore: CassetteStore, @unchecked Sendable {
         #expect(origin.requests.count == 1)
         engine.finishRecordings()
     }
+
+    /// A spooled stream is not held in `pending`, but its answer still waits for the write: every frame arrives,
+    /// the stream's last chunk only once the cassette is in the store (here one that writes whole documents, as
+    /// stores without a streaming write do: the spool is read back and saved as any cassette).
+    @Test func aSpooledStreamsLastChunkLeavesOnceItsCassetteIsStored() throws {
+        let scratch = try ScratchDirectory()
+        defer { scratch.remove() }
+        let origin = try TestOrigin(handler: EchoOrigin.handler())
+        defer { origin.stop() }
+        let store = SlowStore(JSONFileStore(directory: scratch("cassettes")))
+        let upstream = UpstreamClient()
+        defer { upstream.shutdown() }
+        var configuration = ProxyConfiguration(upstream: origin.baseURL)
+        configuration.spoolThresholdBytes = 0
+        configuration.spoolDirectory = scratch.path
+        let engine = ProxyEngine(configuration: configuration, store: store, upstream: upstream, log: ProcessLog(enabled: false))
+        let server = HTTPServer(configuration: .init(port: 0, eventLoops: 1), handler: engine)
+        try server.start()
+        defer { server.shutdown() }
+        let client = try RawClient(port: server.port)
+        try client.send("POST", StreamFrames.streamPath, headers: [("Content-Type", "application/json")],
+                        body: Array(EchoOrigin.requestBody("spooled").utf8))
+        let frames = EchoOrigin.streamFrames("spooled").flatMap { $0 }
+        _ = try client.readHead()
+        var received: [UInt8] = []
+        while received.count < frames.count, let chunk = try client.readChunk() { received += chunk }
+        #expect(received == frames)
+        // Every frame is here; the write waits at the gate, so the stream has not ended and nothing is stored.
+        #expect(waitUntil { engine.writers.unfinishedCount == 1 })
+        #expect(try store.inner.count() == 0)
+
+        store.gate.open()
+        #expect(try client.readChunk() == nil, "the stream's last chunk")
+        #expect(try store.inner.count() == 1)
+        engine.finishRecordings()
+        #expect(CassetteFixtures.tree(scratch.path).allSatisfy { $0.hasPrefix("cassettes") }, "no spool file beside the store")
+    }
 }

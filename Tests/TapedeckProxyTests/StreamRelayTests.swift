@@ -116,6 +116,61 @@ import TapedeckTestSupport
         #expect(subject.notRecordedReasons().isEmpty)
     }
 
+    @Test(arguments: StoreKind.allCases)
+    func aStreamPastTheSpoolThresholdIsRecordedAsTheSameEvents(kind: StoreKind) throws {
+        let scratch = try ScratchDirectory()
+        defer { scratch.remove() }
+        let proxy = try ProxyHarness(storeKind: kind, logging: true) { configuration in
+            configuration.spoolThresholdBytes = 40
+            configuration.spoolDirectory = scratch.path
+        }
+        let subject = try Subject(proxy: proxy, requests: ParkedRequests(), key: Self.key, clients: 2)
+        defer { subject.stop() }
+        let frames = StreamFrames.text(["Café ☕ ", "\"quoted\"\t", "a/b\\c", "😀"])
+        subject.feed(frames)
+
+        for client in subject.clients {
+            let stream = try client.readStream()
+            #expect(stream.chunks.flatMap { $0 } == frames.flatMap { $0 })
+            #expect(stream.finished)
+        }
+        let cassette = try #require(try subject.recorded())
+        #expect(try Self.summary(cassette.response.events) == Self.summary(of: frames.flatMap { $0 }))
+        #expect(cassette.upstreamLatencyMs == 321)
+        #expect(subject.notRecordedReasons().isEmpty)
+        #expect(CassetteFixtures.tree(scratch.path).isEmpty)
+    }
+
+    @Test func aSpooledStreamThatEndsIncompleteIsNotRecorded() throws {
+        let scratch = try ScratchDirectory()
+        defer { scratch.remove() }
+        let proxy = try ProxyHarness(logging: true) { configuration in
+            configuration.spoolThresholdBytes = 40
+            configuration.spoolDirectory = scratch.path
+        }
+        let subject = try Subject(proxy: proxy, requests: ParkedRequests(), key: Self.key, clients: 1)
+        defer { subject.stop() }
+        subject.feed(Array(StreamFrames.text(["Hel", "lo", " there"]).dropLast()))
+        _ = try subject.clients[0].readStream()
+        #expect(try subject.recorded() == nil)
+        #expect(subject.notRecordedReasons() == ["the stream ended without a metadata event (last: messageStop)"])
+    }
+
+    @Test func aSpoolThatCannotBeMadeLeavesTheStreamUnrecordedButWhole() throws {
+        let proxy = try ProxyHarness(logging: true) { configuration in
+            configuration.spoolThresholdBytes = 40
+            configuration.spoolDirectory = "/nonexistent/tapedeck-spool"
+        }
+        let subject = try Subject(proxy: proxy, requests: ParkedRequests(), key: Self.key, clients: 1)
+        defer { subject.stop() }
+        let frames = StreamFrames.text(["Hel", "lo", " there"])
+        subject.feed(frames)
+        let stream = try subject.clients[0].readStream()
+        #expect(stream.chunks.flatMap { $0 } == frames.flatMap { $0 } && stream.finished)
+        #expect(try subject.recorded() == nil)
+        #expect(subject.notRecordedReasons().contains { $0.hasPrefix("its events could not be spooled: mkstemp /nonexistent/tapedeck-spool") })
+    }
+
     @Test func aStreamThatBreaksMidWayCutsEveryClientShortAndRecordsNothing() throws {
         let subject = try Subject()
         defer { subject.stop() }

@@ -73,6 +73,34 @@ import TapedeckTestSupport
         #expect(CassetteFixtures.tree(scratch.path).isEmpty)
     }
 
+    @Test func aVisibleWriteInPiecesIsTheirBytesInOrder() throws {
+        let scratch = try ScratchDirectory()
+        defer { scratch.remove() }
+        let pieces = [Array("one ".utf8), [], Array(repeating: 7, count: 300_000), Array(" end\n".utf8)]
+        let sync = try FileIO.writeVisible(to: scratch("file")) { fd, temporary throws(CassetteError) in
+            #expect(temporary.hasPrefix(scratch(".file.")))
+            for piece in pieces { try FileIO.writeAll(fd, piece, path: temporary) }
+        }
+        #expect(try CassetteFixtures.read(scratch("file")) == pieces.flatMap { $0 })
+        #expect(CassetteFixtures.tree(scratch.path) == ["file"])
+        sync.run()
+    }
+
+    @Test func aVisibleWriteWhosePiecesFailLeavesTheOldFileAndNoTemporary() throws {
+        let scratch = try ScratchDirectory()
+        defer { scratch.remove() }
+        try CassetteFixtures.write(Array("old\n".utf8), to: scratch("file"))
+        let error = #expect(throws: CassetteError.self) {
+            try FileIO.writeVisible(to: scratch("file")) { fd, temporary throws(CassetteError) in
+                try FileIO.writeAll(fd, Array("half".utf8), path: temporary)
+                throw .malformed("the spool broke")
+            }
+        }
+        #expect(error?.description == "malformed cassette: the spool broke")
+        #expect(try CassetteFixtures.read(scratch("file")) == Array("old\n".utf8))
+        #expect(CassetteFixtures.tree(scratch.path) == ["file"])
+    }
+
     @Test func writeIntoAMissingDirectoryFailsNamingIt() throws {
         let scratch = try ScratchDirectory()
         defer { scratch.remove() }

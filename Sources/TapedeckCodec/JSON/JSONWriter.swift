@@ -48,6 +48,12 @@ public enum JSONWriter {
         out.append(UInt8(ascii: "\n"))
     }
 
+    /// Appends the pretty encoding of `value` as it appears nested `indent` spaces deep inside a larger document
+    /// (the caller writes the indent before it), without a trailing newline.
+    public static func pretty(_ value: JSONValue, indent: Int, into out: inout [UInt8]) {
+        writePretty(value, indent: indent, into: &out)
+    }
+
     private static func writePretty(_ value: JSONValue, indent: Int, into out: inout [UInt8]) {
         switch value {
         case .null, .bool, .number, .string:

@@ -33,7 +33,11 @@ package final class SQLiteStatement {
         // sqlite3_reset repeats the last step's error, which that step already reported.
         sqlite3_reset(handle)
         sqlite3_clear_bindings(handle)
-        defer { sqlite3_reset(handle) }
+        defer {
+            sqlite3_reset(handle)
+            // A value bound without a copy (`bind(borrowedUTF8:)`) must not stay bound past the call that lent it.
+            sqlite3_clear_bindings(handle)
+        }
         return try body(self)
     }
 
@@ -48,6 +52,13 @@ package final class SQLiteStatement {
     func bind(utf8 bytes: [UInt8], at index: Int32) throws(SQLiteError) {
         let rc = bytes.withUnsafeBytes { bindText($0, at: index) }
         try check(rc)
+    }
+
+    /// Binds UTF-8 text to parameter `index` without copying it (SQLITE_STATIC): the bytes must stay valid until
+    /// the statement's use ends, which clears its bindings.
+    func bind(borrowedUTF8 utf8: UnsafeRawBufferPointer, at index: Int32) throws(SQLiteError) {
+        let start = (utf8.baseAddress ?? UnsafeRawPointer(handle)).assumingMemoryBound(to: CChar.self)
+        try check(sqlite3_bind_text64(handle, index, start, UInt64(utf8.count), nil, UInt8(SQLITE_UTF8)))
     }
 
     /// Binds an integer to parameter `index`.

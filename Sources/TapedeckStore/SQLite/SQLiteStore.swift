@@ -129,11 +129,42 @@ public final class SQLiteStore: CassetteStore {
 
     /// The cassette's compact JSON document with sorted keys: the row's `document`.
     public func encode(_ cassette: Cassette) -> [UInt8] {
-        JSONWriter.compact(Self.sortingKeys(cassette.jsonValue))
+        layout.document(cassette.jsonValue)
     }
+
+    /// Compact documents with sorted keys: a row's `document`.
+    public var layout: CassetteLayout { .compactSorted }
 
     /// Inserts or replaces the cassette's row in one `BEGIN IMMEDIATE` transaction, keeping its hit counts.
     public func save(_ cassette: Cassette, encoded document: [UInt8]) throws(CassetteError) {
+        try document.withBytes { raw throws(CassetteError) in try insert(cassette, document: raw) }
+    }
+
+    /// Reads the spooled document into one buffer of its exact size and inserts it as `save` does, uncopied.
+    ///
+    /// The table is `WITHOUT ROWID`, which `sqlite3_blob_open` refuses, so the value cannot be written in pieces:
+    /// SQLite builds the row's record from the whole value (one copy of it) and writes it through its page cache,
+    /// which spills to the WAL. This buffer and that record are the only two copies.
+    public func saveVisible(_ cassette: Cassette, spooled spool: EventSpool) throws(CassetteError) -> DeferredSync {
+        precondition(spool.layout == layout, "a spool for this store encodes in its layout")
+        var document = [UInt8](repeating: 0, count: spool.documentSize(cassette))
+        var filled = 0
+        try document.withMutableBytes { buffer throws(CassetteError) in
+            try spool.document(cassette) { piece throws(CassetteError) in
+                guard filled + piece.count <= buffer.count else {
+                    throw .malformed("a spooled recording grew while it was read")
+                }
+                UnsafeMutableRawBufferPointer(rebasing: buffer[filled..<(filled + piece.count)]).copyMemory(from: piece)
+                filled += piece.count
+            }
+        }
+        guard filled == document.count else { throw .malformed("a spooled recording shrank while it was read") }
+        try save(cassette, encoded: document)
+        return .none
+    }
+
+    /// The row's insert or replace, `document` bound without a copy (it outlives the statement's use).
+    private func insert(_ cassette: Cassette, document: UnsafeRawBufferPointer) throws(CassetteError) {
         try locked { statements throws(SQLiteError) in
             try statements.database.writeTransaction { () throws(SQLiteError) in
                 try statements.save.use { save throws(SQLiteError) in
@@ -142,7 +173,7 @@ public final class SQLiteStore: CassetteStore {
                     try save.bind(cassette.modelId, at: 3)
                     try save.bind(cassette.operation.rawValue, at: 4)
                     try save.bind(cassette.recordedAt, at: 5)
-                    try save.bind(utf8: document, at: 6)
+                    try save.bind(borrowedUTF8: document, at: 6)
                     try save.run()
                 }
             }
@@ -211,16 +242,6 @@ public final class SQLiteStore: CassetteStore {
 
     /// How many reading connections are open and idle.
     var readerCount: Int { connections.readerCount }
-
-    /// `value` with every object's members in the order a cassette file has them, so a cassette reads back
-    /// the same from this store as from a `JSONFileStore`, and a re-recorded row differs only where the answer did.
-    static func sortingKeys(_ value: JSONValue) -> JSONValue {
-        switch value {
-        case .null, .bool, .number, .string: value
-        case .array(let elements): .array(elements.map(sortingKeys))
-        case .object(let members): .object(JSONWriter.sortedByUTF16(members).map { JSONMember($0.key, sortingKeys($0.value)) })
-        }
-    }
 
     /// The cassette in a row's `document`, checked against the key it was looked up by.
     private func decode(_ document: [UInt8], key: CacheKey) throws(CassetteError) -> Cassette {

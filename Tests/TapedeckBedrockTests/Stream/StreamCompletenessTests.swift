@@ -30,6 +30,16 @@ import TapedeckTestSupport
             == "the stream ended without a metadata event (last: messageStart)")
     }
 
+    @Test func theLastEventAloneDecidesAsTheWholeListDoes() throws {
+        let converse = try Self.request(.converseStream, Self.converse)
+        let invoke = try Self.request(.invokeModelWithResponseStream, InvokeFixtures.messagesBody)
+        let events = try Self.chunks(InvokeFixtures.messagesEvents)
+        let metadata = StreamEvent(type: "metadata", payload: .object([]))
+        for (list, request) in [([metadata], converse), ([], converse), (events, invoke), (Array(events.dropLast()), invoke), ([], invoke)] {
+            #expect(StreamCompleteness.reason(last: list.last, for: request) == StreamCompleteness.reason(list, for: request))
+        }
+    }
+
     @Test func anAnthropicMessagesStreamIsWholeOnlyWhenMessageStopComesLast() throws {
         for operation in [BedrockOperation.invokeModelWithResponseStream, .invokeModel] {
             let request = try Self.request(operation, InvokeFixtures.messagesBody)
