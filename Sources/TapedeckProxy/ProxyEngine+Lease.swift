@@ -12,8 +12,8 @@ import TapedeckStore
 ///   (5, 10, then every 20 ms) on `leaseQueue`. When the lease is gone (released, or stale: its owner died or it is
 ///   older than `leaseStaleAfterMs`) this process takes it, and if the store now holds the recording the whole
 ///   flight is answered from it as a hit, like `serveLanded`; otherwise this process calls upstream itself.
-/// - The lease is released once the flight has landed and its recording is written (or the call failed), so a
-///   process that takes it next finds the cassette.
+/// - The lease is released once the flight has landed, which is after its recording is written (`save` answers
+///   only then) or its call failed, so a process that takes it next finds the cassette.
 /// - A store that cannot keep leases, or fails to, never stops a call: the flight goes upstream as before.
 extension ProxyEngine {
     /// Where lease work runs (store calls that may wait on a lock, and the waits' timers): never an event loop,
@@ -73,7 +73,10 @@ extension ProxyEngine {
             coalescer.whenLanded(flight) { [self] in
                 // Entered before anyone in the flight is answered, so `finishRecordings` after an answer waits for it.
                 leaseReleases.enter()
-                Self.leaseQueue.async { [self] in releaseWhenWritten(lease, of: resolved) }
+                Self.leaseQueue.async { [self] in
+                    release(lease, of: resolved)
+                    leaseReleases.leave()
+                }
             }
             call(flight, body: body, record: true, outcome: outcome)
         case .heldByAnother(let holder):
@@ -111,18 +114,6 @@ extension ProxyEngine {
     /// Lands `flight` and answers everyone in it with `rendered`, as hits.
     private func serve(_ flight: Flight, _ rendered: RenderedAnswer) {
         for exchange in flight.land() { serve(rendered, to: exchange) }
-    }
-
-    /// Releases `lease` once the flight's recording is no longer pending: written, or failed to be.
-    ///
-    /// The flight may land before its cassette reaches the store (it is held in `pending` until then); another
-    /// process that takes the lease next must find it there.
-    private func releaseWhenWritten(_ lease: MissLease, of resolved: ResolvedRequest) {
-        guard pending.cassette(namespace: resolved.namespace, key: resolved.key) == nil else {
-            return Self.leaseQueue.asyncAfter(deadline: .now() + .milliseconds(5)) { [self] in releaseWhenWritten(lease, of: resolved) }
-        }
-        release(lease, of: resolved)
-        leaseReleases.leave()
     }
 
     /// Gives `lease` up; a failure is logged (the lease goes stale in time, or with this process).
