@@ -1,4 +1,3 @@
-import Dispatch
 import TapedeckSystem
 import TapedeckBedrock
 import TapedeckStore
@@ -9,17 +8,13 @@ import TapedeckStore
 /// The rules:
 /// - Only a flight that records takes a lease; passthrough never waits.
 /// - A lease held by another process makes the flight wait, without holding a thread: it looks again on a timer
-///   (5, 10, then every 20 ms) on `leaseQueue`. When the lease is gone (released, or stale: its owner died or it is
+///   (5, 10, then every 20 ms): `DelayLine.shared` hands the next look to the `leases` pool. When the lease is gone (released, or stale: its owner died or it is
 ///   older than `leaseStaleAfterMs`) this process takes it, and if the store now holds the recording the whole
 ///   flight is answered from it as a hit, like `serveLanded`; otherwise this process calls upstream itself.
 /// - The lease is released once the flight has landed, which is after its recording is written (`save` answers
 ///   only then) or its call failed, so a process that takes it next finds the cassette.
 /// - A store that cannot keep leases, or fails to, never stops a call: the flight goes upstream as before.
 extension ProxyEngine {
-    /// Where lease work runs (store calls that may wait on a lock, and the waits' timers): never an event loop,
-    /// never the upstream thread.
-    static let leaseQueue = DispatchQueue(label: "tapedeck.leases", attributes: .concurrent)
-
     /// How old a live owner's lease may get before another process takes it over: the upstream timeout, plus a
     /// minute to write the recording.
     var leaseStaleAfterMs: Int64 { Int64(configuration.upstreamTimeoutSeconds + 60) * 1000 }
@@ -27,7 +22,7 @@ extension ProxyEngine {
     /// Makes `flight`'s recording call once it holds the store's lease on its key, or answers it from the recording
     /// another process made meanwhile. `afterMiss`: the lookup found nothing, so any cassette that appears is new.
     func callHoldingLease(_ flight: Flight, body: KeyedRequest, outcome: Outcome, afterMiss: Bool) {
-        Self.leaseQueue.async { [self] in
+        leases.submit { [self] in
             claim(flight, body: body, outcome: outcome, wait: LeaseWait(afterMiss: afterMiss), attempt: 0)
         }
     }
@@ -73,7 +68,7 @@ extension ProxyEngine {
             coalescer.whenLanded(flight) { [self] in
                 // Entered before anyone in the flight is answered, so `finishRecordings` after an answer waits for it.
                 leaseReleases.enter()
-                Self.leaseQueue.async { [self] in
+                leases.submit { [self] in
                     release(lease, of: resolved)
                     leaseReleases.leave()
                 }
@@ -88,8 +83,8 @@ extension ProxyEngine {
                 ])
             }
             let delayMs = min(20, 5 << min(attempt, 2))
-            Self.leaseQueue.asyncAfter(deadline: .now() + .milliseconds(delayMs)) { [self, wait] in
-                claim(flight, body: body, outcome: outcome, wait: wait, attempt: attempt + 1)
+            DelayLine.shared.after(milliseconds: delayMs) { [self, wait] in
+                leases.submit { [self] in claim(flight, body: body, outcome: outcome, wait: wait, attempt: attempt + 1) }
             }
         }
     }

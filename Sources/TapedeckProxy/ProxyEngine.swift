@@ -53,6 +53,9 @@ public final class ProxyEngine: HTTPHandler {
     let writers = WorkerPool(name: "tapedeck-write", threads: 2)
     /// The fsyncs that make a written recording survive a power loss, one after another, off every answer's path.
     let syncer = WorkerPool(name: "tapedeck-sync", threads: 1)
+    /// Store leases are taken, looked at again and released here (`ProxyEngine+Lease`): calls that may wait on
+    /// another process's lock, apart from the readers and writers.
+    let leases = WorkerPool(name: "tapedeck-lease", threads: 2)
     /// What the cassette browser's API reads from.
     let browserAPI: BrowserAPI
 
@@ -122,6 +125,8 @@ public final class ProxyEngine: HTTPHandler {
 
     /// Stops the engine's threads once the work handed to them is done (call after `finishRecordings`).
     public func shutdown() {
+        // Leases first: their work hands flights on to the others.
+        leases.stop()
         readers.stop()
         writers.stop()
         syncer.stop()
@@ -133,6 +138,7 @@ public final class ProxyEngine: HTTPHandler {
         readers.retire()
         writers.retire()
         syncer.retire()
+        leases.retire()
     }
 
     /// The answering side of a request not (or not wholly) resolved: its route, when it has one, and no key.

@@ -24,14 +24,17 @@ package final class Started<T: Sendable>: Sendable {
         }.start()
     }
 
+    /// The body's result, once it has finished, blocking the caller until then.
+    package func wait() throws -> T {
+        done.wait()
+        done.signal()
+        return try result.withLock { $0! }.get()
+    }
+
     /// The body's result, once it has finished.
     package var value: T {
         get async throws {
-            try await onOwnThread { [result, done] in
-                done.wait()
-                done.signal()
-                return try result.withLock { $0! }.get()
-            }
+            try await onOwnThread { [self] in try wait() }
         }
     }
 }

@@ -31,14 +31,16 @@ import TapedeckTestSupport
         Started { try proxy.post(ProxyHarness.haikuPath, body: ProxyHarness.helloBody) }
     }
 
-    /// Whether the proxy logs that it waits for another process (a blocking wait, on a thread of its own, so
-    /// Swift's small pool stays free for the client's task).
-    static func waitsForAnother(_ proxy: ProxyHarness) async throws -> Bool {
-        try await onOwnThread { waitUntil { proxy.logLines().contains { $0.contains(waitingLine) } } }
+    /// Whether the proxy logs that it waits for another process.
+    ///
+    /// The tests block instead of awaiting: while the client waits for its answer, the test must go on without
+    /// needing a free thread of Swift's small pool, which other tests' blocking waits can hold for longer.
+    static func waitsForAnother(_ proxy: ProxyHarness) -> Bool {
+        waitUntil { proxy.logLines().contains { $0.contains(waitingLine) } }
     }
 
     @Test(arguments: StoreKind.allCases)
-    func aFlightWaitsForAnotherProcessesRecordingAndIsAnsweredFromItAsAHit(_ kind: StoreKind) async throws {
+    func aFlightWaitsForAnotherProcessesRecordingAndIsAnsweredFromItAsAHit(_ kind: StoreKind) throws {
         let proxy = try ProxyHarness(storeKind: kind, logging: true)
         defer { proxy.stop() }
         let spec = kind.spec(in: proxy.directory)
@@ -46,14 +48,14 @@ import TapedeckTestSupport
         try LeaseFixtures.plant(held, in: spec)
 
         let answer = Self.sendHello(proxy)
-        #expect(try await Self.waitsForAnother(proxy), "\(proxy.logLines())")
+        #expect(Self.waitsForAnother(proxy), "\(proxy.logLines())")
         #expect(proxy.origin.requests.isEmpty)
         // The other process records, then lets go.
         let other = try StoreLocation.open(spec)
         try other.save(try Self.elsewhereCassette())
         try other.releaseLease(held)
 
-        let response = try await answer.value
+        let response = try answer.wait()
         #expect(response.status == 200)
         #expect(response.headers["x-tapedeck"] == "hit")
         #expect(String(decoding: response.body, as: UTF8.self).contains("recorded elsewhere"))
@@ -62,7 +64,7 @@ import TapedeckTestSupport
     }
 
     @Test(arguments: StoreKind.allCases)
-    func aLeaseLetGoWithoutARecordingSendsTheFlightUpstreamItself(_ kind: StoreKind) async throws {
+    func aLeaseLetGoWithoutARecordingSendsTheFlightUpstreamItself(_ kind: StoreKind) throws {
         let proxy = try ProxyHarness(storeKind: kind, logging: true)
         defer { proxy.stop() }
         let spec = kind.spec(in: proxy.directory)
@@ -70,10 +72,10 @@ import TapedeckTestSupport
         try LeaseFixtures.plant(held, in: spec)
 
         let answer = Self.sendHello(proxy)
-        #expect(try await Self.waitsForAnother(proxy), "\(proxy.logLines())")
+        #expect(Self.waitsForAnother(proxy), "\(proxy.logLines())")
         try StoreLocation.open(spec).releaseLease(held)
 
-        let response = try await answer.value
+        let response = try answer.wait()
         #expect(response.status == 200)
         #expect(response.headers["x-tapedeck"] == "miss")
         #expect(proxy.origin.requests.count == 1)
@@ -110,7 +112,7 @@ import TapedeckTestSupport
         #expect(try StoreLocation.open(spec).acquireLease(try Self.helloKey, staleAfterMs: 60_000) == .heldByAnother(held))
     }
 
-    @Test func recordModeAfterAWaitAnswersWithTheNewRecordingNotTheOldOne() async throws {
+    @Test func recordModeAfterAWaitAnswersWithTheNewRecordingNotTheOldOne() throws {
         let proxy = try ProxyHarness(mode: .record, logging: true)
         defer { proxy.stop() }
         let spec = StoreKind.json.spec(in: proxy.directory)
@@ -123,11 +125,11 @@ import TapedeckTestSupport
         try LeaseFixtures.plant(held, in: spec)
 
         let answer = Self.sendHello(proxy)
-        #expect(try await Self.waitsForAnother(proxy), "\(proxy.logLines())")
+        #expect(Self.waitsForAnother(proxy), "\(proxy.logLines())")
         try other.save(try Self.elsewhereCassette())
         try other.releaseLease(held)
 
-        let response = try await answer.value
+        let response = try answer.wait()
         #expect(response.headers["x-tapedeck"] == "hit")
         #expect(String(decoding: response.body, as: UTF8.self).contains("recorded elsewhere"))
         #expect(proxy.origin.requests.isEmpty)

@@ -40,11 +40,11 @@ import TapedeckTestSupport
     /// Runs `send` on `count` threads of their own, released together; `meanwhile` runs while they wait for answers.
     /// Answers the results in thread order.
     ///
-    /// The threads are started here, not from child tasks: a task needs a thread of Swift's pool to start, and
-    /// under a full test run the pool's threads can all be busy, so the senders would arrive one by one.
+    /// Nothing here awaits: a test whose clients are waiting must not need a free thread of Swift's small pool to go
+    /// on (under a full test run other tests' blocking waits can hold them all for longer than a client waits).
     static func concurrently<T: Sendable>(
-        _ count: Int, meanwhile: () async -> Void, _ send: @escaping @Sendable (Int) throws -> T
-    ) async throws -> [T] {
+        _ count: Int, meanwhile: () -> Void, _ send: @escaping @Sendable (Int) throws -> T
+    ) throws -> [T] {
         let barrier = Barrier(parties: count)
         let results = Mutex([Int: Result<T, any Error>]())
         let finished = DispatchGroup()
@@ -57,23 +57,16 @@ import TapedeckTestSupport
                 finished.leave()
             }.start()
         }
-        await meanwhile()
-        await withCheckedContinuation { continuation in
-            finished.notify(queue: .global()) { continuation.resume() }
-        }
+        meanwhile()
+        finished.wait()
         #expect(!barrier.timedOut)
         let collected = results.withLock { $0 }
         return try (0..<count).map { try collected[$0]!.get() }
     }
 
-    /// Polls until `condition` holds (or gives up), then opens `latch` whatever happened, so nothing hangs.
-    static func open(_ latch: Latch, when condition: () -> Bool) async {
-        let held: Bool
-        do {
-            held = try await eventually(condition)
-        } catch {
-            held = false
-        }
+    /// Waits until `condition` holds (or gives up), then opens `latch` whatever happened, so nothing hangs.
+    static func open(_ latch: Latch, when condition: () -> Bool) {
+        let held = waitUntil(condition)
         #expect(held, "every request reached the coalescer before upstream answered")
         latch.open()
     }
@@ -85,7 +78,7 @@ import TapedeckTestSupport
         return try client.readStream()
     }
 
-    @Test func thirtyTwoIdenticalConverseMissesMakeOneUpstreamCall() async throws {
+    @Test func thirtyTwoIdenticalConverseMissesMakeOneUpstreamCall() throws {
         let latch = Latch()
         let answers = BedrockOrigin()
         let proxy = try ProxyHarness(origin: { request in
@@ -95,8 +88,8 @@ import TapedeckTestSupport
         defer { proxy.stop() }
         let key = try Self.flightKey()
 
-        let responses = try await Self.concurrently(32, meanwhile: {
-            await Self.open(latch) { proxy.origin.requests.count == 1 && proxy.engine.coalescer.followerCount(for: key) == 31 }
+        let responses = try Self.concurrently(32, meanwhile: {
+            Self.open(latch) { proxy.origin.requests.count == 1 && proxy.engine.coalescer.followerCount(for: key) == 31 }
         }) { _ in try proxy.post(ProxyHarness.haikuPath, body: ProxyHarness.helloBody) }
 
         #expect(proxy.origin.requests.count == 1, "one upstream call for 32 identical misses")
@@ -120,7 +113,7 @@ import TapedeckTestSupport
         #expect(proxy.origin.requests.count == 1)
     }
 
-    @Test func twoDifferentKeysInFlightMakeTwoCalls() async throws {
+    @Test func twoDifferentKeysInFlightMakeTwoCalls() throws {
         let latch = Latch()
         let answers = BedrockOrigin()
         let proxy = try ProxyHarness(origin: { request in
@@ -131,8 +124,8 @@ import TapedeckTestSupport
         let hello = try Self.flightKey(), goodbye = try Self.flightKey(Self.goodbyeBody)
         let bodies = [ProxyHarness.helloBody, Self.goodbyeBody, ProxyHarness.helloBody, Self.goodbyeBody]
 
-        let responses = try await Self.concurrently(bodies.count, meanwhile: {
-            await Self.open(latch) {
+        let responses = try Self.concurrently(bodies.count, meanwhile: {
+            Self.open(latch) {
                 proxy.origin.requests.count == 2 && proxy.engine.coalescer.followerCount(for: hello) == 1
                     && proxy.engine.coalescer.followerCount(for: goodbye) == 1
             }
@@ -147,7 +140,7 @@ import TapedeckTestSupport
         #expect(responses[1].headers["x-tapedeck-key"] == goodbye.key.hex)
     }
 
-    @Test func requestsThatWouldNotShareACassetteNeverShareACall() async throws {
+    @Test func requestsThatWouldNotShareACassetteNeverShareACall() throws {
         // Each round's two calls must be at the origin at once: neither request waited for the other.
         let barriers = [Barrier(parties: 2), Barrier(parties: 2)]
         let calls = Mutex(0)
@@ -164,14 +157,14 @@ import TapedeckTestSupport
         let cases: [[(String, String)]] = [
             [("x-tapedeck-namespace", "test_a")], [("x-tapedeck-namespace", "test_b")],
         ]
-        let namespaced = try await Self.concurrently(2, meanwhile: {}) { index in
+        let namespaced = try Self.concurrently(2, meanwhile: {}) { index in
             try proxy.post(ProxyHarness.haikuPath, body: ProxyHarness.helloBody, headers: cases[index])
         }
         #expect(namespaced.allSatisfy { $0.headers["x-tapedeck-coalesced"] == nil })
         #expect(proxy.origin.requests.count == 2, "one call per namespace")
 
         // With --repeats sequence, two identical requests of one session are its first and second answer.
-        let repeated = try await Self.concurrently(2, meanwhile: {}) { _ in
+        let repeated = try Self.concurrently(2, meanwhile: {}) { _ in
             try proxy.post(ProxyHarness.haikuPath, body: ProxyHarness.helloBody, headers: [("x-tapedeck-session", "s")])
         }
         #expect(repeated.allSatisfy { $0.headers["x-tapedeck-coalesced"] == nil })
@@ -180,7 +173,7 @@ import TapedeckTestSupport
         #expect(barriers.allSatisfy { !$0.timedOut })
     }
 
-    @Test func eightIdenticalStreamsShareOneLiveStream() async throws {
+    @Test func eightIdenticalStreamsShareOneLiveStream() throws {
         let latch = Latch()
         let frames = StreamFrames.text(["Hello", " there", "!"])
         let proxy = try ProxyHarness(origin: { _ in
@@ -191,8 +184,8 @@ import TapedeckTestSupport
         defer { proxy.stop() }
         let key = try Self.flightKey(ProxyHarness.helloBody, .converseStream)
 
-        let streams = try await Self.concurrently(8, meanwhile: {
-            await Self.open(latch) { proxy.origin.requests.count == 1 && proxy.engine.coalescer.followerCount(for: key) == 7 }
+        let streams = try Self.concurrently(8, meanwhile: {
+            Self.open(latch) { proxy.origin.requests.count == 1 && proxy.engine.coalescer.followerCount(for: key) == 7 }
         }) { _ in try Self.stream(proxy) }
 
         #expect(proxy.origin.requests.count == 1)
@@ -269,7 +262,7 @@ import TapedeckTestSupport
     }
 
     @Test(arguments: BedrockOperation.allCases)
-    func anUpstreamErrorReachesEveryWaiterAndNothingIsRecorded(_ operation: BedrockOperation) async throws {
+    func anUpstreamErrorReachesEveryWaiterAndNothingIsRecorded(_ operation: BedrockOperation) throws {
         let latch = Latch()
         let error = #"{"message":"Internal server error"}"#
         let proxy = try ProxyHarness(origin: { _ in
@@ -282,8 +275,8 @@ import TapedeckTestSupport
         let path = Self.route(operation).path
         let model = Self.route(operation).modelId
 
-        let responses = try await Self.concurrently(6, meanwhile: {
-            await Self.open(latch) { proxy.origin.requests.count == 1 && proxy.engine.coalescer.followerCount(for: key) == 5 }
+        let responses = try Self.concurrently(6, meanwhile: {
+            Self.open(latch) { proxy.origin.requests.count == 1 && proxy.engine.coalescer.followerCount(for: key) == 5 }
         }) { _ in try proxy.post(path, body: ProxyHarness.helloBody) }
 
         #expect(proxy.origin.requests.count == 1)
@@ -304,7 +297,7 @@ import TapedeckTestSupport
         #expect(proxy.origin.requests.count == 2, "an error is never replayed")
     }
 
-    @Test func aRefusedConnectionFailsEveryWaiterAlike() async throws {
+    @Test func aRefusedConnectionFailsEveryWaiterAlike() throws {
         let refusing = try RefusingPort()
         let port = refusing.port
         defer { withExtendedLifetime(refusing) {} }
@@ -321,8 +314,8 @@ import TapedeckTestSupport
         }
         blocking.wait()
 
-        let responses = try await Self.concurrently(6, meanwhile: {
-            await Self.open(latch) { proxy.engine.coalescer.followerCount(for: key) == 5 }
+        let responses = try Self.concurrently(6, meanwhile: {
+            Self.open(latch) { proxy.engine.coalescer.followerCount(for: key) == 5 }
         }) { _ in try proxy.post(ProxyHarness.haikuPath, body: ProxyHarness.helloBody) }
 
         let message = try #require(responses[0].errorMessage)
@@ -381,7 +374,7 @@ import TapedeckTestSupport
         #expect(proxy.engine.coalescer.flightCount == 1, "the flight stays for its upstream call")
     }
 
-    @Test func passthroughMakesOneCallPerRequest() async throws {
+    @Test func passthroughMakesOneCallPerRequest() throws {
         let count = 4
         let barrier = Barrier(parties: count)
         let answers = BedrockOrigin()
@@ -392,7 +385,7 @@ import TapedeckTestSupport
         })
         defer { proxy.stop() }
 
-        let responses = try await Self.concurrently(count, meanwhile: {}) { _ in
+        let responses = try Self.concurrently(count, meanwhile: {}) { _ in
             try proxy.post(ProxyHarness.haikuPath, body: ProxyHarness.helloBody)
         }
         #expect(!barrier.timedOut)
@@ -402,7 +395,7 @@ import TapedeckTestSupport
         #expect(proxy.storedFiles().isEmpty)
     }
 
-    @Test func recordModeSharesTheCallAndRecordsOnce() async throws {
+    @Test func recordModeSharesTheCallAndRecordsOnce() throws {
         let latch = Latch()
         let answers = BedrockOrigin()
         let proxy = try ProxyHarness(mode: .record, origin: { request in
@@ -412,8 +405,8 @@ import TapedeckTestSupport
         defer { proxy.stop() }
         let key = try Self.flightKey()
 
-        let responses = try await Self.concurrently(4, meanwhile: {
-            await Self.open(latch) { proxy.origin.requests.count == 1 && proxy.engine.coalescer.followerCount(for: key) == 3 }
+        let responses = try Self.concurrently(4, meanwhile: {
+            Self.open(latch) { proxy.origin.requests.count == 1 && proxy.engine.coalescer.followerCount(for: key) == 3 }
         }) { _ in try proxy.post(ProxyHarness.haikuPath, body: ProxyHarness.helloBody) }
 
         #expect(proxy.origin.requests.count == 1)

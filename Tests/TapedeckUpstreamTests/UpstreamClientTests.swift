@@ -164,8 +164,14 @@ import TapedeckTestSupport
     }
 
     @Test func shutdownWithARequestInFlightEndsItWithAnError() async throws {
-        let origin = try TestOrigin { _ in TestOrigin.Reply.ok("never").delayed(by: 60_000) }
+        // The origin answers only once the test is over, however long the run keeps this test from going on.
+        let gate = Gate()
+        let origin = try TestOrigin { _ in
+            gate.wait()
+            return TestOrigin.Reply.ok("never")
+        }
         defer { origin.stop() }
+        defer { gate.open() }
         let client = UpstreamClient()
         let handler = RecordingHandler()
 
