@@ -73,6 +73,27 @@ enum SQLiteSchema {
                 PRIMARY KEY(namespace, key)
             ) WITHOUT ROWID;
             """),
+        // Cassettes in a rowid table, the document last: a recording too large to hold is written into its row in
+        // pieces (`SQLiteBlob`, which a WITHOUT ROWID table cannot have), and reading a row's key, model or hit
+        // counts stops before the document's bytes. Every row, hit counts included, is kept.
+        Migration(version: 5, sql: """
+            CREATE TABLE cassettes_v5(
+                namespace TEXT NOT NULL DEFAULT '',
+                key TEXT NOT NULL,
+                model_id TEXT NOT NULL,
+                operation TEXT NOT NULL,
+                recorded_at TEXT NOT NULL,
+                hits INTEGER NOT NULL DEFAULT 0,
+                last_hit_at INTEGER NOT NULL DEFAULT 0,
+                document TEXT NOT NULL,
+                UNIQUE(namespace, key)
+            );
+            INSERT INTO cassettes_v5(namespace, key, model_id, operation, recorded_at, hits, last_hit_at, document)
+                SELECT namespace, key, model_id, operation, recorded_at, hits, last_hit_at, document FROM cassettes;
+            DROP TABLE cassettes;
+            ALTER TABLE cassettes_v5 RENAME TO cassettes;
+            CREATE INDEX cassettes_model_id ON cassettes(namespace, model_id);
+            """),
     ]
 
     /// The version this build writes and reads.

@@ -140,26 +140,53 @@ public final class SQLiteStore: CassetteStore {
         try document.withBytes { raw throws(CassetteError) in try insert(cassette, document: raw) }
     }
 
-    /// Reads the spooled document into one buffer of its exact size and inserts it as `save` does, uncopied.
-    ///
-    /// The table is `WITHOUT ROWID`, which `sqlite3_blob_open` refuses, so the value cannot be written in pieces:
-    /// SQLite builds the row's record from the whole value (one copy of it) and writes it through its page cache,
-    /// which spills to the WAL. This buffer and that record are the only two copies.
+    /// Writes the spooled document into its row in pieces, never holding it whole: the row is inserted (or its
+    /// cassette replaced, hit counts kept) with a `zeroblob` of the document's size, then each piece the spool hands
+    /// over is written at its offset (`SQLiteBlob`), all in one `BEGIN IMMEDIATE` transaction. SQLite's page cache
+    /// spills to the WAL as it fills, so memory stays at a piece and the cache. The value is a BLOB of the same
+    /// UTF-8 bytes a TEXT document holds; `load` reads either.
     public func saveVisible(_ cassette: Cassette, spooled spool: EventSpool) throws(CassetteError) -> DeferredSync {
         precondition(spool.layout == layout, "a spool for this store encodes in its layout")
-        var document = [UInt8](repeating: 0, count: spool.documentSize(cassette))
-        var filled = 0
-        try document.withMutableBytes { buffer throws(CassetteError) in
-            try spool.document(cassette) { piece throws(CassetteError) in
-                guard filled + piece.count <= buffer.count else {
-                    throw .malformed("a spooled recording grew while it was read")
+        let size = spool.documentSize(cassette)
+        var spoolError: CassetteError?
+        do throws(SQLiteError) {
+            try connections.writing { statements throws(SQLiteError) in
+                try statements.database.writeTransaction { () throws(SQLiteError) in
+                    let rowid = try statements.saveSized.use { save throws(SQLiteError) -> Int64 in
+                        try bindRow(cassette, to: save)
+                        try save.bind(Int64(size), at: 6)
+                        guard try save.step() else {
+                            throw SQLiteError(extendedCode: SQLITE_MISUSE, message: "the insert returned no row", context: save.sql)
+                        }
+                        let rowid = save.int64(at: 0)
+                        try save.run()
+                        return rowid
+                    }
+                    let blob = try SQLiteBlob(statements.database, table: "cassettes", column: "document", rowid: rowid)
+                    var filled = 0
+                    do throws(CassetteError) {
+                        try spool.document(cassette) { piece throws(CassetteError) in
+                            guard filled + piece.count <= size else { throw .malformed("a spooled recording grew while it was read") }
+                            do throws(SQLiteError) {
+                                try blob.write(piece, at: filled)
+                            } catch {
+                                throw .database(path: path, error: error)
+                            }
+                            filled += piece.count
+                        }
+                        guard filled == size else { throw CassetteError.malformed("a spooled recording shrank while it was read") }
+                    } catch {
+                        // Rolled back by the transaction: nothing half-written is ever committed.
+                        spoolError = error
+                        throw SQLiteError(extendedCode: SQLITE_ABORT, message: "the spooled recording could not be read", context: "write \(location(of: cassette.key))")
+                    }
+                    try blob.close()
                 }
-                UnsafeMutableRawBufferPointer(rebasing: buffer[filled..<(filled + piece.count)]).copyMemory(from: piece)
-                filled += piece.count
             }
+        } catch {
+            if let spoolError { throw spoolError }
+            throw .database(path: path, error: error)
         }
-        guard filled == document.count else { throw .malformed("a spooled recording shrank while it was read") }
-        try save(cassette, encoded: document)
         return .none
     }
 
@@ -168,16 +195,21 @@ public final class SQLiteStore: CassetteStore {
         try locked { statements throws(SQLiteError) in
             try statements.database.writeTransaction { () throws(SQLiteError) in
                 try statements.save.use { save throws(SQLiteError) in
-                    try save.bind(namespaceName, at: 1)
-                    try save.bind(cassette.key.hex, at: 2)
-                    try save.bind(cassette.modelId, at: 3)
-                    try save.bind(cassette.operation.rawValue, at: 4)
-                    try save.bind(cassette.recordedAt, at: 5)
+                    try bindRow(cassette, to: save)
                     try save.bind(borrowedUTF8: document, at: 6)
                     try save.run()
                 }
             }
         }
+    }
+
+    /// Binds the row's namespace, key, model, operation and time: parameters 1 to 5 of `save` and `saveSized`.
+    private func bindRow(_ cassette: Cassette, to save: SQLiteStatement) throws(SQLiteError) {
+        try save.bind(namespaceName, at: 1)
+        try save.bind(cassette.key.hex, at: 2)
+        try save.bind(cassette.modelId, at: 3)
+        try save.bind(cassette.operation.rawValue, at: 4)
+        try save.bind(cassette.recordedAt, at: 5)
     }
 
     /// Counts the rows `load` can find.
@@ -325,6 +357,7 @@ extension SQLiteStore {
         let database: SQLiteDatabase
         let load: SQLiteStatement
         let save: SQLiteStatement
+        let saveSized: SQLiteStatement
         let count: SQLiteStatement
         let entries: SQLiteStatement
         let remove: SQLiteStatement
@@ -337,18 +370,25 @@ extension SQLiteStore {
         /// Rows `load` can find: a key spelled as `CacheKey` spells it (a hand-edited row may not be).
         static let loadableKey = "length(key) = 64 AND key NOT GLOB '*[^0-9a-f]*'"
 
+        /// Inserts a cassette's row, or replaces its cassette keeping its usage counts (re-recording), with `document`
+        /// the SQL of its document.
+        static func upsert(document: String) -> String {
+            """
+            INSERT INTO cassettes(namespace, key, model_id, operation, recorded_at, document)
+            VALUES(?1, ?2, ?3, ?4, ?5, \(document))
+            ON CONFLICT(namespace, key) DO UPDATE SET model_id = excluded.model_id, operation = excluded.operation,
+            recorded_at = excluded.recorded_at, document = excluded.document
+            """
+        }
+
         /// Compiles every statement on `database`, whose schema is current.
         init(_ database: SQLiteDatabase) throws(SQLiteError) {
             self.database = database
             // ?1 is always the namespace, so one compiled statement serves every view.
             load = try database.prepare("SELECT document FROM cassettes WHERE namespace = ?1 AND key = ?2")
-            // Re-recording replaces the cassette but keeps its usage counts.
-            save = try database.prepare("""
-                INSERT INTO cassettes(namespace, key, model_id, operation, recorded_at, document)
-                VALUES(?1, ?2, ?3, ?4, ?5, ?6)
-                ON CONFLICT(namespace, key) DO UPDATE SET model_id = excluded.model_id, operation = excluded.operation,
-                recorded_at = excluded.recorded_at, document = excluded.document
-                """)
+            save = try database.prepare(Self.upsert(document: "?6"))
+            // A document written afterwards in pieces: ?6 is its size; the row's rowid comes back.
+            saveSized = try database.prepare(Self.upsert(document: "zeroblob(?6)") + " RETURNING rowid")
             count = try database.prepare("SELECT count(*) FROM cassettes WHERE namespace = ?1 AND \(Self.loadableKey)")
             entries = try database.prepare(
                 "SELECT key FROM cassettes WHERE namespace = ?1 AND \(Self.loadableKey) ORDER BY key")

@@ -41,8 +41,8 @@ import TapedeckTestSupport
             if round % 2 == 0 { _ = try store.remove(cassette.key) }
         }
         #expect(store.preparedStatementCount == compiled)
-        // Four transaction statements and ten store statements.
-        #expect(compiled == 14)
+        // Four transaction statements and eleven store statements.
+        #expect(compiled == 15)
         let after = try store.locked { statements in
             [statements.load, statements.save, statements.count, statements.addHits].map(\.handle)
         }

@@ -41,9 +41,17 @@ import TapedeckTestSupport
         PRAGMA user_version = 3;
         """
 
+    /// The fourth release's layout (leases), written by hand: what every file had before cassettes got rowids.
+    static let versionFourSQL = versionThreeSQL + """
+        CREATE TABLE leases(namespace TEXT NOT NULL DEFAULT '', key TEXT NOT NULL, pid INTEGER NOT NULL,
+            start_ticks INTEGER NOT NULL, boot_id TEXT NOT NULL, host TEXT NOT NULL, token TEXT NOT NULL,
+            acquired_at_ms INTEGER NOT NULL, PRIMARY KEY(namespace, key)) WITHOUT ROWID;
+        PRAGMA user_version = 4;
+        """
+
     @Test func migrationsAreNumberedInOrder() {
         #expect(SQLiteSchema.migrations.map(\.version) == Array(1...SQLiteSchema.migrations.count))
-        #expect(SQLiteSchema.currentVersion == 4)
+        #expect(SQLiteSchema.currentVersion == 5)
     }
 
     @Test func aNewFileGetsTheCurrentLayout() throws {
@@ -51,7 +59,7 @@ import TapedeckTestSupport
         defer { scratch.remove() }
         let path = SQLiteFixtures.path(scratch)
         _ = try SQLiteStore(path: path)
-        #expect(try SQLiteFixtures.text("PRAGMA user_version", on: path) == "4")
+        #expect(try SQLiteFixtures.text("PRAGMA user_version", on: path) == "5")
         try expectCurrentLayout(path)
     }
 
@@ -59,11 +67,17 @@ import TapedeckTestSupport
     private func expectCurrentLayout(_ path: String) throws {
         // name, type, notnull, default, pk (the column's place in the primary key, 0 when not in it)
         let columns = try SQLiteFixtures.rows("SELECT name, type, \"notnull\", ifnull(dflt_value, ''), pk FROM pragma_table_info('cassettes')", on: path)
+        // A rowid table: (namespace, key) is unique rather than the primary key, and the document comes last.
         #expect(columns == [
-            ["namespace", "TEXT", "1", "''", "1"], ["key", "TEXT", "1", "", "2"], ["model_id", "TEXT", "1", "", "0"],
-            ["operation", "TEXT", "1", "", "0"], ["recorded_at", "TEXT", "1", "", "0"], ["document", "TEXT", "1", "", "0"],
-            ["hits", "INTEGER", "1", "0", "0"], ["last_hit_at", "INTEGER", "1", "0", "0"],
+            ["namespace", "TEXT", "1", "''", "0"], ["key", "TEXT", "1", "", "0"], ["model_id", "TEXT", "1", "", "0"],
+            ["operation", "TEXT", "1", "", "0"], ["recorded_at", "TEXT", "1", "", "0"],
+            ["hits", "INTEGER", "1", "0", "0"], ["last_hit_at", "INTEGER", "1", "0", "0"], ["document", "TEXT", "1", "", "0"],
         ])
+        let unique = try SQLiteFixtures.rows("""
+            SELECT ii.name FROM pragma_index_list('cassettes') AS il, pragma_index_info(il.name) AS ii
+            WHERE il."unique" = 1 ORDER BY ii.seqno
+            """, on: path)
+        #expect(unique == [["namespace"], ["key"]])
         let misses = try SQLiteFixtures.rows("SELECT name, type, \"notnull\", ifnull(dflt_value, ''), pk FROM pragma_table_info('misses')", on: path)
         #expect(misses == [["namespace", "TEXT", "1", "''", "1"], ["model_id", "TEXT", "1", "", "2"], ["count", "INTEGER", "1", "", "0"]])
         let objects = try SQLiteFixtures.rows("SELECT type, name, tbl_name FROM sqlite_schema ORDER BY name", on: path)
@@ -80,7 +94,7 @@ import TapedeckTestSupport
         let indexed = try SQLiteFixtures.rows("SELECT name FROM pragma_index_info('cassettes_model_id') ORDER BY seqno", on: path)
         #expect(indexed == [["namespace"], ["model_id"]])
         let withoutRowid = try SQLiteFixtures.rows("SELECT name FROM sqlite_schema WHERE type = 'table' AND sql LIKE '%WITHOUT ROWID'", on: path)
-        #expect(withoutRowid.sorted { $0[0] < $1[0] } == [["cassettes"], ["leases"], ["misses"]])
+        #expect(withoutRowid.sorted { $0[0] < $1[0] } == [["leases"], ["misses"]])
     }
 
     @Test func aVersionOneFileIsMigratedWithItsRowsKept() throws {
@@ -92,7 +106,7 @@ import TapedeckTestSupport
         #expect(try SQLiteFixtures.text("PRAGMA user_version", on: path) == "1")
 
         let store = try SQLiteStore(path: path)
-        #expect(try SQLiteFixtures.text("PRAGMA user_version", on: path) == "4")
+        #expect(try SQLiteFixtures.text("PRAGMA user_version", on: path) == "5")
         #expect(try store.count() == old.count)
         for cassette in old { #expect(try store.load(cassette.key) == cassette) }
         #expect(try store.usage() == UsageCounts())
@@ -100,7 +114,7 @@ import TapedeckTestSupport
         #expect(try store.usage() == UsageCounts(hits: [old[0].key: .init(count: 2, lastHitAt: 5)], misses: ["m": 1]))
         // Opening again finds nothing to do.
         #expect(try SQLiteStore(path: path).count() == old.count)
-        #expect(try SQLiteFixtures.text("PRAGMA user_version", on: path) == "4")
+        #expect(try SQLiteFixtures.text("PRAGMA user_version", on: path) == "5")
     }
 
     @Test func aVersionTwoFileKeepsItsRowsAndCountsInTheSharedNamespace() throws {
@@ -116,7 +130,7 @@ import TapedeckTestSupport
         #expect(try SQLiteFixtures.text("PRAGMA user_version", on: path) == "2")
 
         let store = try SQLiteStore(path: path)
-        #expect(try SQLiteFixtures.text("PRAGMA user_version", on: path) == "4")
+        #expect(try SQLiteFixtures.text("PRAGMA user_version", on: path) == "5")
         try expectCurrentLayout(path)
         #expect(try SQLiteFixtures.rows("SELECT DISTINCT namespace FROM cassettes", on: path) == [[""]])
         #expect(try store.count() == old.count)
@@ -170,7 +184,7 @@ import TapedeckTestSupport
             """, on: path)
 
         let store = try SQLiteStore(path: path)
-        #expect(try SQLiteFixtures.text("PRAGMA user_version", on: path) == "4")
+        #expect(try SQLiteFixtures.text("PRAGMA user_version", on: path) == "5")
         try expectCurrentLayout(path)
         #expect(try SQLiteFixtures.rows("SELECT count(*) FROM leases", on: path) == [["0"]])
         #expect(try store.count() == old.count - 1)
@@ -187,6 +201,34 @@ import TapedeckTestSupport
         #expect(try SQLiteFixtures.rows("SELECT count(*) FROM leases", on: path) == [["0"]])
     }
 
+    @Test func aVersionFourFileGetsRowidsAndKeepsEveryRowCountAndLease() throws {
+        let scratch = try ScratchDirectory()
+        defer { scratch.remove() }
+        let path = SQLiteFixtures.path(scratch)
+        let old = SQLiteFixtures.everyKind
+        try SQLiteFixtures.execute(Self.versionFourSQL + old.map(Self.versionOneRow).joined(separator: "\n") + """
+            UPDATE cassettes SET namespace = 'team' WHERE key = '\(old[1].key.hex)';
+            UPDATE cassettes SET hits = 4, last_hit_at = 1700000000 WHERE key = '\(old[0].key.hex)';
+            INSERT INTO misses VALUES('', 'model-a', 2);
+            INSERT INTO leases VALUES('', 'abc', 1, 2, 'boot', 'host', 'token', 3);
+            """, on: path)
+        let documentsBefore = try SQLiteFixtures.rows("SELECT namespace, key, document FROM cassettes ORDER BY key", on: path)
+
+        let store = try SQLiteStore(path: path)
+        #expect(try SQLiteFixtures.text("PRAGMA user_version", on: path) == "5")
+        try expectCurrentLayout(path)
+        #expect(try SQLiteFixtures.rows("SELECT namespace, key, document FROM cassettes ORDER BY key", on: path) == documentsBefore)
+        #expect(try SQLiteFixtures.rows("SELECT key FROM leases", on: path) == [["abc"]])
+        #expect(try store.count() == old.count - 1)
+        #expect(try store.namespace("team").load(old[1].key) == old[1])
+        for cassette in old where cassette.key != old[1].key { #expect(try store.load(cassette.key) == cassette) }
+        #expect(try store.usage() == UsageCounts(hits: [old[0].key: .init(count: 4, lastHitAt: 1_700_000_000)], misses: ["model-a": 2]))
+        // Re-recording still replaces in place and keeps the counts: (namespace, key) stays unique.
+        try store.save(old[0])
+        #expect(try SQLiteFixtures.rows("SELECT count(*) FROM cassettes WHERE key = '\(old[0].key.hex)'", on: path) == [["1"]])
+        #expect(try store.usage().hits[old[0].key] == .init(count: 4, lastHitAt: 1_700_000_000))
+    }
+
     @Test func manyOpenersOfAnOldFileMigrateItOnce() async throws {
         let scratch = try ScratchDirectory()
         defer { scratch.remove() }
@@ -194,7 +236,7 @@ import TapedeckTestSupport
         let cassette = CassetteFixtures.cassette()
         try SQLiteFixtures.execute(Self.versionOneSQL + Self.versionOneRow(cassette), on: path)
         try await openAtOnce(path, count: 8)
-        #expect(try SQLiteFixtures.text("PRAGMA user_version", on: path) == "4")
+        #expect(try SQLiteFixtures.text("PRAGMA user_version", on: path) == "5")
         #expect(try SQLiteStore(path: path).load(cassette.key) == cassette)
     }
 
@@ -204,10 +246,10 @@ import TapedeckTestSupport
         let path = SQLiteFixtures.path(scratch)
         try await openAtOnce(path, count: 8)
         #expect(try SQLiteFixtures.text("PRAGMA journal_mode", on: path) == "wal")
-        #expect(try SQLiteFixtures.text("PRAGMA user_version", on: path) == "4")
+        #expect(try SQLiteFixtures.text("PRAGMA user_version", on: path) == "5")
     }
 
-    @Test(arguments: [5, 99])
+    @Test(arguments: [6, 99])
     func aNewerSchemaIsRefusedAndLeftUntouched(_ version: Int) throws {
         let scratch = try ScratchDirectory()
         defer { scratch.remove() }
@@ -227,7 +269,7 @@ import TapedeckTestSupport
         #expect(named == path)
         #expect(found == version)
         #expect(error?.description
-                == "store \(path) has schema version \(version), written by a newer Tapedeck; this one knows up to 4 and leaves it unchanged")
+                == "store \(path) has schema version \(version), written by a newer Tapedeck; this one knows up to 5 and leaves it unchanged")
         #expect(try CassetteFixtures.read(path) == before)
         #expect(CassetteFixtures.tree(scratch.path) == ["tapes.db"])
         #expect(try SQLiteFixtures.text("PRAGMA journal_mode", on: path) == "delete")
