@@ -7,10 +7,11 @@ import TapedeckStore
 ///
 /// The rules:
 /// - Only a flight that records takes a lease; passthrough never waits.
-/// - A lease held by another process makes the flight wait, without holding a thread: it looks again on a timer
-///   (5, 10, then every 20 ms): `DelayLine.shared` hands the next look to the `leases` pool. When the lease is gone (released, or stale: its owner died or it is
-///   older than `leaseStaleAfterMs`) this process takes it, and if the store now holds the recording the whole
-///   flight is answered from it as a hit, like `serveLanded`; otherwise this process calls upstream itself.
+/// - A lease held by another process makes the flight wait, without holding a thread: it looks again after 5, 10,
+///   then every 20 ms (`DelayLine.shared` hands each look to the `leases` pool). When the lease is gone (released,
+///   or stale: its owner died or it is older than `leaseStaleAfterMs`) this process takes it, and if the store now
+///   holds the recording the whole flight is answered from it as a hit, like `serveLanded`; otherwise this process
+///   calls upstream itself.
 /// - The lease is released once the flight has landed, which is after its recording is written (`save` answers
 ///   only then) or its call failed, so a process that takes it next finds the cassette.
 /// - A store that cannot keep leases, or fails to, never stops a call: the flight goes upstream as before.

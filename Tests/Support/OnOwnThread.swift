@@ -31,10 +31,4 @@ package final class Started<T: Sendable>: Sendable {
         return try result.withLock { $0! }.get()
     }
 
-    /// The body's result, once it has finished.
-    package var value: T {
-        get async throws {
-            try await onOwnThread { [self] in try wait() }
-        }
-    }
 }
