@@ -42,6 +42,8 @@ public struct ServeOptions: Sendable {
     public var onExpired = ExpiredPolicy.replay
     /// The token every request but `GET /_tapedeck/health` must carry in `x-tapedeck-token`; nil lets anyone in.
     public var authToken: String?
+    /// Names besides 127.0.0.1, localhost and [::1] that a request's `Host` may give (`--allowed-host`).
+    public var allowedHosts: [String] = []
     /// Where each setting came from (command line, environment, settings file).
     public var sources = ConfigSources()
 
@@ -52,6 +54,7 @@ public struct ServeOptions: Sendable {
     public static let specs: [FlagSpec] = [
         FlagSpec("host", value: "HOST", help: "address to listen on", default: "127.0.0.1"),
         FlagSpec("auth-token", value: "TOKEN", help: "every request but GET /_tapedeck/health must send x-tapedeck-token: TOKEN (16+ characters); required with a --host that is not loopback", default: "none: no token asked for"),
+        FlagSpec("allowed-host", value: "NAME", help: "a name besides 127.0.0.1, localhost and [::1] that requests may give in Host (a container's host.docker.internal, this machine's name); others are refused, as a DNS-rebinding web page's are; repeatable; with a --host that is not loopback, only then is Host checked", default: "none", repeatable: true),
         FlagSpec("port", value: "PORT", help: "port to listen on; 0 picks a free one and the log says which", default: "8787"),
         FlagSpec("mode", value: "MODE", help: "auto | replay | record | passthrough", default: "replay without --upstream or with --strict, else auto"),
         FlagSpec("upstream", value: "URL", help: "URL of Bedrock (https://bedrock-runtime.us-east-1.amazonaws.com) or Bifrost that misses go to", default: "none: offline"),
@@ -134,6 +137,19 @@ public struct ServeOptions: Sendable {
         } else if !isLoopback(options.host) {
             throw UsageError(
                 "--host \(options.host) listens beyond this machine without --auth-token: anyone who can reach the port could spend your upstream credentials and read your cassettes; add --auth-token TOKEN (16+ characters; clients send x-tapedeck-token: TOKEN) or listen on 127.0.0.1\(from("host"))")
+        }
+        for name in sources.values["allowed-host"] ?? [] {
+            // RFC 3986 §3.2.2: a reg-name, an IPv4 address or an IPv6 literal; the port is not part of the check.
+            let bare = name.hasPrefix("[") && name.hasSuffix("]") ? String(name.dropFirst().dropLast()) : name
+            let valid = !bare.isEmpty && bare.utf8.count <= 253 && bare.allSatisfy { character in
+                character.isASCII && (character.isLetter || character.isNumber || character == "." || character == "-"
+                    || character == "_" || (character == ":" && bare.contains(":") && name != bare))
+            }
+            guard valid || (bare.contains(":") && bare.allSatisfy { $0.isHexDigit || $0 == ":" || $0 == "." }) else {
+                throw UsageError(
+                    "--allowed-host must be a host name or address without a port or scheme, e.g. host.docker.internal, not \"\(name)\"\(from("allowed-host"))")
+            }
+            options.allowedHosts.append(name)
         }
         options.mode = try value("mode") { text throws(UsageError) -> ProxyMode in
             guard let mode = ProxyMode(rawValue: text) else {
@@ -267,7 +283,19 @@ public struct ServeOptions: Sendable {
         configuration.maxAgeSeconds = maxAgeSeconds
         configuration.onExpired = onExpired
         configuration.authToken = authToken
+        configuration.siteGuard = siteGuard
         return configuration
+    }
+
+    /// Which `Host` names requests may give: on a loopback address 127.0.0.1, localhost, [::1], the address itself
+    /// and `--allowed-host`; on another address (where `--auth-token` is the guard) only when `--allowed-host` is
+    /// given, and then those and the address.
+    var siteGuard: SiteGuard {
+        let wildcard = ["0.0.0.0", "::", "[::]"].contains(host)
+        if Self.isLoopback(host) || !allowedHosts.isEmpty {
+            return .loopback(bound: wildcard ? nil : host, extra: allowedHosts)
+        }
+        return SiteGuard(allowedHosts: nil)
     }
 
     /// The HTTP server settings these options describe.

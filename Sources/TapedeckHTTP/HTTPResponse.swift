@@ -75,6 +75,7 @@ public struct HTTPResponse: Sendable {
         case 405: return "Method Not Allowed"
         case 408: return "Request Timeout"
         case 413: return "Content Too Large"
+        case 415: return "Unsupported Media Type"
         case 424: return "Failed Dependency"
         case 429: return "Too Many Requests"
         case 431: return "Request Header Fields Too Large"

@@ -31,6 +31,8 @@ public struct ProxyConfiguration: Sendable {
     public var onExpired = ExpiredPolicy.replay
     /// The token every request but `GET`/`HEAD /_tapedeck/health` must carry in `x-tapedeck-token`; nil asks for none.
     public var authToken: String?
+    /// Which requests are refused as a web page's: a `Host` not on its list, a cross-site `Origin`, a simple body.
+    public var siteGuard = SiteGuard.loopback()
     /// How many bytes of a stream's event payloads a recording holds in memory; past it the events go to a spool
     /// file (`EventSpool`) and the cassette is written from there.
     public var spoolThresholdBytes = 8 * 1024 * 1024

@@ -79,12 +79,16 @@ public final class ProxyEngine: HTTPHandler {
     }
 
     public func handle(_ request: HTTPRequest, responder: HTTPResponder) {
-        if let refusal = authorizationRefusal(request) {
+        // A web page's request is refused before anything else (the token included) looks at it.
+        if let refusal = configuration.siteGuard.refusal(request) ?? authorizationRefusal(request) {
             return exchange(request, responder).fail(.accessDenied(refusal))
         }
         // Tapedeck's own routes live under /_tapedeck (and /metrics): a Bedrock request skips their lookups.
         let path = request.path
         if path.utf8.starts(with: "/_tapedeck".utf8) || path == "/metrics", ownRoute(path, exchange(request, responder)) { return }
+        if let refusal = configuration.siteGuard.bodyRefusal(request) {
+            return exchange(request, responder).fail(.validation(refusal, status: 415))
+        }
 
         let resolved: ResolvedRequest
         do {

@@ -295,10 +295,14 @@ extension RawClient {
         return response
     }
 
-    /// Sends one HTTP/1.1 request with `Host` and `Content-Length` added.
+    /// Sends one HTTP/1.1 request with `Host` and `Content-Length` added, and a body as JSON (as Bedrock clients send
+    /// it) unless `headers` give its `Content-Type`.
     package func send(_ method: String, _ path: String, headers: [(String, String)] = [], body: [UInt8] = []) throws {
         var head = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\n"
         for (name, value) in headers { head += "\(name): \(value)\r\n" }
+        if !body.isEmpty && !headers.contains(where: { $0.0.lowercased() == "content-type" }) {
+            head += "Content-Type: application/json\r\n"
+        }
         if method != "GET" || !body.isEmpty { head += "Content-Length: \(body.count)\r\n" }
         try send(Array((head + "\r\n").utf8) + body)
     }

@@ -75,7 +75,8 @@ import TapedeckTestSupport
              "strict": true, "max-age": "30d", "on-expired": "warn", "max-body-bytes": 1024, "upstream-timeout": 5,
              "hit-latency-ms": 250, "hit-usage": "zero", "hit-delay-ms": 7, "replay-pace": 25, "threads": 3,
              "read-timeout": 4, "idle-timeout": 6, "shutdown-grace": 0, "aws-sign": true, "aws-region": "eu-west-1",
-             "quiet": true, "auth-token": "token-from-the-settings-file", "log-format": "json", "log-level": "debug"}
+             "quiet": true, "auth-token": "token-from-the-settings-file", "log-format": "json", "log-level": "debug",
+             "allowed-host": ["tapedeck.test"]}
             """, in: scratch)
         let keys = ["AWS_ACCESS_KEY_ID": "AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY": "secret"]
         let fromFile = try ServeOptions.parse([], environment: keys, workingDirectory: scratch.path)
@@ -207,7 +208,7 @@ import TapedeckTestSupport
             if let port = TapedeckBinary.port(inListening: line) {
                 let client = try RawClient(port: port)
                 let body = #"{"messages":[{"role":"user","content":[{"text":"hi"}]}]}"#
-                try client.send("POST /model/m/converse HTTP/1.1\r\nHost: x\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)")
+                try client.send("POST /model/m/converse HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)")
                 _ = try client.readResponse()
             }
             running.send(SIGTERM)

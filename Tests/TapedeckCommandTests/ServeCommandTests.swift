@@ -32,7 +32,7 @@ import TapedeckTestSupport
             var body = ""
             if let port = TapedeckBinary.port(inListening: line) {
                 let client = try RawClient(port: port)
-                try client.send("GET /_tapedeck/health HTTP/1.1\r\nHost: x\r\n\r\n")
+                try client.send("GET /_tapedeck/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
                 let response = try client.readResponse()
                 health = response?.status
                 body = response?.text ?? ""
@@ -95,7 +95,7 @@ import TapedeckTestSupport
             for (path, headers) in [("/_tapedeck/health", ""), ("/_tapedeck/stats", ""), ("/_tapedeck/stats", "x-tapedeck-token: \(token)\r\n"),
                                     ("/_tapedeck/stats", "x-tapedeck-token: \(token)x\r\n")] {
                 let client = try RawClient(port: port)
-                try client.send("GET \(path) HTTP/1.1\r\nHost: x\r\n\(headers)\r\n")
+                try client.send("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\n\(headers)\r\n")
                 statuses.append(try client.readResponse()?.status)
             }
             running.send(SIGTERM)

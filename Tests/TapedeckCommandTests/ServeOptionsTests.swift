@@ -55,7 +55,7 @@ import TapedeckTestSupport
             #expect(spec.defaultText == value, "--\(name)")
         }
         #expect(Set(ServeOptions.specs.map(\.name)).count == ServeOptions.specs.count)
-        #expect(ServeOptions.specs.filter(\.repeatable).map(\.name) == ["ignore-field"])
+        #expect(ServeOptions.specs.filter(\.repeatable).map(\.name) == ["allowed-host", "ignore-field"])
         #expect(ServeOptions.specs.filter { $0.value == nil }.map(\.name) == ["namespace-fallback", "strict", "aws-sign", "quiet"])
     }
 
@@ -67,6 +67,7 @@ import TapedeckTestSupport
             ("replay-pace", "25"), ("threads", "3"), ("read-timeout", "4"), ("idle-timeout", "6"), ("shutdown-grace", "0"),
             ("aws-region", "eu-west-1"), ("namespace", "team-a"), ("repeats", "sequence"), ("max-age", "30d"),
             ("on-expired", "rerecord"), ("auth-token", "0123456789abcdef-token"), ("log-format", "json"), ("log-level", "warn"),
+            ("allowed-host", "host.docker.internal"),
         ]
         let switches = ["--quiet", "--aws-sign", "--namespace-fallback", "--strict"]
         // --config is read in ConfigSourcesTests.

@@ -32,7 +32,7 @@ import TapedeckTestSupport
         defer { proxy.stop() }
         let client = try RawClient(port: proxy.port)
         let body = Array(ProxyHarness.helloBody.utf8)
-        try client.send("POST \(StreamFrames.streamPath) HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: \(body.count)\r\n\r\n")
+        try client.send("POST \(StreamFrames.streamPath) HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: \(body.count)\r\n\r\n")
         try client.send(body)
         let head = try client.readHead()
         #expect(head.hasPrefix("HTTP/1.1 200"))
@@ -106,7 +106,7 @@ import TapedeckTestSupport
         defer { proxy.stop() }
         let client = try RawClient(port: proxy.port)
         let body = Array(ProxyHarness.helloBody.utf8)
-        try client.send("POST \(StreamFrames.streamPath) HTTP/1.1\r\nHost: x\r\nContent-Length: \(body.count)\r\n\r\n")
+        try client.send("POST \(StreamFrames.streamPath) HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: \(body.count)\r\n\r\n")
         try client.send(body)
         _ = try client.readHead()
         var received: [UInt8] = []
@@ -159,7 +159,7 @@ import TapedeckTestSupport
         #expect(first.headers["x-tapedeck"] == "miss")
         let paced = try RawClient(port: proxy.port)
         let body = Array(ProxyHarness.helloBody.utf8)
-        try paced.send("POST \(StreamFrames.streamPath) HTTP/1.1\r\nHost: x\r\nContent-Length: \(body.count)\r\n\r\n")
+        try paced.send("POST \(StreamFrames.streamPath) HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: \(body.count)\r\n\r\n")
         try paced.send(body)
         #expect(try paced.readHead().contains("x-tapedeck: hit"))
         let other = try proxy.post(ProxyHarness.haikuPath, body: ProxyHarness.helloBody)

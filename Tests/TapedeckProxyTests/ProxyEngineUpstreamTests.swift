@@ -139,7 +139,7 @@ import TapedeckTestSupport
         let split = 30
 
         let client = try RawClient(port: proxy.port)
-        try client.send("POST \(ProxyHarness.haikuPath) HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        try client.send("POST \(ProxyHarness.haikuPath) HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
                         + "Transfer-Encoding: chunked\r\n\r\n")
         try client.send(Array(String(split, radix: 16).utf8) + [13, 10] + Array(body[..<split]) + [13, 10])
         try client.send(Array(String(body.count - split, radix: 16).utf8) + [13, 10] + Array(body[split...]) + [13, 10])

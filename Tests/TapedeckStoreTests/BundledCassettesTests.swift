@@ -95,7 +95,7 @@ import TapedeckTestSupport
             let client = try RawClient(port: server.port)
             let body = Array(sample.request.utf8)
             let path = BedrockRoute(prefix: "", modelId: sample.modelId, operation: sample.operation).path
-            try client.send("POST \(path) HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: \(body.count)\r\n\r\n")
+            try client.send("POST \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: \(body.count)\r\n\r\n")
             try client.send(body)
             let response = try #require(try client.readResponse())
             #expect(response.status == 200)

@@ -20,7 +20,7 @@ import TapedeckTestSupport
                 return (running.lines, "", "no listening line")
             }
             let client = try RawClient(port: port)
-            try client.send("GET /_tapedeck/health HTTP/1.1\r\nHost: x\r\n\r\n")
+            try client.send("GET /_tapedeck/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
             let health = try client.readResponse()?.text ?? ""
             running.send(SIGTERM)
             _ = running.waitForLine(containing: "stopped")

@@ -48,7 +48,7 @@ import TapedeckTestSupport
     /// Sends request `index` on `client` and returns what is wrong with the answer, or nil.
     static func check(_ client: RawClient, index: Int, outcome: String) throws -> String? {
         let body = body(text(index))
-        try client.send(Array("POST \(path) HTTP/1.1\r\nHost: tapedeck\r\nContent-Type: application/json\r\nContent-Length: \(body.count)\r\n\r\n".utf8) + body)
+        try client.send(Array("POST \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: \(body.count)\r\n\r\n".utf8) + body)
         guard let response = try client.readResponse() else { return "request \(index): connection closed" }
         guard response.status == 200 else { return "request \(index): status \(response.status): \(response.text)" }
         guard response.headers["x-tapedeck"] == outcome else {

@@ -1,0 +1,144 @@
+import TapedeckSystem
+import TapedeckHTTP
+
+/// Keeps web pages out: a page the developer has open in a browser can make it send requests to Tapedeck's
+/// loopback port, by DNS rebinding (the page's own name now points at 127.0.0.1) or by plain cross-site requests
+/// (a form post, a `no-cors` fetch). Each refusal below closes one of those doors; none of them refuses a request a
+/// Bedrock client (boto3, the AWS CLI, an SDK, Bifrost) or the cassette browser's own page sends.
+///
+/// 1. `Host` must be one of the names the server answers to, when it has a list (`--allowed-host`, and always on a
+///    loopback address): a rebinding page's requests carry the page's own name.
+/// 2. `Origin`, when sent, must be the server's own; `Sec-Fetch-Site` must not say `cross-site` or `same-site`:
+///    browsers send these on every request a page makes to another origin and cannot be made to leave them out.
+/// 3. A model route refuses a body a page can post without a CORS preflight (`text/plain`, a form, or no type)
+///    unless the request carries `Authorization` or an `X-Amz-*` header, which a page cannot add without one.
+public struct SiteGuard: Sendable, Equatable {
+    /// The host names (lower-cased, IPv6 literals in brackets, without ports) a request's `Host` may name; nil
+    /// lets any `Host` in (a non-loopback address guarded by `--auth-token` alone).
+    public var allowedHosts: Set<String>?
+
+    /// The names every loopback server answers to.
+    public static let loopbackNames: Set<String> = ["127.0.0.1", "localhost", "[::1]"]
+
+    /// A guard whose `Host` list is `loopbackNames`, plus `extra` and `bound` (the listening address, when it is
+    /// another loopback one such as 127.0.0.2).
+    public static func loopback(bound: String? = nil, extra: [String] = []) -> SiteGuard {
+        var names = loopbackNames
+        if let bound { names.insert(hostName(bound)) }
+        for name in extra { names.insert(hostName(name)) }
+        return SiteGuard(allowedHosts: names)
+    }
+
+    /// Creates a guard; nil `allowedHosts` checks no `Host`.
+    public init(allowedHosts: Set<String>?) {
+        self.allowedHosts = allowedHosts
+    }
+
+    /// A name as `allowedHosts` keeps it: lower-cased, an IPv6 literal in brackets.
+    public static func hostName(_ name: String) -> String {
+        let lowered = name.lowercased()
+        return lowered.contains(":") && !lowered.hasPrefix("[") ? "[\(lowered)]" : lowered
+    }
+
+    /// Why `request` is refused before anything else looks at it (a `Host` not on the list, a cross-site
+    /// `Origin` or `Sec-Fetch-Site`), or nil when it may go on.
+    public func refusal(_ request: HTTPRequest) -> String? {
+        let hosts = request.headers.values("Host")
+        if let allowedHosts {
+            // RFC 9112 §3.2: an HTTP/1.1 request has exactly one Host (the parser refuses others); HTTP/1.0 may have
+            // none, and a browser always sends one, so a request without it is no page's.
+            if let host = hosts.first {
+                guard let name = Self.name(ofHost: host), allowedHosts.contains(name) else {
+                    return "Host \(Self.quoted(host)) is not a name this Tapedeck server answers to (\(Self.listed(allowedHosts))): "
+                        + "a web page reached it through DNS rebinding, or it was started without --allowed-host NAME for this name"
+                }
+            }
+        }
+        let origins = request.headers.values("Origin")
+        if !origins.isEmpty {
+            // RFC 6454 §7.3: Origin is one serialized origin, "null" for an opaque one (a sandboxed frame, a file).
+            guard origins.count == 1, let host = hosts.first, Self.isSameOrigin(origins[0], host: host) else {
+                return "a request from the web page at \(Self.quoted(origins[0])) is refused: only Tapedeck's own page may call it from a browser"
+            }
+        }
+        // Fetch Metadata (W3C): what the browser says of the request's initiator; same-origin and none (a typed URL)
+        // are the page's own or the user's.
+        if let site = request.headers["Sec-Fetch-Site"]?.lowercased(), site == "cross-site" || site == "same-site" {
+            return "a \(site) request from a web page is refused: only Tapedeck's own page may call it from a browser"
+        }
+        return nil
+    }
+
+    /// Why a request for a model route (recorded or passed through) is refused for the type of its body, or nil.
+    public func bodyRefusal(_ request: HTTPRequest) -> String? {
+        guard request.method != "GET" && request.method != "HEAD" else { return nil }
+        let type = request.headers["Content-Type"].map(Self.mediaType) ?? ""
+        // Fetch §2.2.2 (CORS-safelisted request-header): these are the types a page may post cross-site without a
+        // preflight; Authorization and X-Amz-* are not safelisted, so a request carrying one is no page's.
+        guard Self.simpleTypes.contains(type) else { return nil }
+        let signed = request.headers.contains { field in
+            HTTPHeaders.equalsIgnoringCase(field.name, "Authorization") || field.name.lowercased().hasPrefix("x-amz-")
+        }
+        guard !signed else { return nil }
+        let sent = type.isEmpty ? "no Content-Type" : "Content-Type \(type)"
+        return "a body with \(sent) and neither Authorization nor an X-Amz-* header is what a web page can post to any site, so it is refused; send Content-Type: application/json (curl: -H 'Content-Type: application/json')"
+    }
+
+    /// The body types a cross-site page can send without a CORS preflight; "" is none at all.
+    static let simpleTypes: Set<String> = ["", "text/plain", "application/x-www-form-urlencoded", "multipart/form-data"]
+
+    /// `value`'s media type, lower-cased, without parameters or spaces.
+    static func mediaType(_ value: String) -> String {
+        String(value.prefix { $0 != ";" }).trimmingSpaces.lowercased()
+    }
+
+    /// The name in a `Host` value (RFC 9110 §7.2: uri-host [":" port]), as `allowedHosts` keeps names; nil when it
+    /// is not one.
+    static func name(ofHost host: String) -> String? {
+        let value = host.lowercased()
+        if value.hasPrefix("[") {
+            guard let close = value.firstIndex(of: "]") else { return nil }
+            let rest = value[value.index(after: close)...]
+            guard rest.isEmpty || isPort(rest) else { return nil }
+            return String(value[...close])
+        }
+        guard let colon = value.lastIndex(of: ":") else { return value.isEmpty ? nil : value }
+        let name = value[..<colon]
+        guard !name.isEmpty, !name.contains(":"), isPort(value[colon...]) else { return nil }
+        return String(name)
+    }
+
+    /// Whether `text` is ":" and 1-5 digits.
+    private static func isPort(_ text: Substring) -> Bool {
+        text.count >= 2 && text.count <= 6 && text.first == ":" && text.dropFirst().allSatisfy { $0 >= "0" && $0 <= "9" }
+    }
+
+    /// Whether `origin` (RFC 6454: scheme "://" host [":" port]) names the server `host` (a `Host` value) is: the
+    /// same authority over http or https, a scheme's default port the same as none.
+    static func isSameOrigin(_ origin: String, host: String) -> Bool {
+        let value = origin.lowercased()
+        let scheme: String, defaultPort: String
+        if value.hasPrefix("http://") {
+            (scheme, defaultPort) = ("http://", ":80")
+        } else if value.hasPrefix("https://") {
+            (scheme, defaultPort) = ("https://", ":443")
+        } else {
+            return false
+        }
+        func trimmed(_ authority: String) -> String {
+            authority.hasSuffix(defaultPort) ? String(authority.dropLast(defaultPort.count)) : authority
+        }
+        return trimmed(String(value.dropFirst(scheme.count))) == trimmed(host.lowercased())
+    }
+
+    /// `text` quoted, cut to 100 characters and with control characters escaped: it came from the client.
+    static func quoted(_ text: String) -> String {
+        let cut = text.count > 100 ? String(text.prefix(100)) + "…" : text
+        return String(reflecting: cut)
+    }
+
+    /// The allowed names, sorted, for a message.
+    private static func listed(_ names: Set<String>) -> String {
+        names.sorted().joined(separator: ", ")
+    }
+}
