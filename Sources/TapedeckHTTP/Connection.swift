@@ -31,6 +31,10 @@ final class Connection {
     private var processing = false
     private var lastActivity: UInt64
     private var draining = false
+    /// Accepted while the server drains: its first request is answered 503 and the connection closed.
+    private(set) var refusing = false
+    /// The request in flight is HTTP/1.0, whose kept connection is announced with `Connection: keep-alive`.
+    private var answeringHTTP10 = false
     /// After an error answer: the write side is shut and input is discarded until EOF, so the client reads
     /// the answer instead of a reset (RFC 9112 §9.6).
     private var lingering = false
@@ -63,6 +67,7 @@ final class Connection {
         // Responses leave in one write, but streamed chunks must not wait for Nagle and delayed ACK.
         setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
         let connection = Connection(fd: fd, loop: loop, server: server)
+        connection.refusing = loop.draining
         loop.register(connection)
         loop.watch(fd: fd, token: connection.token, readable: true, writable: false, add: true)
     }
@@ -143,6 +148,11 @@ final class Connection {
                 break
             }
             guard let event else { break }
+            if refusing {
+                // RFC 9110 §15.6.4: 503, the server is going away; the client may retry elsewhere or later.
+                fail(HTTPError(status: 503, "the server is shutting down; retry shortly"))
+                break
+            }
             switch event {
             case .head(let head):
                 // RFC 9110 §10.1.1: answer 100 Continue at once, or curl waits a second before sending the body.
@@ -167,6 +177,7 @@ final class Connection {
         sequence &+= 1
         keepAliveAfterResponse = request.head.keepAlive && !draining
         chunkedResponse = request.head.minorVersion >= 1
+        answeringHTTP10 = request.head.minorVersion == 0
         answeringHead = request.method == "HEAD"
         server.handler.handle(request, responder: HTTPResponder(connection: self, loop: loop, sequence: sequence))
     }
@@ -198,7 +209,7 @@ final class Connection {
     func complete(sequence: UInt64, response: HTTPResponse) {
         guard !isClosed, inFlight, sequence == self.sequence else { return }
         if draining { keepAliveAfterResponse = false }
-        response.serialize(into: &output, keepAlive: keepAliveAfterResponse, omitBody: answeringHead)
+        response.serialize(into: &output, keepAlive: keepAliveAfterResponse, announceKeepAlive: answeringHTTP10, omitBody: answeringHead)
         finishResponse()
     }
 

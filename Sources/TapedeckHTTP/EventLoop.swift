@@ -20,7 +20,8 @@ final class EventLoop: @unchecked Sendable {  // All but `tasks` (a Mutex) is to
     private let finished = DispatchSemaphore(value: 0)
     private unowned let server: HTTPServer
     private var listenerFd: Int32 = -1
-    private var draining = false
+    /// Shutting down: no new request is served (`Connection.refusing`), in-flight ones may finish.
+    private(set) var draining = false
     private var drainDeadline: UInt64 = 0
     private var stopped = false
 
@@ -89,15 +90,15 @@ final class EventLoop: @unchecked Sendable {  // All but `tasks` (a Mutex) is to
         timers.schedule(at: MonotonicClock.milliseconds() + UInt64(max(0, milliseconds)), task)
     }
 
-    /// Stops accepting, lets in-flight requests finish until `deadline` (monotonic ms), then closes everything.
+    /// Serves no new request, lets in-flight ones finish until `deadline` (monotonic ms), then closes everything.
+    ///
+    /// Connections keep being accepted meanwhile, and each is answered 503 with `Connection: close`
+    /// (`Connection.refusing`): a client that arrives during the drain reads why, rather than waiting in the
+    /// listen backlog for the reset that closing the listener would give it.
     func drain(until deadline: UInt64) {
         enqueue { [self] in
             draining = true
             drainDeadline = deadline
-            if listenerFd >= 0 {
-                _ = tapedeck_epoll_ctl(epfd, EPOLL_CTL_DEL, listenerFd, 0, 0)
-                listenerFd = -1
-            }
             for case let connection? in connections { connection.beginDrain() }
         }
     }
@@ -225,8 +226,10 @@ final class EventLoop: @unchecked Sendable {  // All but `tasks` (a Mutex) is to
     }
 
     private func checkDrained(now: UInt64) {
-        let open = connections.contains { $0 != nil }
+        // Connections accepted during the drain, there only to be refused, do not hold it open.
+        let open = connections.contains { connection in connection.map { !$0.refusing } ?? false }
         if !open {
+            for case let connection? in connections { connection.close() }
             stopped = true
         } else if now >= drainDeadline {
             for case let connection? in connections { connection.close() }

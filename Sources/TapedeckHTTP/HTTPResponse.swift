@@ -13,8 +13,9 @@ public struct HTTPResponse: Sendable {
 
     /// Appends the status line, the headers, `Content-Length` (unless streaming) and the body to `out`.
     ///
-    /// With `omitBody` (the answer to HEAD) the body is left out but `Content-Length` still gives its size.
-    func serialize(into out: inout [UInt8], keepAlive: Bool, chunked: Bool = false, omitBody: Bool = false) {
+    /// With `omitBody` (the answer to HEAD) the body is left out but `Content-Length` still gives its size. With
+    /// `announceKeepAlive` (an HTTP/1.0 request's answer) a kept connection says so.
+    func serialize(into out: inout [UInt8], keepAlive: Bool, announceKeepAlive: Bool = false, chunked: Bool = false, omitBody: Bool = false) {
         out.reserveCapacity(out.count + 256 + body.count)
         Self.appendStatusLine(status, to: &out)
         for field in headers.fields
@@ -36,7 +37,12 @@ public struct HTTPResponse: Sendable {
             out.append(0x0D)
             out.append(0x0A)
         }
-        if !keepAlive { out.append(contentsOf: "Connection: close\r\n".utf8) }
+        if !keepAlive {
+            out.append(contentsOf: "Connection: close\r\n".utf8)
+        } else if announceKeepAlive {
+            // RFC 9112 §9.3 and Appendix C.2.2: an HTTP/1.0 connection is kept only when both sides say keep-alive.
+            out.append(contentsOf: "Connection: keep-alive\r\n".utf8)
+        }
         out.append(0x0D)
         out.append(0x0A)
         // RFC 9112 §6.3: a response to HEAD never has content; RFC 9110 §8.6: its Content-Length is GET's.

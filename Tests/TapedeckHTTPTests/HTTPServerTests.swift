@@ -188,6 +188,64 @@ import TapedeckTestSupport
         stopped.wait()
     }
 
+    @Test func aConnectionArrivingDuringTheDrainIsAnswered503NotReset() throws {
+        let received = Gate()
+        let release = Gate()
+        let server = try Self.echoServer(eventLoops: 1) { request, responder in
+            guard request.target == "/held" else {
+                return responder.respond(HTTPResponse(status: 200, body: Array("idle".utf8)))
+            }
+            received.open()
+            DispatchQueue.global().async {
+                release.wait()
+                responder.respond(HTTPResponse(status: 200, body: Array("done".utf8)))
+            }
+        }
+        let idle = try RawClient(port: server.port)
+        try idle.send("GET /idle HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(try idle.readResponse()?.text == "idle")
+        let held = try RawClient(port: server.port)
+        try held.send("GET /held HTTP/1.1\r\nHost: x\r\n\r\n")
+        received.wait()
+        let stopped = Gate()
+        DispatchQueue.global().async {
+            server.shutdown(graceMs: 10_000)
+            stopped.open()
+        }
+        #expect(idle.readUntilClosed(), "the drain has begun")
+        for request in ["GET /late HTTP/1.1\r\nHost: x\r\n\r\n", "POST /late HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello"] {
+            let late = try RawClient(port: server.port)
+            try late.send(request)
+            let refused = try #require(try late.readResponse(), "a late client reads an answer, not a reset")
+            #expect(refused.status == 503)
+            #expect(refused.headers["Connection"] == "close")
+            #expect(refused.text.contains("shutting down"))
+            #expect(late.readUntilClosed())
+        }
+        release.open()
+        #expect(try held.readResponse()?.text == "done", "the request in flight still finishes")
+        stopped.wait()
+    }
+
+    @Test func anHTTP10KeepAliveAnswerSaysSoAndTheConnectionServesAgain() throws {
+        let server = try Self.echoServer()
+        defer { server.shutdown() }
+        let client = try RawClient(port: server.port)
+        for path in ["/one", "/two"] {
+            try client.send("GET \(path) HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
+            let response = try #require(try client.readResponse())
+            #expect(response.text == "GET \(path) 0")
+            #expect(response.headers["Connection"] == "keep-alive", "RFC 9112 Appendix C.2.2: a kept HTTP/1.0 connection is announced")
+        }
+        let plain = try RawClient(port: server.port)
+        try plain.send("GET /three HTTP/1.0\r\n\r\n")
+        #expect(try plain.readResponse()?.headers["Connection"] == "close")
+        #expect(plain.readUntilClosed())
+        let modern = try RawClient(port: server.port)
+        try modern.send("GET /four HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(try modern.readResponse()?.headers["Connection"] == nil, "HTTP/1.1 keeps connections without saying so")
+    }
+
     @Test func servesManyConnectionsAtOnce() throws {
         let server = try Self.echoServer()
         defer { server.shutdown() }
