@@ -42,7 +42,7 @@ public struct ConfigSources: Sendable {
         _ arguments: [String], environment: [String: String], workingDirectory: String, specs: [FlagSpec], command: String
     ) throws(UsageError) -> ConfigSources {
         let flags = try FlagParser.parse(arguments, specs: specs, command: command)
-        let fromEnvironment = try ConfigEnvironment.values(environment, specs: specs, command: command)
+        let fromEnvironment = try ConfigEnvironment.values(environment, specs: specs)
         var sources = ConfigSources()
         sources.order = specs.map(\.name)
         var fromFile: [String: [String]] = [:]

@@ -19,6 +19,13 @@ enum NearestName {
         return extending.count == 1 ? extending[0] : nil
     }
 
+    /// The candidate at the least edit distance from `name`, however far (the first of equals), or nil when there
+    /// are none: for naming what was probably meant when `nearest` finds nothing close.
+    static func closest(to name: String, in candidates: [String]) -> String? {
+        let typed = Array(name.lowercased().unicodeScalars)
+        return candidates.min { Self.distance(typed, Array($0.lowercased().unicodeScalars)) < Self.distance(typed, Array($1.lowercased().unicodeScalars)) }
+    }
+
     /// The optimal-string-alignment distance: insertions, deletions, substitutions and swaps of two neighbours.
     static func distance(_ a: [Unicode.Scalar], _ b: [Unicode.Scalar]) -> Int {
         if a.isEmpty { return b.count }

@@ -24,6 +24,11 @@ public struct ServeCommand {
         ResourceLimits.raiseOpenFiles()
 
         let log = ProcessLog(level: options.logLevel, format: options.logFormat, requests: !options.quiet)
+        for unknown in options.unknownVariables {
+            log.warn("unknown environment variable ignored", [
+                LogField("variable", unknown.variable), LogField(unknown.isTypo ? "did_you_mean" : "nearest_known", unknown.nearest),
+            ])
+        }
         let store: CassetteStore
         let cassettes: Int
         do {

@@ -46,6 +46,8 @@ public struct ServeOptions: Sendable {
     public var allowedHosts: [String] = []
     /// Where each setting came from (command line, environment, settings file).
     public var sources = ConfigSources()
+    /// `TAPEDECK_*` variables in the environment that set nothing, logged as warnings at start-up.
+    var unknownVariables: [ConfigEnvironment.Unknown] = []
 
     /// Default options.
     public init() {}
@@ -93,7 +95,9 @@ public struct ServeOptions: Sendable {
     ) throws(UsageError) -> ServeOptions {
         let sources = try ConfigSources.gather(
             arguments, environment: environment, workingDirectory: workingDirectory, specs: specs, command: "serve")
-        return try validate(sources, environment: environment)
+        var options = try validate(sources, environment: environment)
+        options.unknownVariables = ConfigEnvironment.unknown(environment)
+        return options
     }
 
     /// Checks the merged values; a refused value's message ends with where it came from unless it was a flag.
@@ -126,6 +130,11 @@ public struct ServeOptions: Sendable {
         options.port = try integer("port", 0...65535) ?? options.port
         if let token = one("auth-token") {
             // The token itself is never part of a message: messages end up in logs and CI output.
+            // Header values arrive without surrounding whitespace (RFC 9110 §5.5), so such a token could never match.
+            guard token.first?.isWhitespace != true, token.last?.isWhitespace != true else {
+                throw UsageError(
+                    "--auth-token starts or ends with whitespace, which an HTTP header drops, so no request could ever match it; remove it\(from("auth-token"))")
+            }
             guard token.count >= minimumTokenLength else {
                 throw UsageError(
                     "--auth-token is too short (\(token.count) characters): use at least \(minimumTokenLength), e.g. from `openssl rand -hex 32`\(from("auth-token"))")

@@ -67,8 +67,8 @@ public enum TapedeckCommand {
                     The file is --config FILE (or TAPEDECK_CONFIG), else tapedeck.json in the working directory if
                     present. Switches are 1, true, 0 or false in the environment and true or false in the file; a
                     repeatable flag is a comma-separated list in the environment and an array in the file. A value
-                    on a higher level replaces the lower one's, repeatable flags included; unknown variables and keys
-                    are refused.
+                    on a higher level replaces the lower one's, repeatable flags included; an unknown key is refused,
+                    an unknown TAPEDECK_ variable is warned about and ignored.
                     """, indent: 2)),
             ("Exit status", HelpText.wrap(
                 "0 after SIGINT or SIGTERM and a clean shutdown; 1 when the store cannot be opened or the address cannot be bound; 2 usage error.",
@@ -112,6 +112,9 @@ public enum TapedeckCommand {
             }
         default:
             if let type = subcommands.first(where: { $0.name == command }) {
+                for unknown in ConfigEnvironment.unknown(ProcessEnvironment.current) {
+                    Output.err("tapedeck \(command): warning: \(unknown.message)\n")
+                }
                 return type.main(rest)
             }
             Output.err("tapedeck: \(unknown(command))\n")

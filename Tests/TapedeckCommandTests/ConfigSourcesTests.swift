@@ -173,7 +173,7 @@ import TapedeckTestSupport
         #expect(refusal([], in: scratch.path) == #"tapedeck.json: unknown key "prot"; did you mean "port"?"#)
         #expect(refusal(["--port", "1"], in: scratch.path) == #"tapedeck.json: unknown key "prot"; did you mean "port"?"#,
                 "a flag does not hide a broken file")
-        #expect(refusal([], ["TAPEDECK_PROT": "1"], in: "/nonexistent")?.hasPrefix("unknown environment variable TAPEDECK_PROT") == true)
+        #expect(refusal([], ["TAPEDECK_PROT": "1"], in: "/nonexistent") == nil, "an unknown variable is a warning, not a refusal")
         #expect(refusal(["--bogus"], ["TAPEDECK_PROT": "1"], in: scratch.path) == "unknown flag --bogus (see tapedeck serve --help)")
         try write(#"{"port": 9000"#, in: scratch)
         #expect(refusal([], in: scratch.path) == "tapedeck.json: invalid JSON at byte 13: unexpected end of input, expected ',' or '}'")
@@ -234,13 +234,33 @@ import TapedeckTestSupport
         #expect(loud.contains { $0.contains(" request method=POST path=/model/m/converse ") && $0.contains(" outcome=miss status=404 ") }, "\(loud)")
     }
 
+    @Test func anUnknownVariableIsAWarningForEveryCommandAlike() async throws {
+        let scratch = try ScratchDirectory()
+        defer { scratch.remove() }
+        let environment = ["TAPEDECK_HOME": "/opt/another-tool", "TAPEDECK_PROT": "9000", "TAPEDECK_PORT": "0"]
+        let lines = try await serve(in: scratch.path, environment: environment)
+        #expect(lines.contains { $0.contains(" WARN  unknown environment variable ignored variable=TAPEDECK_HOME nearest_known=TAPEDECK_HOST") }, "\(lines)")
+        #expect(lines.contains { $0.contains(" WARN  unknown environment variable ignored variable=TAPEDECK_PROT did_you_mean=TAPEDECK_PORT") })
+        #expect(lines.contains { $0.contains(" listening ") }, "serve starts regardless")
+        try CassetteFixtures.write(Array("{}".utf8), to: scratch("Cassettes/.keep"))
+        for command in [["ls"], ["stats"], ["verify"]] {
+            let result = try await onOwnThread {
+                try TapedeckBinary.run(command, workingDirectory: scratch.path, environment: environment)
+            }
+            #expect(result.status == 0, "\(command): \(result.stderr)")
+            #expect(result.stderr.hasPrefix("""
+                tapedeck \(command[0]): warning: unknown environment variable TAPEDECK_HOME is ignored (the nearest known one is TAPEDECK_HOST; TAPEDECK_ variables set tapedeck serve's flags)
+                tapedeck \(command[0]): warning: unknown environment variable TAPEDECK_PROT is ignored; did you mean TAPEDECK_PORT?
+
+                """), "\(command): \(result.stderr)")
+        }
+    }
+
     @Test func aBrokenSourceExitsTwoNamingIt() async throws {
         let scratch = try ScratchDirectory()
         defer { scratch.remove() }
         let cases: [([String], [String: String], String)] = [
             (["serve", "--config", "missing.json"], [:], "tapedeck serve: --config missing.json: no such file"),
-            (["serve"], ["TAPEDECK_PROT": "9000"],
-             "tapedeck serve: unknown environment variable TAPEDECK_PROT; did you mean TAPEDECK_PORT?"),
             (["serve", "--config", "bad.json"], [:], #"tapedeck serve: bad.json: unknown key "prot"; did you mean "port"?"#),
         ]
         try CassetteFixtures.write(Array(#"{"prot": 9000}"#.utf8), to: scratch("bad.json"))

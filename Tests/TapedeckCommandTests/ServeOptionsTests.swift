@@ -130,6 +130,32 @@ import TapedeckTestSupport
         #expect(try ServeOptions.parse([], environment: [:]).proxyConfiguration.authToken == nil)
     }
 
+    @Test(arguments: [" padded-token-0123456789", "padded-token-0123456789 ", "\tpadded-token-0123456789", "padded-token-0123456789\u{A0}"])
+    func aTokenWithWhitespaceAroundItIsRefusedWithoutRepeatingIt(token: String) throws {
+        // A header value arrives trimmed, so this token could never match: refused at start-up, not at every request.
+        let reason = try #require(refusal(["--auth-token", token]))
+        #expect(reason.hasPrefix("--auth-token starts or ends with whitespace"))
+        #expect(!reason.contains("padded-token"))
+        #expect(try ServeOptions.parse(["--auth-token", "inner space is kept 0123"], environment: [:]).authToken == "inner space is kept 0123")
+    }
+
+    @Test func allowedHostsAreCheckedAndOnlyGuardWhereTheyShould() throws {
+        let loopback = try ServeOptions.parse(["--allowed-host", "host.docker.internal", "--allowed-host", "[fe80::1]"], environment: [:])
+        #expect(loopback.proxyConfiguration.siteGuard.allowedHosts
+                == ["127.0.0.1", "localhost", "[::1]", "host.docker.internal", "[fe80::1]"])
+        #expect(try ServeOptions.parse([], environment: [:]).proxyConfiguration.siteGuard == .loopback(bound: "127.0.0.1"))
+        let token = ["--auth-token", "0123456789abcdef"]
+        let open = try ServeOptions.parse(["--host", "0.0.0.0"] + token, environment: [:])
+        #expect(open.proxyConfiguration.siteGuard.allowedHosts == nil, "beyond loopback the token is the guard")
+        let named = try ServeOptions.parse(["--host", "10.0.0.5", "--allowed-host", "tapedeck.internal"] + token, environment: [:])
+        #expect(named.proxyConfiguration.siteGuard.allowedHosts == ["127.0.0.1", "localhost", "[::1]", "10.0.0.5", "tapedeck.internal"])
+        for bad in ["http://evil.example", "host:8787", "", "two words", "a/b"] {
+            #expect(refusal(["--allowed-host", bad])?.hasPrefix("--allowed-host must be a host name or address without a port") == true, "\(bad)")
+        }
+        let fromVariable = try ServeOptions.parse([], environment: ["TAPEDECK_ALLOWED_HOST": "a.test,b.test"])
+        #expect(fromVariable.allowedHosts == ["a.test", "b.test"])
+    }
+
     @Test func aShortTokenIsRefusedWithoutRepeatingIt() throws {
         let secret = "fifteen-chars!!"
         #expect(secret.count == 15)
