@@ -27,7 +27,7 @@ struct ExportCommand: Subcommand {
 
     func run() throws(CommandFailure) -> Int32 {
         let source = try StoreOption.open(store)
-        let target = try StoreOption.open(destination, flag: "to")
+        let target = try StoreOption.open(destination, flag: "to", create: true)
         let outcome = try StoreCopier(source: source, destination: target, label: "exporting").copy()
         return Self.report(outcome, "exported \(outcome.copied) cassettes to \(target.description)", command: Self.name)
     }

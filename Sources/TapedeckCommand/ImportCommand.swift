@@ -27,7 +27,7 @@ struct ImportCommand: Subcommand {
 
     func run() throws(CommandFailure) -> Int32 {
         let source = try StoreOption.open(origin, flag: "from")
-        let target = try StoreOption.open(store)
+        let target = try StoreOption.open(store, create: true)
         let outcome = try StoreCopier(source: source, destination: target, label: "importing").copy()
         return ExportCommand.report(outcome, "imported \(outcome.copied) cassettes from \(source.description)", command: Self.name)
     }

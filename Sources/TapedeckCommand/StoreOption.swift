@@ -18,8 +18,9 @@ enum StoreOption {
     }
 
     /// Opens `spec`; a store kind this build does not know is a bad command line (exit 2), anything else a failure.
-    /// A spec ending in `#NAME` (`json:Cassettes#test_login`) is that namespace of the store.
-    static func open(_ spec: String, flag: String = "store") throws(CommandFailure) -> CassetteStore {
+    /// A spec ending in `#NAME` (`json:Cassettes#test_login`) is that namespace of the store. Only a command that
+    /// writes cassettes into it (`create`: import, export's target) makes a store that is not there.
+    static func open(_ spec: String, flag: String = "store", create: Bool = false) throws(CommandFailure) -> CassetteStore {
         var location = spec
         var namespace = ""
         if let hash = spec.lastIndex(of: "#") {
@@ -30,10 +31,13 @@ enum StoreOption {
             }
         }
         do {
-            let store = try StoreLocation.open(location)
+            let store = try StoreLocation.open(location, create: create)
             return namespace.isEmpty ? store : try store.namespace(namespace)
         } catch {
             if case .unsupportedStore(let reason) = error { throw CommandFailure(usage: UsageError("--\(flag): \(reason)")) }
+            // These name the file and say what to do already.
+            if case .missingStore = error { throw CommandFailure("\(error)") }
+            if case .foreignFile = error { throw CommandFailure("\(error)") }
             throw CommandFailure("cannot open store \(spec): \(error)")
         }
     }

@@ -19,6 +19,11 @@ public enum CassetteError: Error, Sendable, CustomStringConvertible {
     case newerSchema(path: String, version: Int)
     /// A database store with an older schema that cannot be migrated, because the file cannot be written.
     case readOnlyMigration(path: String, version: Int)
+    /// `--store` names a file that is not a Tapedeck store (another program's database, not SQLite at all); it is
+    /// left exactly as it was.
+    case foreignFile(path: String, reason: String)
+    /// A command that only reads was given a store that does not exist; only a command that records makes one.
+    case missingStore(location: String)
     /// A namespace name `Namespace.validate` refuses, so no store can be opened through it.
     case invalidNamespace(name: String, reason: String)
 
@@ -35,6 +40,10 @@ public enum CassetteError: Error, Sendable, CustomStringConvertible {
             return "store \(path) has schema version \(version), written by a newer Tapedeck; this one knows up to \(SQLiteSchema.currentVersion) and leaves it unchanged"
         case .readOnlyMigration(let path, let version):
             return "store \(path) has schema version \(version), older than this Tapedeck's \(SQLiteSchema.currentVersion), and is read-only, so it cannot be migrated; open it once where it can be written"
+        case .foreignFile(let path, let reason):
+            return "\(path) is not a Tapedeck store: \(reason); it was left untouched (give --store a new file, or an existing store)"
+        case .missingStore(let location):
+            return "no store at \(location); serve --mode auto or record creates it"
         case .invalidNamespace(let name, let reason):
             // Escaped, so a control character in the name cannot hide in a terminal or a log line.
             return "invalid namespace \(String(reflecting: name)): \(reason)"

@@ -102,10 +102,15 @@ public struct StoreEntry: Sendable, Equatable {
 /// Parses a `--store` value such as `json:Cassettes` or `sqlite:tapes.db` into a store.
 public enum StoreLocation {
     /// Opens the store `spec` names: `json:DIR` is a directory of JSON files, `sqlite:FILE` one SQLite database
-    /// (the file is created if missing, its directory is not); anything else is refused.
-    public static func open(_ spec: String) throws(CassetteError) -> CassetteStore {
-        if spec.hasPrefix("json:") && spec.utf8.count > 5 { return JSONFileStore(directory: String(spec.dropFirst(5))) }
-        if spec.hasPrefix("sqlite:") && spec.utf8.count > 7 { return try SQLiteStore(path: String(spec.dropFirst(7))) }
+    /// (with `create`, the file is made if missing, its directory is not; without, a missing store is refused, and
+    /// so is a missing JSON directory); anything else is refused.
+    public static func open(_ spec: String, create: Bool = true) throws(CassetteError) -> CassetteStore {
+        if spec.hasPrefix("json:") && spec.utf8.count > 5 {
+            let store = JSONFileStore(directory: String(spec.dropFirst(5)))
+            if !create, !store.exists { throw .missingStore(location: store.root) }
+            return store
+        }
+        if spec.hasPrefix("sqlite:") && spec.utf8.count > 7 { return try SQLiteStore(path: String(spec.dropFirst(7)), create: create) }
         throw .unsupportedStore("unknown store \"\(spec)\"; expected json:DIR or sqlite:FILE")
     }
 }

@@ -44,6 +44,13 @@ public final class JSONFileStore: CassetteStore {
         namespaceName.isEmpty ? "json:\(root)" : "json:\(root) (namespace \(namespaceName))"
     }
 
+    /// Whether anything is at the store's path (a command that only reads needs its directory; recording makes
+    /// it); what is there but is no directory fails when it is listed, naming itself.
+    public var exists: Bool {
+        var info = stat()
+        return stat(root, &info) == 0
+    }
+
     /// Whether the store's directory exists but this process may not write in it (EROFS, EACCES); a directory
     /// still to be created is not read-only.
     public var isReadOnly: Bool {

@@ -24,6 +24,8 @@ import TapedeckTestSupport
         defer { scratch.remove() }
         let cassettes = try CommandFixtures.store(at: scratch("store"))
         try CassetteFixtures.write([1], to: scratch("a-file"))
+        // import reads the other store, so it must exist (only a command that writes cassettes makes a store).
+        try FileManager.default.createDirectory(atPath: scratch("other"), withIntermediateDirectories: false)
         func line(_ store: String) throws -> [String] {
             try #require(Self.succeeding[name]).map { word in
                 switch word {

@@ -54,14 +54,31 @@ import TapedeckTestSupport
         #expect(result.stderrLines.last == "tapedeck ls: 1 cassette skipped; tapedeck verify lists every problem")
     }
 
-    @Test func anEmptyOrMissingStoreListsOnlyTheHeader() async throws {
+    @Test func anEmptyStoreListsOnlyTheHeader() async throws {
         let scratch = try ScratchDirectory()
         defer { scratch.remove() }
-        let result = try await CommandRunner.run("ls", store: scratch("none"))
+        let result = try await CommandRunner.run("ls", store: scratch.path)
         #expect(result.status == 0)
         #expect(result.stdout == "KEY  MODEL  OPERATION  FIRST USER WORDS  RECORDED  HITS\n")
-        let json = try await CommandRunner.run("ls", ["--json"], store: scratch("none"))
+        let json = try await CommandRunner.run("ls", ["--json"], store: scratch.path)
         #expect(json.stdout == "[]\n")
+    }
+
+    @Test func aMissingStoreIsAnErrorNamingItAndNothingIsMade() async throws {
+        let scratch = try ScratchDirectory()
+        defer { scratch.remove() }
+        for store in ["json:\(scratch("none"))", "sqlite:\(scratch("none.db"))"] {
+            let location = String(store.drop { $0 != ":" }.dropFirst())
+            for command in [["ls"], ["stats"], ["verify"], ["show", "abcd"], ["rm", "abcd"], ["prune", "--older-than", "1d"]] {
+                let result = try await CommandRunner.run(command + ["--store", store])
+                #expect(result.status == 1, "\(command) \(store)")
+                #expect(result.stderr == "tapedeck \(command[0]): no store at \(location); serve --mode auto or record creates it\n", "\(command)")
+            }
+            let export = try await CommandRunner.run(["export", "--store", store, "--to", "json:\(scratch("out"))"])
+            #expect(export.status == 1)
+            #expect(export.stderr.contains("no store at \(location)"))
+            #expect(CassetteFixtures.tree(scratch.path).isEmpty, "no command that reads made a file or a directory")
+        }
     }
 
     @Test(arguments: [

@@ -111,6 +111,14 @@ package final class SQLiteDatabase {
         return try statement.step() ? statement.text(at: 0) : nil
     }
 
+    /// The first column of every row `sql` returns, as text.
+    func texts(_ sql: String) throws(SQLiteError) -> [String] {
+        let statement = try SQLiteStatement(sql, connection: handle, persistent: false)
+        var texts: [String] = []
+        while try statement.step() { texts.append(statement.text(at: 0)) }
+        return texts
+    }
+
     /// The first column of the first row `sql` returns, as an integer; nil when it returns no row.
     func integer(_ sql: String) throws(SQLiteError) -> Int64? {
         let statement = try SQLiteStatement(sql, connection: handle, persistent: false)

@@ -105,11 +105,22 @@ enum SQLiteSchema {
         // Checked before anything writes, so a newer file keeps every byte (its journal mode included).
         var version = try CassetteError.database(path) { () throws(SQLiteError) in try database.userVersion() }
         try check(version, path: path)
+        // Before WAL, so that a new file's header carries the id from its first write: other processes recognise
+        // the store from the main file alone (`SQLiteFileCheck`), whatever its log holds.
+        let marked = try CassetteError.database(path) { () throws(SQLiteError) -> Bool in
+            guard try database.integer("PRAGMA application_id").map(UInt32.init(truncatingIfNeeded:)) != SQLiteFileCheck.applicationID else { return false }
+            try database.execute("PRAGMA application_id = \(Int32(bitPattern: SQLiteFileCheck.applicationID))")
+            return true
+        }
         try CassetteError.database(path) { () throws(SQLiteError) in try database.useWriteAheadLog() }
         while version < currentVersion {
             version = try CassetteError.database(path) { () throws(SQLiteError) in try migrateOneStep(database) }
         }
         try check(version, path: path)
+        if marked {
+            // An older store's id went to its write-ahead log: copied into the main file now where no reader stops it.
+            try CassetteError.database(path) { () throws(SQLiteError) in try database.execute("PRAGMA wal_checkpoint(PASSIVE)") }
+        }
     }
 
     /// Checks that a file this process cannot write can be read as it is: a current schema, since an older one

@@ -24,9 +24,11 @@ public final class SQLiteStore: CassetteStore {
     /// Whether the file could only be opened for reading: cassettes are served, every save fails.
     public let isReadOnly: Bool
 
-    /// Opens the database at `path`, creating the file (not its directory) and migrating an older schema; a file
-    /// that cannot be written (read-only mount, no write permission) is opened read-only instead.
-    public init(path: String) throws(CassetteError) {
+    /// Opens the database at `path`, creating the file (not its directory) when `create` and migrating an older
+    /// schema; a file that cannot be written (read-only mount, no write permission) is opened read-only instead. A
+    /// file that is not a Tapedeck store is refused untouched (`SQLiteFileCheck`).
+    public init(path: String, create: Bool = true) throws(CassetteError) {
+        if try SQLiteFileCheck.check(path) == .missing, !create { throw .missingStore(location: path) }
         let database = try Self.open(path)
         let statements = try CassetteError.database(path) { () throws(SQLiteError) in try Statements(database) }
         self.path = path

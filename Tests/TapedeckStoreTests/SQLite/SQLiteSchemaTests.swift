@@ -129,8 +129,10 @@ import TapedeckTestSupport
             """, on: path)
         #expect(try SQLiteFixtures.text("PRAGMA user_version", on: path) == "2")
 
+        #expect(try SQLiteFileCheck.check(path) == .storeWithoutID, "a store from before the application id is still known")
         let store = try SQLiteStore(path: path)
         #expect(try SQLiteFixtures.text("PRAGMA user_version", on: path) == "5")
+        #expect(Array(try CassetteFixtures.read(path)[68..<72]) == Array("TPDK".utf8), "the id is added, and in the main file")
         try expectCurrentLayout(path)
         #expect(try SQLiteFixtures.rows("SELECT DISTINCT namespace FROM cassettes", on: path) == [[""]])
         #expect(try store.count() == old.count)
@@ -183,8 +185,10 @@ import TapedeckTestSupport
             INSERT INTO misses VALUES('', 'model-a', 2);
             """, on: path)
 
+        #expect(try SQLiteFileCheck.check(path) == .storeWithoutID, "a store from before the application id is still known")
         let store = try SQLiteStore(path: path)
         #expect(try SQLiteFixtures.text("PRAGMA user_version", on: path) == "5")
+        #expect(Array(try CassetteFixtures.read(path)[68..<72]) == Array("TPDK".utf8), "the id is added, and in the main file")
         try expectCurrentLayout(path)
         #expect(try SQLiteFixtures.rows("SELECT count(*) FROM leases", on: path) == [["0"]])
         #expect(try store.count() == old.count - 1)
@@ -214,8 +218,10 @@ import TapedeckTestSupport
             """, on: path)
         let documentsBefore = try SQLiteFixtures.rows("SELECT namespace, key, document FROM cassettes ORDER BY key", on: path)
 
+        #expect(try SQLiteFileCheck.check(path) == .storeWithoutID, "a store from before the application id is still known")
         let store = try SQLiteStore(path: path)
         #expect(try SQLiteFixtures.text("PRAGMA user_version", on: path) == "5")
+        #expect(Array(try CassetteFixtures.read(path)[68..<72]) == Array("TPDK".utf8), "the id is added, and in the main file")
         try expectCurrentLayout(path)
         #expect(try SQLiteFixtures.rows("SELECT namespace, key, document FROM cassettes ORDER BY key", on: path) == documentsBefore)
         #expect(try SQLiteFixtures.rows("SELECT key FROM leases", on: path) == [["abc"]])
@@ -259,6 +265,7 @@ import TapedeckTestSupport
             CREATE TABLE cassettes(key TEXT PRIMARY KEY, something_new BLOB) WITHOUT ROWID;
             INSERT INTO cassettes VALUES('k', x'00ff');
             PRAGMA user_version = \(version);
+            PRAGMA application_id = \(SQLiteFileCheck.applicationID);
             """, on: path)
         let before = try CassetteFixtures.read(path)
         let error = #expect(throws: CassetteError.self) { try SQLiteStore(path: path) }
@@ -279,7 +286,7 @@ import TapedeckTestSupport
         let scratch = try ScratchDirectory()
         defer { scratch.remove() }
         let path = SQLiteFixtures.path(scratch)
-        try SQLiteFixtures.execute("PRAGMA user_version = -1", on: path)
+        try SQLiteFixtures.execute("PRAGMA user_version = -1; PRAGMA application_id = \(SQLiteFileCheck.applicationID)", on: path)
         let error = #expect(throws: CassetteError.self) { try SQLiteStore(path: path) }
         guard case .corrupt(let named, let reason)? = error else {
             Issue.record("expected corrupt, got \(String(describing: error))")
@@ -289,22 +296,34 @@ import TapedeckTestSupport
         #expect(reason == "user_version -1 is not a schema version")
     }
 
-    @Test func anotherProgramsDatabaseIsRefusedAndNotChanged() throws {
+    @Test func anotherProgramsDatabaseWithACassettesTableIsRefusedAndNotChanged() throws {
         let scratch = try ScratchDirectory()
         defer { scratch.remove() }
         let path = SQLiteFixtures.path(scratch)
         try SQLiteFixtures.execute("CREATE TABLE cassettes(title TEXT, artist TEXT); INSERT INTO cassettes VALUES('Low', 'Bowie');", on: path)
+        let before = try CassetteFixtures.read(path)
         let error = #expect(throws: CassetteError.self) { try SQLiteStore(path: path) }
-        guard case .database(let named, let cause)? = error else {
-            Issue.record("expected a database error, got \(String(describing: error))")
+        guard case .foreignFile(let named, let reason)? = error else {
+            Issue.record("expected foreignFile, got \(String(describing: error))")
             return
         }
         #expect(named == path)
-        #expect(cause.message == "table cassettes already exists")
-        #expect(cause.context.hasPrefix("CREATE TABLE cassettes("))
-        #expect(try SQLiteFixtures.rows("SELECT * FROM cassettes", on: path) == [["Low", "Bowie"]])
-        #expect(try SQLiteFixtures.text("PRAGMA user_version", on: path) == "0")
-        #expect(try SQLiteFixtures.text("SELECT count(*) FROM sqlite_schema", on: path) == "1")
+        #expect(reason == "it is a SQLite database with tables cassettes and user_version 0")
+        #expect(error?.description.contains("\n") == false, "one line")
+        #expect(try CassetteFixtures.read(path) == before)
+        #expect(CassetteFixtures.tree(scratch.path) == ["tapes.db"])
+        #expect(try SQLiteFixtures.text("PRAGMA journal_mode", on: path) == "delete")
+    }
+
+    @Test func aNewStoreCarriesTapedecksApplicationIDInItsHeader() throws {
+        let scratch = try ScratchDirectory()
+        defer { scratch.remove() }
+        let path = SQLiteFixtures.path(scratch)
+        _ = try SQLiteStore(path: path)
+        let header = try CassetteFixtures.read(path)
+        #expect(Array(header[68..<72]) == Array("TPDK".utf8), "the main file says so, not only its log")
+        #expect(try SQLiteFixtures.text("PRAGMA application_id", on: path) == "\(SQLiteFileCheck.applicationID)")
+        #expect(try SQLiteFileCheck.check(path) == .store)
     }
 
     /// Opens `count` stores on `path` from as many threads at the same moment.

@@ -36,7 +36,7 @@ import TapedeckTestSupport
         let scratch = try ScratchDirectory()
         defer { scratch.remove() }
         let file = scratch("tapes.db")
-        try SQLiteFixtures.execute("CREATE TABLE future(x); PRAGMA user_version = 7;", on: file)
+        try SQLiteFixtures.execute("CREATE TABLE future(x); PRAGMA user_version = 7; PRAGMA application_id = \(SQLiteFileCheck.applicationID);", on: file)
         let before = try CassetteFixtures.read(file)
         let result = try await onOwnThread { try TapedeckBinary.run(["serve", "--port", "0", "--store", "sqlite:\(file)"]) }
         #expect(result.reason == .exit)

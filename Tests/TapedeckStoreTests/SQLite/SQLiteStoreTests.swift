@@ -234,12 +234,12 @@ import TapedeckTestSupport
         let bytes = Array(String(repeating: "these are notes, not a database\n", count: 64).utf8)
         try CassetteFixtures.write(bytes, to: path)
         let error = #expect(throws: CassetteError.self) { try SQLiteStore(path: path) }
-        guard case .database(let named, let cause)? = error else {
-            Issue.record("expected a database error, got \(String(describing: error))")
+        guard case .foreignFile(let named, let reason)? = error else {
+            Issue.record("expected foreignFile, got \(String(describing: error))")
             return
         }
         #expect(named == path)
-        #expect(cause.code == 26)
+        #expect(reason == "it is not a SQLite database")
         #expect(try CassetteFixtures.read(path) == bytes)
         #expect(CassetteFixtures.tree(scratch.path) == ["tapes.db"])
     }
