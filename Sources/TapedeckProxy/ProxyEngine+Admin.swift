@@ -89,12 +89,12 @@ extension ProxyEngine {
         do {
             entries = try unused()
         } catch {
-            return BedrockError.internalServer("cannot list \(store.description): \(error)").response()
+            return BedrockError.internalServer(clientPaths.scrub("cannot list \(store.description): \(error)")).response()
         }
         let body = JSONValue.object([
             JSONMember("count", .number(String(entries.count))),
             JSONMember("unused", .array(entries.map { entry in
-                .object([JSONMember("key", .string(entry.key.hex)), JSONMember("location", .string(entry.location))])
+                .object([JSONMember("key", .string(entry.key.hex)), JSONMember("location", .string(clientPaths.scrub(entry.location)))])
             })),
         ])
         return HTTPResponse(status: 200, headers: HTTPHeaders([("Content-Type", "application/json")]), body: JSONWriter.compact(body))
@@ -154,7 +154,7 @@ extension ProxyEngine {
         let body = JSONValue.object([
             JSONMember("status", .string("ok")),
             JSONMember("mode", .string(configuration.mode.rawValue)),
-            JSONMember("store", .string(store.description)),
+            JSONMember("store", .string(clientPaths.scrub(store.description))),
             JSONMember("version", .string(Self.version)),
         ])
         return HTTPResponse(status: 200, headers: HTTPHeaders([("Content-Type", "application/json")]), body: JSONWriter.compact(body))

@@ -42,7 +42,7 @@ extension ProxyEngine {
                 answer = .converse(response, servedAs)
             }
         } catch {
-            let message = "cassette for key \(cassette.key.hex) cannot be served as \(operation.rawValue): \(error)"
+            let message = clientPaths.scrub("cassette for key \(cassette.key.hex) cannot be served as \(operation.rawValue): \(error)")
             answer = .converse(BedrockError.internalServer(message).response(), .recorded)
         }
         return RenderedAnswer(shape: answer, cassetteKey: cassette.key, recordedAt: cassette.recordedAt, saved: TokenUsage(of: cassette))
@@ -73,7 +73,7 @@ extension ProxyEngine {
         }
         text += " To record it, run: tapedeck serve --store \(store.description) --upstream <URL> --mode auto"
         if configuration.upstream == nil { text += " (this server was started without --upstream)" }
-        return text
+        return clientPaths.scrub(text)
     }
 
     /// The whole request recorded under `hex` (the index keeps long strings condensed), or nil if it cannot be read.

@@ -52,7 +52,7 @@ extension ProxyEngine {
         } catch {
             // A newer Tapedeck's cassette is kept as it is: re-recording would destroy what this build cannot read.
             if mode == .replay || error.isNewerFormat {
-                return .failed(.internalServer("cassette for key \(wanted.hex) cannot be read: \(error)"))
+                return .failed(.internalServer(clientPaths.scrub("cassette for key \(wanted.hex) cannot be read: \(error)")))
             }
             log.warn("cassette unreadable", [LogField("key", wanted.prefix), LogField("error", "\(error)"), LogField("action", "record again")])
             return .stale

@@ -56,6 +56,8 @@ public final class ProxyEngine: HTTPHandler {
     /// Store leases are taken, looked at again and released here (`ProxyEngine+Lease`): calls that may wait on
     /// another process's lock, apart from the readers and writers.
     let leases = WorkerPool(name: "tapedeck-lease", threads: 2)
+    /// How answers name the store and its files (never by an absolute path).
+    let clientPaths: ClientPaths
     /// What the cassette browser's API reads from.
     let browserAPI: BrowserAPI
 
@@ -73,7 +75,8 @@ public final class ProxyEngine: HTTPHandler {
         self.authToken = configuration.authToken.map { Array($0.utf8) }
         self.replay = Replay(hitLatencyMs: configuration.hitLatencyMs, hitUsage: configuration.hitUsage, pace: configuration.replayPace)
         self.views = NamespaceViews(store)
-        self.browserAPI = BrowserAPI(views: views, catalog: CassetteCatalog(), stats: stats)
+        self.clientPaths = ClientPaths(storeDescription: store.description)
+        self.browserAPI = BrowserAPI(views: views, catalog: CassetteCatalog(), stats: stats, paths: clientPaths)
         self.resolver = RequestResolver(
             configuration: configuration, hasUpstream: self.upstream != nil, memo: RequestMemo(), sessions: sessions, views: views)
     }

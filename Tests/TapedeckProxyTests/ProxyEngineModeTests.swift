@@ -28,8 +28,10 @@ import TapedeckTestSupport
         let message = try #require(response.errorMessage)
         #expect(message.contains(key))
         #expect(message.contains(ProxyHarness.haiku))
-        #expect(message.contains(proxy.store.description))
-        #expect(message.contains("tapedeck serve --store \(proxy.store.description) --upstream"))
+        // The store is named without the machine's absolute path (ClientPaths).
+        #expect(message.contains("json:…/cassettes"))
+        #expect(message.contains("tapedeck serve --store json:…/cassettes --upstream"))
+        #expect(!message.contains(proxy.directory))
         #expect(try response.json.objectValue?.map(\.key) == ["message"])
         #expect(proxy.origin.requests.isEmpty)
         #expect(proxy.storedFiles().isEmpty)

@@ -10,6 +10,8 @@ struct BrowserAPI: Sendable {
     let catalog: CassetteCatalog
     /// Prices hits' tokens as the live statistics do.
     let stats: ProxyStats
+    /// How errors name the store (never by an absolute path).
+    let paths: ClientPaths
 
     private var store: CassetteStore { views.store }
 
@@ -67,7 +69,7 @@ struct BrowserAPI: Sendable {
             members.append(JSONMember("totals", query.search == nil ? totals(rows.map(savings)) : .null))
             return BrowserResponse.json(.object(members))
         } catch {
-            return BrowserResponse.error(.internalServer("cannot list \(store.description): \(error)"))
+            return BrowserResponse.error(.internalServer(paths.scrub("cannot list \(store.description): \(error)")))
         }
     }
 
@@ -77,13 +79,13 @@ struct BrowserAPI: Sendable {
         do throws(CassetteError) {
             let scoped = try view(query.namespace)
             guard let cassette = try scoped.load(query.key) else {
-                return BrowserResponse.error(.resourceNotFound("no cassette \(query.key.hex) in \(place) of \(store.description)"))
+                return BrowserResponse.error(.resourceNotFound(paths.scrub("no cassette \(query.key.hex) in \(place) of \(store.description)")))
             }
             let row = CassetteCatalog.Summary(cassette, namespace: query.namespace)
             let savings = savings(row, usage: try scoped.usage())
             return BrowserResponse.json(Transcript.json(cassette, namespace: query.namespace, savings: savings))
         } catch {
-            return BrowserResponse.error(.internalServer("cannot read cassette \(query.key.hex) in \(place): \(error)"))
+            return BrowserResponse.error(.internalServer(paths.scrub("cannot read cassette \(query.key.hex) in \(place): \(error)")))
         }
     }
 
