@@ -32,6 +32,7 @@ for target in "$@"; do
         namespace) max_len=256 dict=namespace ;;
         base64) max_len=1024 dict=base64 ;;
         lease) max_len=1024 dict=json ;;
+        site-guard) max_len=512 dict=http ;;
         *) echo "unknown fuzz target $target" >&2; exit 2 ;;
     esac
     corpus=${FUZZ_CORPUS:+$FUZZ_CORPUS/$target}

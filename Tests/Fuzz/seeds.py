@@ -259,6 +259,18 @@ def shrink(db):
     db.execute("PRAGMA journal_mode = WAL")
 
 
+def site_guard_fields():
+    """Host, Origin, Sec-Fetch-Site, Content-Type and one more header's name, as a browser or a client sends them."""
+    return [
+        [b"127.0.0.1:8787", b"", b"", b"application/json", b"X-Amz-Date"],
+        [b"attacker.example:8787", b"http://attacker.example:8787", b"same-origin", b"text/plain;charset=UTF-8"],
+        [b"127.0.0.1:8787", b"http://attacker.example", b"cross-site", b"application/x-www-form-urlencoded"],
+        [b"localhost:8787", b"http://localhost:8787", b"same-origin", b"multipart/form-data; boundary=x"],
+        [b"[::1]:8787", b"null", b"same-site", b""],
+        [b"tapedeck.test", b"https://tapedeck.test:443", b"none", b"text/plain", b"Authorization"],
+    ]
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--binary", required=True, help="the built tapedeck binary (for the SQLite store file)")
@@ -300,6 +312,8 @@ def main():
         put("base64", text)
     for lock in lease_files():
         put("lease", lock)
+    for fields in site_guard_fields():
+        put("site-guard", b"\0".join(fields))
     for target in sorted(os.listdir(CORPUS)):
         print(f"{target}: {len(os.listdir(os.path.join(CORPUS, target)))} seeds")
 

@@ -36,7 +36,7 @@ public struct SiteGuard: Sendable, Equatable {
 
     /// A name as `allowedHosts` keeps it: lower-cased, an IPv6 literal in brackets.
     public static func hostName(_ name: String) -> String {
-        let lowered = name.lowercased()
+        let lowered = asciiLowercased(name)
         return lowered.contains(":") && !lowered.hasPrefix("[") ? "[\(lowered)]" : lowered
     }
 
@@ -63,7 +63,7 @@ public struct SiteGuard: Sendable, Equatable {
         }
         // Fetch Metadata (W3C): what the browser says of the request's initiator; same-origin and none (a typed URL)
         // are the page's own or the user's.
-        if let site = request.headers["Sec-Fetch-Site"]?.lowercased(), site == "cross-site" || site == "same-site" {
+        if let site = request.headers["Sec-Fetch-Site"].map(Self.asciiLowercased), site == "cross-site" || site == "same-site" {
             return "a \(site) request from a web page is refused: only Tapedeck's own page may call it from a browser"
         }
         return nil
@@ -77,7 +77,7 @@ public struct SiteGuard: Sendable, Equatable {
         // preflight; Authorization and X-Amz-* are not safelisted, so a request carrying one is no page's.
         guard Self.simpleTypes.contains(type) else { return nil }
         let signed = request.headers.contains { field in
-            HTTPHeaders.equalsIgnoringCase(field.name, "Authorization") || field.name.lowercased().hasPrefix("x-amz-")
+            HTTPHeaders.equalsIgnoringCase(field.name, "Authorization") || Self.asciiLowercased(field.name).hasPrefix("x-amz-")
         }
         guard !signed else { return nil }
         let sent = type.isEmpty ? "no Content-Type" : "Content-Type \(type)"
@@ -89,46 +89,54 @@ public struct SiteGuard: Sendable, Equatable {
 
     /// `value`'s media type, lower-cased, without parameters or spaces.
     static func mediaType(_ value: String) -> String {
-        String(value.prefix { $0 != ";" }).trimmingSpaces.lowercased()
+        asciiLowercased(String(value.prefix { $0 != ";" }).trimmingSpaces)
     }
 
     /// The name in a `Host` value (RFC 9110 §7.2: uri-host [":" port]), as `allowedHosts` keeps names; nil when it
-    /// is not one.
-    static func name(ofHost host: String) -> String? {
-        let value = host.lowercased()
-        if value.hasPrefix("[") {
-            guard let close = value.firstIndex(of: "]") else { return nil }
-            let rest = value[value.index(after: close)...]
-            guard rest.isEmpty || isPort(rest) else { return nil }
-            return String(value[...close])
+    /// is not one. Read as bytes: a Character would join a combining mark to the ":" or "]" before it.
+    package static func name(ofHost host: String) -> String? {
+        let value = Array(asciiLowercased(host).utf8)
+        let colon = UInt8(ascii: ":")
+        if value.first == UInt8(ascii: "[") {
+            guard let close = value.firstIndex(of: UInt8(ascii: "]")) else { return nil }
+            guard close + 1 == value.count || isPort(value[(close + 1)...]) else { return nil }
+            return String(decoding: value[...close], as: UTF8.self)
         }
-        guard let colon = value.lastIndex(of: ":") else { return value.isEmpty ? nil : value }
-        let name = value[..<colon]
-        guard !name.isEmpty, !name.contains(":"), isPort(value[colon...]) else { return nil }
-        return String(name)
+        guard let last = value.lastIndex(of: colon) else { return value.isEmpty ? nil : String(decoding: value, as: UTF8.self) }
+        let name = value[..<last]
+        guard !name.isEmpty, !name.contains(colon), isPort(value[last...]) else { return nil }
+        return String(decoding: name, as: UTF8.self)
     }
 
-    /// Whether `text` is ":" and 1-5 digits.
-    private static func isPort(_ text: Substring) -> Bool {
-        text.count >= 2 && text.count <= 6 && text.first == ":" && text.dropFirst().allSatisfy { $0 >= "0" && $0 <= "9" }
+    /// Whether `bytes` are ":" and 1-5 digits.
+    private static func isPort(_ bytes: ArraySlice<UInt8>) -> Bool {
+        bytes.count >= 2 && bytes.count <= 6 && bytes.first == UInt8(ascii: ":")
+            && bytes.dropFirst().allSatisfy { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }
     }
 
     /// Whether `origin` (RFC 6454: scheme "://" host [":" port]) names the server `host` (a `Host` value) is: the
-    /// same authority over http or https, a scheme's default port the same as none.
-    static func isSameOrigin(_ origin: String, host: String) -> Bool {
-        let value = origin.lowercased()
-        let scheme: String, defaultPort: String
-        if value.hasPrefix("http://") {
-            (scheme, defaultPort) = ("http://", ":80")
-        } else if value.hasPrefix("https://") {
-            (scheme, defaultPort) = ("https://", ":443")
+    /// same authority over http or https, a scheme's default port the same as none; compared byte for byte.
+    package static func isSameOrigin(_ origin: String, host: String) -> Bool {
+        let value = Array(asciiLowercased(origin).utf8)
+        let scheme: [UInt8], defaultPort: [UInt8]
+        if value.starts(with: "http://".utf8) {
+            (scheme, defaultPort) = (Array("http://".utf8), Array(":80".utf8))
+        } else if value.starts(with: "https://".utf8) {
+            (scheme, defaultPort) = (Array("https://".utf8), Array(":443".utf8))
         } else {
             return false
         }
-        func trimmed(_ authority: String) -> String {
-            authority.hasSuffix(defaultPort) ? String(authority.dropLast(defaultPort.count)) : authority
+        func trimmed(_ authority: ArraySlice<UInt8>) -> ArraySlice<UInt8> {
+            authority.count >= defaultPort.count && authority.suffix(defaultPort.count).elementsEqual(defaultPort)
+                ? authority.dropLast(defaultPort.count) : authority
         }
-        return trimmed(String(value.dropFirst(scheme.count))) == trimmed(host.lowercased())
+        return trimmed(value.dropFirst(scheme.count)).elementsEqual(trimmed(Array(asciiLowercased(host).utf8)[...]))
+    }
+
+    /// `text` with A-Z as a-z and nothing else changed: host names, schemes and media types are ASCII and compared
+    /// without case (RFC 9110 §4.2.3, §8.3.1), and full Unicode lower-casing depends on context (a final sigma).
+    package static func asciiLowercased(_ text: String) -> String {
+        String(decoding: text.utf8.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }, as: UTF8.self)
     }
 
     /// `text` quoted, cut to 100 characters and with control characters escaped: it came from the client.

@@ -58,6 +58,16 @@ import TapedeckHTTP
         #expect(!SiteGuard.isSameOrigin("https://localhost", host: "localhost:80"))
     }
 
+    @Test func caseIsFoldedInASCIIOnly() {
+        // Found by the site-guard fuzz target: Unicode lower-casing of a final sigma depends on what precedes it.
+        #expect(SiteGuard.isSameOrigin("http://aΣ", host: "aΣ"))
+        #expect(SiteGuard.isSameOrigin("HTTP://LOCALHOST:8787", host: "localhost:8787"))
+        #expect(SiteGuard.name(ofHost: "LOCALHOST") == "localhost")
+        // A combining mark after "/" or ":" is one Character with it; bytes keep them apart.
+        #expect(SiteGuard.isSameOrigin("http://\u{301}x", host: "\u{301}x"))
+        #expect(SiteGuard.name(ofHost: "a:\u{301}80") == nil)
+    }
+
     @Test(arguments: [
         "http://attacker.example", "http://127.0.0.1:9999", "http://localhost:8787", "null", "file://", "chrome-extension://abc",
         "http://127.0.0.1:8787.attacker.example",
