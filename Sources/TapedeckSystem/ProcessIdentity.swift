@@ -65,21 +65,10 @@ public struct ProcessIdentity: Sendable, Equatable, CustomStringConvertible {
 
     /// The first 4 KiB of a `/proc` file as text (their sizes read as 0, so they are read until end of file).
     private static func readSmallFile(_ path: String) -> String? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { Syscall.close(fd) }
-        var bytes = [UInt8](repeating: 0, count: 4096)
-        var filled = 0
-        while filled < bytes.count {
-            let n: Int
-            do throws(SystemError) {
-                n = try Syscall.call("read") { bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress! + filled, $0.count - filled) } }
-            } catch {
-                return nil
-            }
-            if n == 0 { break }
-            filled += n
+        do {
+            return String(decoding: try Syscall.readPrefix(path, count: 4096), as: UTF8.self)
+        } catch {
+            return nil
         }
-        return String(decoding: bytes[..<filled], as: UTF8.self)
     }
 }

@@ -52,6 +52,21 @@ public enum Syscall {
         }
     }
 
+    /// The first `count` bytes of the file at `path`, fewer when it ends sooner: read until end of file, so files whose
+    /// size reads as 0 (`/proc`) come whole; `open` or `read` failing throws.
+    public static func readPrefix(_ path: String, count: Int) throws(SystemError) -> [UInt8] {
+        let fd = try call("open") { Glibc.open(path, O_RDONLY | O_CLOEXEC) }
+        defer { close(fd) }
+        var bytes = [UInt8](repeating: 0, count: count)
+        var filled = 0
+        while filled < count {
+            let n = try call("read") { bytes.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + filled, $0.count - filled) } }
+            if n == 0 { break }
+            filled += n
+        }
+        return Array(bytes[..<filled])
+    }
+
     /// Closes a descriptor exactly once. Never retried: after EINTR the descriptor is already gone (Linux close(2)).
     public static func close(_ fd: Int32) {
         _ = Glibc.close(fd)

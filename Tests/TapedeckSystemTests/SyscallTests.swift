@@ -13,6 +13,21 @@ import Testing
         return (fds[0], fds[1])
     }
 
+    @Test func readPrefixReadsUpToCountAndFilesThatSayTheyAreEmpty() throws {
+        let path = "/tmp/tapedeck-readprefix-\(getpid())"
+        defer { unlink(path) }
+        let fd = try Syscall.call("open") { open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o600) }
+        try Syscall.writeAll(fd, Array("0123456789".utf8))
+        Syscall.close(fd)
+        #expect(try Syscall.readPrefix(path, count: 4) == Array("0123".utf8))
+        #expect(try Syscall.readPrefix(path, count: 100) == Array("0123456789".utf8), "a shorter file comes whole")
+        // /proc files report size 0; they are read until end of file.
+        #expect(try Syscall.readPrefix("/proc/self/stat", count: 4096).starts(with: Array("\(getpid()) (".utf8)))
+        let missing = #expect(throws: SystemError.self) { try Syscall.readPrefix(path + "-missing", count: 1) }
+        #expect(missing?.call == "open")
+        #expect(missing?.errno == ENOENT)
+    }
+
     @Test func eagainOnAnEmptyNonBlockingPipeIsNil() throws {
         let (readEnd, writeEnd) = try nonBlockingPipe()
         defer { Syscall.close(readEnd) }

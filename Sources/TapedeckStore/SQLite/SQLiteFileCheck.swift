@@ -68,22 +68,11 @@ enum SQLiteFileCheck {
 
     /// The first 100 bytes of `path` (fewer when it is shorter).
     private static func header(_ path: String) throws(CassetteError) -> [UInt8] {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw .io(path: path, error: SystemError("open", errno: errno)) }
-        defer { Syscall.close(fd) }
-        var bytes = [UInt8](repeating: 0, count: 100)
-        var filled = 0
-        while filled < bytes.count {
-            let n: Int
-            do throws(SystemError) {
-                n = try Syscall.call("read") { bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress! + filled, 100 - filled) } }
-            } catch {
-                throw .io(path: path, error: error)
-            }
-            if n == 0 { break }
-            filled += n
+        do {
+            return try Syscall.readPrefix(path, count: 100)
+        } catch {
+            throw .io(path: path, error: error)
         }
-        return Array(bytes[0..<filled])
     }
 
     /// The names of the tables in `path`'s main file, read without a lock, a journal or a WAL index.
