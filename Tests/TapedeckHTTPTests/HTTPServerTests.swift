@@ -154,67 +154,57 @@ import TapedeckTestSupport
         #expect(delayed.readUntilClosed())
     }
 
-    @Test func shutdownLetsAnInFlightRequestFinish() throws {
-        let received = Gate()
+    /// A one-loop server shutting down with a request in flight: `/held` waits for `release`; the idle connection has
+    /// been closed by the drain (so the drain has begun on the loop holding the request); `stopped` opens once
+    /// `shutdown` returns.
+    private struct Draining {
+        let server: HTTPServer
+        let held: RawClient
         let release = Gate()
-        // One loop, so the idle connection closing shows that the loop holding the request has begun to drain.
-        let server = try Self.echoServer(eventLoops: 1) { request, responder in
-            guard request.target == "/held" else {
-                return responder.respond(HTTPResponse(status: 200, body: Array("idle".utf8)))
-            }
-            received.open()
-            DispatchQueue.global().async {
-                release.wait()
-                responder.respond(HTTPResponse(status: 200, body: Array("done".utf8)))
-            }
-        }
-        let idle = try RawClient(port: server.port)
-        try idle.send("GET /idle HTTP/1.1\r\nHost: x\r\n\r\n")
-        #expect(try idle.readResponse()?.text == "idle")
-        let client = try RawClient(port: server.port)
-        try client.send("GET /held HTTP/1.1\r\nHost: x\r\n\r\n")
-        received.wait()
         let stopped = Gate()
-        DispatchQueue.global().async {
-            server.shutdown(graceMs: 10_000)
-            stopped.open()
+
+        init() throws {
+            let received = Gate()
+            let release = self.release
+            server = try HTTPServerTests.echoServer(eventLoops: 1) { request, responder in
+                guard request.target == "/held" else {
+                    return responder.respond(HTTPResponse(status: 200, body: Array("idle".utf8)))
+                }
+                received.open()
+                DispatchQueue.global().async {
+                    release.wait()
+                    responder.respond(HTTPResponse(status: 200, body: Array("done".utf8)))
+                }
+            }
+            let idle = try RawClient(port: server.port)
+            try idle.send("GET /idle HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(try idle.readResponse()?.text == "idle")
+            held = try RawClient(port: server.port)
+            try held.send("GET /held HTTP/1.1\r\nHost: x\r\n\r\n")
+            received.wait()
+            let (server, stopped) = (server, stopped)
+            DispatchQueue.global().async {
+                server.shutdown(graceMs: 10_000)
+                stopped.open()
+            }
+            // The drain closes idle connections at once.
+            #expect(idle.readUntilClosed(), "the drain has begun")
         }
-        // The drain closes idle connections at once; only then is the held request answered.
-        #expect(idle.readUntilClosed())
-        release.open()
-        let response = try #require(try client.readResponse())
+    }
+
+    @Test func shutdownLetsAnInFlightRequestFinish() throws {
+        let draining = try Draining()
+        draining.release.open()
+        let response = try #require(try draining.held.readResponse())
         #expect(response.text == "done")
         #expect(response.headers["Connection"] == "close")
-        stopped.wait()
+        draining.stopped.wait()
     }
 
     @Test func aConnectionArrivingDuringTheDrainIsAnswered503NotReset() throws {
-        let received = Gate()
-        let release = Gate()
-        let server = try Self.echoServer(eventLoops: 1) { request, responder in
-            guard request.target == "/held" else {
-                return responder.respond(HTTPResponse(status: 200, body: Array("idle".utf8)))
-            }
-            received.open()
-            DispatchQueue.global().async {
-                release.wait()
-                responder.respond(HTTPResponse(status: 200, body: Array("done".utf8)))
-            }
-        }
-        let idle = try RawClient(port: server.port)
-        try idle.send("GET /idle HTTP/1.1\r\nHost: x\r\n\r\n")
-        #expect(try idle.readResponse()?.text == "idle")
-        let held = try RawClient(port: server.port)
-        try held.send("GET /held HTTP/1.1\r\nHost: x\r\n\r\n")
-        received.wait()
-        let stopped = Gate()
-        DispatchQueue.global().async {
-            server.shutdown(graceMs: 10_000)
-            stopped.open()
-        }
-        #expect(idle.readUntilClosed(), "the drain has begun")
+        let draining = try Draining()
         for request in ["GET /late HTTP/1.1\r\nHost: x\r\n\r\n", "POST /late HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello"] {
-            let late = try RawClient(port: server.port)
+            let late = try RawClient(port: draining.server.port)
             try late.send(request)
             let refused = try #require(try late.readResponse(), "a late client reads an answer, not a reset")
             #expect(refused.status == 503)
@@ -222,9 +212,9 @@ import TapedeckTestSupport
             #expect(refused.text.contains("shutting down"))
             #expect(late.readUntilClosed())
         }
-        release.open()
-        #expect(try held.readResponse()?.text == "done", "the request in flight still finishes")
-        stopped.wait()
+        draining.release.open()
+        #expect(try draining.held.readResponse()?.text == "done", "the request in flight still finishes")
+        draining.stopped.wait()
     }
 
     @Test func anHTTP10KeepAliveAnswerSaysSoAndTheConnectionServesAgain() throws {
