@@ -49,8 +49,8 @@ public struct SiteGuard: Sendable, Equatable {
             // none, and a browser always sends one, so a request without it is no page's.
             if let host = hosts.first {
                 guard let name = Self.name(ofHost: host), allowedHosts.contains(name) else {
-                    return "Host \(Self.quoted(host)) is not a name this Tapedeck server answers to (\(Self.listed(allowedHosts))): "
-                        + "a web page reached it through DNS rebinding, or it was started without --allowed-host NAME for this name"
+                    return "Host \(Self.quoted(host)) is not a name this Tapedeck server answers to (\(Self.listed(allowedHosts))), "
+                        + "so it is refused as a DNS-rebinding web page's request would be; to reach it by this name, start it with --allowed-host NAME"
                 }
             }
         }
