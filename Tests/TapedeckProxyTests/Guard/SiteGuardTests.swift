@@ -16,6 +16,16 @@ import TapedeckHTTP
         #expect(SiteGuard.name(ofHost: host) == name)
     }
 
+    @Test(arguments: [
+        ("localhost", "localhost", true), ("LocalHost:8787", "localhost", true), ("localhost:", "localhost", false),
+        ("localhost:123456", "localhost", false), ("localhostx", "localhost", false), ("localhost:80a", "localhost", false),
+        ("[::1]:9", "[::1]", true), ("local", "localhost", false),
+    ])
+    func theInPlaceMatchAgreesWithTheParser(host: String, name: String, matches: Bool) {
+        #expect(SiteGuard.host(host, names: name) == matches)
+        #expect((SiteGuard.name(ofHost: host) == name) == matches)
+    }
+
     @Test(arguments: ["", ":8787", "a:b", "[::1", "[::1]x", "::1", "host:123456", "host:"])
     func aMalformedHostHasNoName(host: String) {
         #expect(SiteGuard.name(ofHost: host) == nil)
