@@ -33,7 +33,10 @@ public struct ServeCommand {
         let cassettes: Int
         do {
             store = try StoreLocation.open(options.store)
-            cassettes = try store.count()
+            // Every namespace's, so per-test cassettes count too.
+            cassettes = try ([""] + store.namespaces()).reduce(0) { total, name throws(CassetteError) in
+                try total + store.namespace(name).count()
+            }
         } catch {
             log.error("cannot open store", [LogField("store", options.store), LogField("error", "\(error)")])
             return 1
@@ -64,6 +67,12 @@ public struct ServeCommand {
                 LogField("store", store.description),
                 LogField("effect", "cassettes are served, hit counts are not saved"
                          + (configuration.upstream == nil ? "" : ", every recording will fail")),
+            ])
+        }
+        if configuration.mode == .replay && cassettes == 0 {
+            log.warn("no cassettes to replay", [
+                LogField("store", store.description),
+                LogField("effect", "every request will miss: replay mode never calls upstream (record with --upstream URL)"),
             ])
         }
         // Never the token's value: logs are shared more widely than the token should be.

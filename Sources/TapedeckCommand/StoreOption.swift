@@ -1,3 +1,4 @@
+import TapedeckSystem
 import TapedeckStore
 /// The `--store STORE` flag every store command shares with `serve`, and opening what it names.
 enum StoreOption {
@@ -10,10 +11,24 @@ enum StoreOption {
         return FlagSpec("store", value: "STORE", help: serves?.help ?? "where cassettes live: json:DIR", default: defaultSpec)
     }()
 
-    /// The `--store` value given, or the default; an empty value is refused.
-    static func value(_ values: [String: [String]], flag: String = "store") throws(UsageError) -> String {
-        guard let given = values[flag]?.last else { return defaultSpec }
-        guard !given.isEmpty else { throw UsageError("--\(flag) must name a store such as json:DIR") }
+    /// The `--store` value given, else the store `serve` would use from `TAPEDECK_STORE` or the settings file
+    /// (`TAPEDECK_CONFIG`, else `tapedeck.json` in `workingDirectory`), else the default; an empty value is refused.
+    /// `--from` and `--to` name the other store of `import` and `export` and have no such fallback.
+    static func value(
+        _ values: [String: [String]], flag: String = "store",
+        environment: [String: String] = ProcessEnvironment.current, workingDirectory: String = "."
+    ) throws(UsageError) -> String {
+        var given = values[flag]?.last
+        var origin = ""
+        if given == nil, flag == "store" {
+            // The same sources, merged the same way, as serve's own --store.
+            let sources = try ConfigSources.gather(
+                [], environment: environment, workingDirectory: workingDirectory, specs: ServeOptions.specs, command: "serve")
+            given = sources.values["store"]?.last
+            origin = sources.suffix("store")
+        }
+        guard let given else { return defaultSpec }
+        guard !given.isEmpty else { throw UsageError("--\(flag) must name a store such as json:DIR\(origin)") }
         return given
     }
 

@@ -64,6 +64,28 @@ import TapedeckTestSupport
         #expect(json.stdout == "[]\n")
     }
 
+    @Test func theStoreComesFromTheEnvironmentOrTheSettingsFileAsServesDoes() async throws {
+        let scratch = try ScratchDirectory()
+        defer { scratch.remove() }
+        let cassettes = try CommandFixtures.store(at: scratch("tapes"))
+        func ls(_ arguments: [String], _ environment: [String: String] = [:]) async throws -> TapedeckBinary.Finished {
+            try await onOwnThread { try TapedeckBinary.run(["ls"] + arguments, workingDirectory: scratch.path, environment: environment) }
+        }
+        let fromVariable = try await ls([], ["TAPEDECK_STORE": "json:tapes"])
+        #expect(fromVariable.status == 0, "\(fromVariable.stderr)")
+        #expect(fromVariable.stdout.contains(cassettes[0].key.prefix), "TAPEDECK_STORE is the store of every command")
+        try CassetteFixtures.write(Array(#"{"store": "json:tapes", "port": 9000}"#.utf8), to: scratch("tapedeck.json"))
+        let fromFile = try await ls([])
+        #expect(fromFile.status == 0, "\(fromFile.stderr)")
+        #expect(fromFile.stdout.contains(cassettes[0].key.prefix), "tapedeck.json's store, its serve-only keys let be")
+        let flag = try await ls(["--store", "json:elsewhere"], ["TAPEDECK_STORE": "json:tapes"])
+        #expect(flag.status == 1 && flag.stderr.contains("no store at elsewhere"), "the flag wins: \(flag.stderr)")
+        try CassetteFixtures.write(Array(#"{"stor": "json:tapes"}"#.utf8), to: scratch("tapedeck.json"))
+        let broken = try await ls([])
+        #expect(broken.status == 2)
+        #expect(broken.stderr.contains(#"tapedeck.json: unknown key "stor"; did you mean "store"?"#), "\(broken.stderr)")
+    }
+
     @Test func aMissingStoreIsAnErrorNamingItAndNothingIsMade() async throws {
         let scratch = try ScratchDirectory()
         defer { scratch.remove() }

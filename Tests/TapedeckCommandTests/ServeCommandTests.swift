@@ -116,7 +116,22 @@ import TapedeckTestSupport
         let run = try await serve(stopWith: SIGTERM, store: scratch("not/yet"))
         #expect(run.health == 200)
         #expect(run.lines.contains { $0.contains(" listening ") && $0.contains(" cassettes=0 ") })
+        // Replay mode with nothing to replay says so, rather than 404 every request in silence.
+        #expect(run.lines.contains {
+            $0.contains(" WARN  no cassettes to replay store=json:\(scratch("not/yet")) effect=\"every request will miss")
+        }, "\(run.lines)")
         #expect(run.status == 0)
+    }
+
+    @Test func theStartUpCountHasEveryNamespaceAndAStoreWithCassettesGivesNoWarning() async throws {
+        let scratch = try ScratchDirectory()
+        defer { scratch.remove() }
+        let store = JSONFileStore(directory: scratch.path)
+        try store.save(CassetteFixtures.cassette())
+        try store.namespace("test_login").save(CassetteFixtures.cassette())
+        let run = try await serve(stopWith: SIGTERM, store: scratch.path)
+        #expect(run.lines.contains { $0.contains(" listening ") && $0.contains(" cassettes=2 ") }, "\(run.lines)")
+        #expect(!run.lines.contains { $0.contains("no cassettes to replay") })
     }
 
     /// serve runs on Glibc, Dispatch, libcurl and SQLite alone: Foundation's libraries (and ICU's data) would add
