@@ -149,12 +149,15 @@ public struct ServeOptions: Sendable {
         }
         for name in sources.values["allowed-host"] ?? [] {
             // RFC 3986 §3.2.2: a reg-name, an IPv4 address or an IPv6 literal; the port is not part of the check.
-            let bare = name.hasPrefix("[") && name.hasSuffix("]") ? String(name.dropFirst().dropLast()) : name
-            let valid = !bare.isEmpty && bare.utf8.count <= 253 && bare.allSatisfy { character in
-                character.isASCII && (character.isLetter || character.isNumber || character == "." || character == "-"
-                    || character == "_" || (character == ":" && bare.contains(":") && name != bare))
+            let bracketed = name.hasPrefix("[") && name.hasSuffix("]")
+            let bare = bracketed ? String(name.dropFirst().dropLast()) : name
+            let isIPv6 = bare.contains(":")
+            // Brackets hold an IPv6 literal; one given without them is bracketed by SiteGuard.hostName.
+            let valid = !bare.isEmpty && bare.utf8.count <= 253 && (!bracketed || isIPv6) && bare.allSatisfy { character in
+                character.isASCII && (isIPv6 ? character.isHexDigit || character == ":" || character == "."
+                                             : character.isLetter || character.isNumber || character == "." || character == "-" || character == "_")
             }
-            guard valid || (bare.contains(":") && bare.allSatisfy { $0.isHexDigit || $0 == ":" || $0 == "." }) else {
+            guard valid else {
                 throw UsageError(
                     "--allowed-host must be a host name or address without a port or scheme, e.g. host.docker.internal, not \"\(name)\"\(from("allowed-host"))")
             }

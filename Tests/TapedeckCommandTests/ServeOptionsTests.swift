@@ -149,7 +149,7 @@ import TapedeckTestSupport
         #expect(open.proxyConfiguration.siteGuard.allowedHosts == nil, "beyond loopback the token is the guard")
         let named = try ServeOptions.parse(["--host", "10.0.0.5", "--allowed-host", "tapedeck.internal"] + token, environment: [:])
         #expect(named.proxyConfiguration.siteGuard.allowedHosts == ["127.0.0.1", "localhost", "[::1]", "10.0.0.5", "tapedeck.internal"])
-        for bad in ["http://evil.example", "host:8787", "", "two words", "a/b"] {
+        for bad in ["http://evil.example", "host:8787", "", "two words", "a/b", "[abc]", "[]", "caf\u{E9}.test"] {
             #expect(refusal(["--allowed-host", bad])?.hasPrefix("--allowed-host must be a host name or address without a port") == true, "\(bad)")
         }
         let fromVariable = try ServeOptions.parse([], environment: ["TAPEDECK_ALLOWED_HOST": "a.test,b.test"])

@@ -73,10 +73,9 @@ public struct SiteGuard: Sendable, Equatable {
     /// Why a request for a model route (recorded or passed through) is refused for the type of its body, or nil.
     public func bodyRefusal(_ request: HTTPRequest) -> String? {
         guard request.method != "GET" && request.method != "HEAD" else { return nil }
-        let type = request.headers["Content-Type"].map(Self.mediaType) ?? ""
         // Fetch §2.2.2 (CORS-safelisted request-header): these are the types a page may post cross-site without a
         // preflight; Authorization and X-Amz-* are not safelisted, so a request carrying one is no page's.
-        guard Self.simpleTypes.contains(type) else { return nil }
+        guard let type = Self.simpleType(request.headers["Content-Type"]) else { return nil }
         let signed = request.headers.contains { field in
             HTTPHeaders.equalsIgnoringCase(field.name, "Authorization") || Self.asciiLowercased(field.name).hasPrefix("x-amz-")
         }
@@ -85,12 +84,25 @@ public struct SiteGuard: Sendable, Equatable {
         return "a body with \(sent) and neither Authorization nor an X-Amz-* header is what a web page can post to any site, so it is refused; send Content-Type: application/json (curl: -H 'Content-Type: application/json')"
     }
 
-    /// The body types a cross-site page can send without a CORS preflight; "" is none at all.
-    static let simpleTypes: Set<String> = ["", "text/plain", "application/x-www-form-urlencoded", "multipart/form-data"]
+    /// The body types a cross-site page can send without a CORS preflight, besides none at all.
+    static let simpleTypes = ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data"]
 
-    /// `value`'s media type, lower-cased, without parameters or spaces.
-    static func mediaType(_ value: String) -> String {
-        asciiLowercased(String(value.prefix { $0 != ";" }).trimmingSpaces)
+    /// Which of `simpleTypes` the `Content-Type` value `value` is ("" for no type at all), or nil when it is
+    /// another. Compared in place, without case, parameters and surrounding whitespace ignored: nothing is made for
+    /// the `application/json` of every Bedrock request.
+    static func simpleType(_ value: String?) -> String? {
+        guard let value else { return "" }
+        let bytes = value.utf8
+        func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 }
+        var start = bytes.startIndex
+        while start != bytes.endIndex, isSpace(bytes[start]) { start = bytes.index(after: start) }
+        var end = bytes[start...].firstIndex(of: UInt8(ascii: ";")) ?? bytes.endIndex
+        while end != start, isSpace(bytes[bytes.index(before: end)]) { end = bytes.index(before: end) }
+        let type = bytes[start..<end]
+        if type.isEmpty { return "" }
+        return simpleTypes.first { name in
+            name.utf8.count == type.count && zip(name.utf8, type).allSatisfy { $0 == ($1 >= 0x41 && $1 <= 0x5A ? $1 | 0x20 : $1) }
+        }
     }
 
     /// The name in a `Host` value (RFC 9110 §7.2: uri-host [":" port]), as `allowedHosts` keeps names; nil when it

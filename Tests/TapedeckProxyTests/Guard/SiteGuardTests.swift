@@ -108,6 +108,15 @@ import TapedeckHTTP
         #expect(refusal.contains("application/json"))
     }
 
+    @Test(arguments: [
+        (nil, ""), ("", ""), ("  ", ""), ("text/plain", "text/plain"), ("\tTEXT/PLAIN ;charset=x", "text/plain"),
+        ("application/json", nil), ("text/plainx", nil), ("text/plai", nil), ("application/json; x=text/plain", nil),
+        ("Multipart/Form-Data", "multipart/form-data"),
+    ] as [(String?, String?)])
+    func theSimpleTypeIsFoundInPlace(value: String?, type: String?) {
+        #expect(SiteGuard.simpleType(value) == type)
+    }
+
     @Test func aBodyWithoutATypeIsRefusedToo() {
         #expect(SiteGuard.loopback().bodyRefusal(request([], method: "POST")) != nil)
     }
