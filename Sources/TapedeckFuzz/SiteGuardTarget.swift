@@ -38,7 +38,8 @@ enum SiteGuardTarget {
                            "Host \(String(reflecting: host)) named \(name)")
             Property.check(SiteGuard.isSameOrigin("http://" + host, host: host), "http://\(host) is not the origin of Host \(host)")
         }
-        let media = field(3).map { SiteGuard.asciiLowercased(String($0.prefix { $0 != ";" }).trimmingSpaces) } ?? ""
+        // Cut at the ";" byte: a Character would join a combining mark to it.
+        let media = field(3).map { SiteGuard.asciiLowercased(String(decoding: $0.utf8.prefix { $0 != UInt8(ascii: ";") }, as: UTF8.self).trimmingSpaces) } ?? ""
         if !["", "text/plain", "application/x-www-form-urlencoded", "multipart/form-data"].contains(media) {
             Property.check(guarded.bodyRefusal(request) == nil, "Content-Type \(String(reflecting: media)) was refused")
         }

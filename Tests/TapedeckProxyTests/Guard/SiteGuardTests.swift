@@ -111,7 +111,7 @@ import TapedeckHTTP
     @Test(arguments: [
         (nil, ""), ("", ""), ("  ", ""), ("text/plain", "text/plain"), ("\tTEXT/PLAIN ;charset=x", "text/plain"),
         ("application/json", nil), ("text/plainx", nil), ("text/plai", nil), ("application/json; x=text/plain", nil),
-        ("Multipart/Form-Data", "multipart/form-data"),
+        ("Multipart/Form-Data", "multipart/form-data"), ("text/plain;\u{301}x", "text/plain"),
     ] as [(String?, String?)])
     func theSimpleTypeIsFoundInPlace(value: String?, type: String?) {
         #expect(SiteGuard.simpleType(value) == type)
