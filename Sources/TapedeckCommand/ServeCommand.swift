@@ -109,7 +109,11 @@ public struct ServeCommand {
         do {
             let unused = try engine.unused()
             log.info("unused cassettes", [LogField("count", unused.count)])
-            for entry in unused { log.info("unused cassette", [LogField("key", entry.key.hex), LogField("location", entry.location)]) }
+            for unused in unused {
+                log.info("unused cassette", [
+                    LogField("namespace", unused.namespace), LogField("key", unused.entry.key.hex), LogField("location", unused.entry.location),
+                ])
+            }
         } catch {
             log.warn("cannot list unused cassettes", [LogField("error", "\(error)")])
         }

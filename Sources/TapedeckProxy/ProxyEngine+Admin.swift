@@ -23,6 +23,10 @@ extension ProxyEngine {
                                        body: JSONWriter.compact(body)), Exchange.Disposition(.admin))
             return true
         }
+        if path == "/_tapedeck/scope" {
+            scopeRoute(exchange)
+            return true
+        }
         if let route = BrowserRoute(path: path) {
             browse(route, exchange)
             return true
@@ -85,7 +89,7 @@ extension ProxyEngine {
     }
 
     private func unusedPage() -> HTTPResponse {
-        let entries: [StoreEntry]
+        let entries: [UnusedCassette]
         do {
             entries = try unused()
         } catch {
@@ -94,7 +98,10 @@ extension ProxyEngine {
         let body = JSONValue.object([
             JSONMember("count", .number(String(entries.count))),
             JSONMember("unused", .array(entries.map { entry in
-                .object([JSONMember("key", .string(entry.key.hex)), JSONMember("location", .string(clientPaths.scrub(entry.location)))])
+                .object([
+                    JSONMember("namespace", .string(entry.namespace)), JSONMember("key", .string(entry.entry.key.hex)),
+                    JSONMember("location", .string(clientPaths.scrub(entry.entry.location))),
+                ])
             })),
         ])
         return HTTPResponse(status: 200, headers: HTTPHeaders([("Content-Type", "application/json")]), body: JSONWriter.compact(body))
@@ -106,11 +113,13 @@ extension ProxyEngine {
     }
 
     /// The cassettes no request has used since the server started, in every namespace.
-    public func unused() throws(CassetteError) -> [StoreEntry] {
+    public func unused() throws(CassetteError) -> [UnusedCassette] {
         let served = used.withLock { $0 }
-        var unused: [StoreEntry] = []
+        var unused: [UnusedCassette] = []
         for namespace in [""] + (try store.namespaces()) {
-            unused += try view(namespace).entries().filter { !served.contains(NamespacedKey(namespace: namespace, key: $0.key)) }
+            for entry in try view(namespace).entries() where !served.contains(NamespacedKey(namespace: namespace, key: entry.key)) {
+                unused.append(UnusedCassette(namespace: namespace, entry: entry))
+            }
         }
         return unused
     }
@@ -159,4 +168,10 @@ extension ProxyEngine {
         ])
         return HTTPResponse(status: 200, headers: HTTPHeaders([("Content-Type", "application/json")]), body: JSONWriter.compact(body))
     }
+}
+
+/// A cassette no request has used since the server started, and the namespace it is in ("" the shared one).
+public struct UnusedCassette: Sendable, Equatable {
+    public var namespace: String
+    public var entry: StoreEntry
 }

@@ -33,6 +33,8 @@ public final class ProxyEngine: HTTPHandler {
     let hitCache = HitCache()
     /// Per-session counts of identical requests (`--repeats sequence`).
     public let sessions = SessionCounters()
+    /// The namespace and mode of a request that names neither (`POST /_tapedeck/scope` changes it).
+    public let scope: RequestScope
     /// The first hop of every Bedrock request.
     let resolver: RequestResolver
     /// Identical misses in flight, so that they share one upstream call.
@@ -77,8 +79,10 @@ public final class ProxyEngine: HTTPHandler {
         self.views = NamespaceViews(store)
         self.clientPaths = ClientPaths(storeDescription: store.description)
         self.browserAPI = BrowserAPI(views: views, catalog: CassetteCatalog(), stats: stats, paths: clientPaths)
+        self.scope = RequestScope(defaults: RequestScope.Value(namespace: configuration.namespace, mode: configuration.mode))
         self.resolver = RequestResolver(
-            configuration: configuration, hasUpstream: self.upstream != nil, memo: RequestMemo(), sessions: sessions, views: views)
+            configuration: configuration, hasUpstream: self.upstream != nil, memo: RequestMemo(), sessions: sessions, views: views,
+            scope: scope)
     }
 
     public func handle(_ request: HTTPRequest, responder: HTTPResponder) {

@@ -14,15 +14,17 @@ import TapedeckTestSupport
         let resolver: RequestResolver
         let store: JSONFileStore
         let scratch: ScratchDirectory
+        let scope: RequestScope
 
         init(hasUpstream: Bool = true, configure: (inout ProxyConfiguration) -> Void = { _ in }) throws {
             scratch = try ScratchDirectory("resolver")
             store = JSONFileStore(directory: scratch("cassettes"))
             var configuration = ProxyConfiguration(mode: .auto, upstream: hasUpstream ? "http://127.0.0.1:1" : nil)
             configure(&configuration)
+            scope = RequestScope(defaults: RequestScope.Value(namespace: configuration.namespace, mode: configuration.mode))
             resolver = RequestResolver(
                 configuration: configuration, hasUpstream: hasUpstream, memo: RequestMemo(), sessions: SessionCounters(),
-                views: NamespaceViews(store))
+                views: NamespaceViews(store), scope: scope)
         }
 
         /// What the resolver made of `request`, or nil when it refused it.
@@ -237,6 +239,32 @@ import TapedeckTestSupport
         let shared = try #require(subject.resolve(Self.request(headers: [("x-tapedeck-namespace", "")])))
         #expect(shared.namespace == "")
         #expect((shared.store as? JSONFileStore)?.directory == subject.store.directory)
+    }
+
+    @Test func theScopeServesARequestThatNamesNeitherNamespaceNorModeAndHeadersStillWin() throws {
+        let subject = try Subject { $0.mode = .auto }
+        defer { subject.scratch.remove() }
+        subject.scope.set(RequestScope.Value(namespace: "test_one", mode: .replay))
+        let scoped = try #require(subject.resolve(Self.request()))
+        #expect(scoped.namespace == "test_one")
+        #expect(scoped.mode == .replay)
+        #expect((scoped.store as? JSONFileStore)?.directory == "\(subject.store.namespacesDirectory)/test_one")
+
+        let asked = try #require(subject.resolve(Self.request(headers: [("x-tapedeck-namespace", "other"), ("x-tapedeck-mode", "record")])))
+        #expect(asked.namespace == "other")
+        #expect(asked.mode == .record)
+
+        subject.scope.set(subject.scope.defaults)
+        let back = try #require(subject.resolve(Self.request()))
+        #expect(back.namespace == "")
+        #expect(back.mode == .auto)
+    }
+
+    @Test func aScopeThatAsksToRecordIsReplayedWithoutAnUpstream() throws {
+        let subject = try Subject(hasUpstream: false) { $0.mode = .auto }
+        defer { subject.scratch.remove() }
+        subject.scope.set(RequestScope.Value(namespace: "t", mode: .record))
+        #expect(subject.resolve(Self.request())?.mode == .replay)
     }
 
     @Test func repeatsInSequenceCountEachSessionAndPassthroughNever() throws {

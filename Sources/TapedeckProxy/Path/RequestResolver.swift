@@ -16,6 +16,8 @@ struct RequestResolver: Sendable {
     let sessions: SessionCounters
     /// The store's namespace views.
     let views: NamespaceViews
+    /// The namespace and mode of a request that names neither.
+    let scope: RequestScope
 
     /// What a request turned out to be.
     enum Resolution {
@@ -66,7 +68,7 @@ struct RequestResolver: Sendable {
     /// Refuses a route Tapedeck does not record when the request is served in replay mode (or there is no
     /// upstream), naming it.
     private func refuseWhenReplaying(_ request: HTTPRequest, _ route: PassThroughRoute) throws(BedrockError) {
-        guard try mode(of: request) == .replay else { return }
+        guard try mode(of: request, scope: scope.value) == .replay else { return }
         let name = route.operationName(method: request.method).map { "\($0) (\(request.method) \(route.upstreamPath))" }
             ?? "\(request.method) \(route.upstreamPath), not a Bedrock Runtime operation Tapedeck knows,"
         let why = hasUpstream ? "replay mode never calls upstream" : "this server has no --upstream"
@@ -79,7 +81,8 @@ struct RequestResolver: Sendable {
         guard request.method == "POST" else {
             throw .methodNotAllowed("\(request.method) is not allowed on \(path); use POST", allow: "POST")
         }
-        let mode = try mode(of: request)
+        let inScope = scope.value
+        let mode = try mode(of: request, scope: inScope)
         let operation = route.operation
         let headers = KeyedRequest.headers(operation) { request.headers[$0] }
         // A byte-identical repeat skips parsing and hashing; the body is parsed only when something needs it.
@@ -98,7 +101,7 @@ struct RequestResolver: Sendable {
             memo.remember(baseKey, model: scope, body: request.body)
             parsed = keyed
         }
-        let namespace = request.headers["x-tapedeck-namespace"] ?? configuration.namespace
+        let namespace = request.headers["x-tapedeck-namespace"] ?? inScope.namespace
         if !namespace.isEmpty, case .failure(let error) = Namespace.validate(namespace) {
             throw .validation("invalid x-tapedeck-namespace: \(error)")
         }
@@ -125,8 +128,8 @@ struct RequestResolver: Sendable {
     }
 
     /// The mode `request` is served in: `x-tapedeck-mode` or the server's, and replay whenever there is no upstream.
-    private func mode(of request: HTTPRequest) throws(BedrockError) -> ProxyMode {
-        var mode = configuration.mode
+    private func mode(of request: HTTPRequest, scope: RequestScope.Value) throws(BedrockError) -> ProxyMode {
+        var mode = scope.mode
         if let asked = request.headers["x-tapedeck-mode"] {
             guard let chosen = ProxyMode(rawValue: asked.lowercased()) else {
                 let names = ProxyMode.allCases.map(\.rawValue).joined(separator: ", ")
