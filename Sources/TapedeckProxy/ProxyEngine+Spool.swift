@@ -18,6 +18,7 @@ extension ProxyEngine {
         let scoped = resolved.store
         let keyed = cassette.keyedRequest
         nearest.insert(key: cassette.key.hex, model: keyed.nearestGroup, namespace: resolved.namespace, request: keyed.comparable)
+        used.withLock { _ = $0.insert(NamespacedKey(namespace: resolved.namespace, key: cassette.key)) }
         writers.submit { [self] in
             let written: Result<DeferredSync, CassetteError>
             do throws(CassetteError) {

@@ -163,6 +163,7 @@ extension ProxyEngine {
         }
         let keyed = cassette.keyedRequest
         nearest.insert(key: cassette.key.hex, model: keyed.nearestGroup, namespace: namespace, request: keyed.comparable)
+        used.withLock { _ = $0.insert(slot) }  // recorded is used: `/_tapedeck/unused` lists what no request asked for
         writers.submit { [self] in
             let written: Result<DeferredSync, CassetteError>
             do throws(CassetteError) {

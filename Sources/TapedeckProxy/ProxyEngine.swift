@@ -41,7 +41,7 @@ public final class ProxyEngine: HTTPHandler {
     public let coalescer = MissCoalescer()
     /// Store leases of landed flights still being released (`ProxyEngine+Lease`).
     let leaseReleases = DispatchGroup()
-    /// Keys served since start, for `GET /_tapedeck/unused`.
+    /// Keys served or recorded since start, for `GET /_tapedeck/unused`.
     let used = Mutex(Set<NamespacedKey>())
     /// The store's namespace views, made once each.
     let views: NamespaceViews

@@ -176,6 +176,13 @@ package final class ProxyHarness: @unchecked Sendable {
         }
     }
 
+    /// Copies every file of `other`'s store into this one's: a later run over the same cassettes.
+    package func copyStore(of other: ProxyHarness) throws {
+        for file in other.storedFiles() {
+            try writeFile(store.directory + file.dropFirst(other.store.directory.count), other.fileBytes(file) ?? [])
+        }
+    }
+
     // MARK: Fixtures
 
     /// Claude 3.5 Haiku's inference-profile id and its path as boto3 encodes it.

@@ -115,19 +115,16 @@ import TapedeckTestSupport
         #expect(try Self.setScope(proxy, #"{"namespace": "t", "mode": "record"}"#).json?["mode"]?.stringValue == "replay")
     }
 
-    @Test func theUnusedPageNamesEachCassettesNamespace() throws {
+    @Test func theUnusedPageNamesEachCassettesNamespaceAndARecordingCountsAsUsed() throws {
         let proxy = try ProxyHarness()
         defer { proxy.stop() }
         _ = try Self.setScope(proxy, #"{"namespace": "test_one", "mode": "auto"}"#)
         _ = try proxy.post(ProxyHarness.haikuPath, body: ProxyHarness.helloBody)
+        let recorder = try JSONParser.parse(try proxy.request("GET", "/_tapedeck/unused").body)
+        #expect(recorder["count"] == .number("0"), "what this server recorded was used")
         let restarted = try ProxyHarness(mode: .replay, upstream: .none)
         defer { restarted.stop() }
-        try FileManager.default.createDirectory(atPath: restarted.store.directory, withIntermediateDirectories: true)
-        for file in proxy.storedFiles() {
-            let target = restarted.store.directory + file.dropFirst(proxy.store.directory.count)
-            try FileManager.default.createDirectory(atPath: (target as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-            try restarted.writeFile(target, proxy.fileBytes(file) ?? [])
-        }
+        try restarted.copyStore(of: proxy)
         let page = try JSONParser.parse(try restarted.request("GET", "/_tapedeck/unused").body)
         #expect(page["count"] == .number("1"))
         #expect(page["unused"]?.arrayValue?.first?["namespace"]?.stringValue == "test_one")

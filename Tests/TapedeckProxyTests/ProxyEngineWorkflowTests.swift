@@ -41,11 +41,7 @@ import TapedeckTestSupport
         proxy.engine.sessions.reset(session: nil)
         let strict = try ProxyHarness(mode: .replay, upstream: .none, configure: { $0.repeats = .sequence; $0.strict = true })
         defer { strict.stop() }
-        try FileManager.default.createDirectory(atPath: strict.store.directory, withIntermediateDirectories: true)
-        for file in proxy.storedFiles() {
-            let target = strict.store.directory + file.dropFirst(proxy.store.directory.count)
-            try strict.writeFile(target, proxy.fileBytes(file) ?? [])
-        }
+        try strict.copyStore(of: proxy)
         #expect(try strict.post(ProxyHarness.haikuPath, body: ProxyHarness.helloBody).status == 200)
         let second = try strict.post(ProxyHarness.haikuPath, body: ProxyHarness.helloBody)
         #expect(second.status == 404)
@@ -85,18 +81,26 @@ import TapedeckTestSupport
         #expect(!message.contains("image"), "the image is the same: \(message.prefix(600))")
     }
 
-    @Test func theUnusedListShowsCassettesNothingHit() throws {
+    @Test func theUnusedListShowsCassettesNothingHitOrRecorded() throws {
         let proxy = try ProxyHarness()
         defer { proxy.stop() }
         let first = try proxy.post(ProxyHarness.haikuPath, body: ProxyHarness.helloBody)
         let other = ProxyHarness.helloBody.replacingOccurrences(of: "Hello", with: "Goodbye")
         let second = try proxy.post(ProxyHarness.haikuPath, body: other)
-        _ = try proxy.post(ProxyHarness.haikuPath, body: ProxyHarness.helloBody)
-        let page = try JSONParser.parse(try proxy.request("GET", "/_tapedeck/unused").body)
+        let recorder = try JSONParser.parse(try proxy.request("GET", "/_tapedeck/unused").body)
+        #expect(recorder["count"]?.numberLiteral == "0", "a cassette this server recorded was used")
+
+        // A later run over the same store that asks only the first request.
+        let replayer = try ProxyHarness(mode: .replay, upstream: .none)
+        defer { replayer.stop() }
+        try replayer.copyStore(of: proxy)
+        #expect(try replayer.post(ProxyHarness.haikuPath, body: ProxyHarness.helloBody).headers["x-tapedeck"] == "hit")
+        let page = try JSONParser.parse(try replayer.request("GET", "/_tapedeck/unused").body)
         #expect(page["count"]?.numberLiteral == "1")
         #expect(page["unused"]?.arrayValue?.first?["key"]?.stringValue == second.headers["x-tapedeck-key"])
         #expect(first.headers["x-tapedeck-key"] != second.headers["x-tapedeck-key"])
     }
+
 
     static func ageCassette(_ proxy: ProxyHarness, key: String) throws {
         let path = proxy.cassettePath(forKey: key)
@@ -179,13 +183,18 @@ import TapedeckTestSupport
     }
 
     @Test func aSharedCassetteServedByFallbackIsUsed() throws {
-        let proxy = try ProxyHarness(configure: { $0.namespaceFallback = true })
+        let recorder = try ProxyHarness()
+        defer { recorder.stop() }
+        _ = try recorder.post(ProxyHarness.haikuPath, body: ProxyHarness.helloBody)
+        let proxy = try ProxyHarness(mode: .replay, upstream: .none, configure: { $0.namespaceFallback = true })
         defer { proxy.stop() }
-        _ = try proxy.post(ProxyHarness.haikuPath, body: ProxyHarness.helloBody)
+        try proxy.copyStore(of: recorder)
+        let before = try JSONParser.parse(try proxy.request("GET", "/_tapedeck/unused").body)
+        #expect(before["count"]?.numberLiteral == "1")
         let fallback = try proxy.post(ProxyHarness.haikuPath, body: ProxyHarness.helloBody,
                                       headers: [("x-tapedeck-namespace", "test_c"), ("x-tapedeck-mode", "replay")])
         #expect(fallback.headers["x-tapedeck"] == "hit")
-        // The recording's own miss does not count as a use; the fallback hit does, for the shared cassette.
+        // The fallback hit is a use of the shared cassette.
         let page = try JSONParser.parse(try proxy.request("GET", "/_tapedeck/unused").body)
         #expect(page["count"]?.numberLiteral == "0", "\(page)")
     }
