@@ -71,8 +71,12 @@ extension ProxyEngine {
             text += " Nearest recorded request: \(nearest.key.prefix(12)) (tapedeck show \(nearest.key.prefix(12)))"
             text += differences.isEmpty ? "." : "; it differs: " + differences.joined(separator: "; ") + "."
         }
-        text += " To record it, run: tapedeck serve --store \(store.description) --upstream <URL> --mode auto"
-        if configuration.upstream == nil { text += " (this server was started without --upstream)" }
+        if let hint = scope.value.recordHint {
+            text += " To record it: \(hint)"
+        } else {
+            text += " To record it, run: tapedeck serve --store \(store.description) --upstream <URL> --mode auto"
+            if configuration.upstream == nil { text += " (this server was started without --upstream)" }
+        }
         return clientPaths.scrub(text)
     }
 

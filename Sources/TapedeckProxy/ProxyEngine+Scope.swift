@@ -5,8 +5,9 @@ import TapedeckStore
 /// `/_tapedeck/scope`: the namespace and mode of requests that name neither, which a test runner sets before each
 /// test (the pytest plugin does).
 ///
-/// `GET` answers the scope in force. `POST` with `{"namespace": NAME, "mode": MODE}` sets it; a member left out is the
-/// server's own (`--namespace`, `--mode`), so `{}` goes back to them. MODE is one of the modes, or `once`: `replay`
+/// `GET` answers the scope in force. `POST` with `{"namespace": NAME, "mode": MODE, "recordHint": TEXT}` sets it; a
+/// member left out is the server's own (`--namespace`, `--mode`), so `{}` goes back to them; `recordHint` is what a
+/// replay miss says to do to record it (by default the `tapedeck serve` command). MODE is one of the modes, or `once`: `replay`
 /// when the namespace has cassettes, else `auto` (record what the test asks for the first time). Setting a scope
 /// starts every `--repeats sequence` session again. Both answer `{"namespace", "mode", "cassettes"}`, the cassettes
 /// the namespace holds.
@@ -50,7 +51,7 @@ extension ProxyEngine {
         case .once?: mode = count > 0 ? .replay : .auto
         case .mode(let chosen)?: mode = chosen
         }
-        let value = RequestScope.Value(namespace: namespace, mode: upstream == nil ? .replay : mode)
+        let value = RequestScope.Value(namespace: namespace, mode: upstream == nil ? .replay : mode, recordHint: asked.recordHint)
         scope.set(value)
         sessions.reset(session: nil)
         exchange.send(Self.scopeResponse(value, cassettes: count), Exchange.Disposition(.admin))
@@ -88,10 +89,16 @@ struct ScopeRequest: Sendable, Equatable {
     var namespace: String?
     /// nil: the server's `--mode`.
     var mode: Mode?
+    /// What a replay miss says to do to record it; nil: the `tapedeck serve` command.
+    var recordHint: String?
 
-    init(namespace: String?, mode: Mode?) {
+    /// The longest `recordHint`, in bytes.
+    static let maxHintBytes = 300
+
+    init(namespace: String?, mode: Mode?, recordHint: String? = nil) {
         self.namespace = namespace
         self.mode = mode
+        self.recordHint = recordHint
     }
 
     /// Reads `{"namespace": NAME, "mode": MODE}` (both optional; an empty body is `{}`).
@@ -123,8 +130,14 @@ struct ScopeRequest: Sendable, Equatable {
                     throw .validation("scope mode must be one of \(names.joined(separator: ", "))")
                 }
                 mode = name == "once" ? .once : ProxyMode(rawValue: name).map(Mode.mode)
+            case "recordHint":
+                guard let hint = member.value.stringValue, !hint.isEmpty, hint.utf8.count <= Self.maxHintBytes,
+                      !hint.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+                    throw .validation("scope recordHint must be a string of 1-\(Self.maxHintBytes) bytes without control characters")
+                }
+                recordHint = hint
             default:
-                throw .validation("unknown scope member \"\(member.key)\": a scope has namespace and mode")
+                throw .validation("unknown scope member \"\(member.key)\": a scope has namespace, mode and recordHint")
             }
         }
     }

@@ -59,6 +59,20 @@ import TapedeckTestSupport
         #expect(shared.json?["namespace"]?.stringValue == "")
     }
 
+    @Test func aReplayMissSaysWhatTheScopesRunnerAsksToRecordIt() throws {
+        let proxy = try ProxyHarness()
+        defer { proxy.stop() }
+        let hint = "run pytest with --tapedeck-record-mode=new_episodes"
+        _ = try Self.setScope(proxy, #"{"namespace": "t", "mode": "replay", "recordHint": "\#(hint)"}"#)
+        let miss = try proxy.post(ProxyHarness.haikuPath, body: ProxyHarness.helloBody)
+        #expect(miss.status == 404)
+        let message = try #require(miss.errorMessage)
+        #expect(message.hasSuffix("To record it: \(hint)"), "\(message)")
+        #expect(!message.contains("tapedeck serve"))
+        _ = try Self.setScope(proxy, #"{"namespace": "t", "mode": "replay"}"#)
+        #expect(try #require(try proxy.post(ProxyHarness.haikuPath, body: ProxyHarness.helloBody).errorMessage).contains("tapedeck serve --store"))
+    }
+
     @Test func headersStillChooseOverTheScope() throws {
         let proxy = try ProxyHarness()
         defer { proxy.stop() }
@@ -91,6 +105,8 @@ import TapedeckTestSupport
             (#"{"namespace": 7}"#, "namespace must be a string"),
             (#"{"mode": "rewind"}"#, "once"),
             (#"{"record_mode": "none"}"#, "unknown scope member"),
+            (#"{"recordHint": "line\nbreak"}"#, "without control characters"),
+            (#"{"recordHint": ""}"#, "recordHint must be"),
             ("{\"namespace\": \"\(String(repeating: "a", count: 5000))\"}", "at most 4096 bytes"),
         ]
         for (body, says) in bad {

@@ -11,10 +11,14 @@ public final class RequestScope: Sendable {
     public struct Value: Sendable, Equatable {
         public var namespace: String
         public var mode: ProxyMode
+        /// How a replay miss says to record it, when the runner that set the scope knows better than `tapedeck
+        /// serve …` (the pytest plugin names its record mode).
+        public var recordHint: String?
 
-        public init(namespace: String, mode: ProxyMode) {
+        public init(namespace: String, mode: ProxyMode, recordHint: String? = nil) {
             self.namespace = namespace
             self.mode = mode
+            self.recordHint = recordHint
         }
     }
 
