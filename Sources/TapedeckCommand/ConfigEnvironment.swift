@@ -2,9 +2,10 @@
 enum ConfigEnvironment {
     /// What every settings variable's name starts with.
     static let prefix = "TAPEDECK_"
-    /// Variables with the prefix that are not settings: the test suite's and the fuzzer's own, accepted and ignored.
+    /// Variables with the prefix that are not settings: the pytest plugin's (which binary to run), the test suite's and
+    /// the fuzzer's own, accepted and ignored.
     static let ignored: Set<String> = [
-        "TAPEDECK_BIN", "TAPEDECK_RECORD_SAMPLES", "TAPEDECK_UPDATE_GOLDEN", "TAPEDECK_UPDATE_SCREENSHOTS",
+        "TAPEDECK_BINARY", "TAPEDECK_BIN", "TAPEDECK_RECORD_SAMPLES", "TAPEDECK_UPDATE_GOLDEN", "TAPEDECK_UPDATE_SCREENSHOTS",
         "TAPEDECK_FUZZ_TARGET", "TAPEDECK_FUZZ_TMP",
     ]
 

@@ -59,7 +59,7 @@ public struct ServeCommand {
             return 1
         }
         ledger?.start()
-        OSThread.start(name: "tapedeck-index") { engine.indexStore() }
+        engine.indexStoreInBackground()
         for event in options.sources.summary { log.event(event) }
         if let auth = configuration.upstreamAuth { log.info("upstream authentication", [LogField("method", auth.summary)]) }
         if store.isReadOnly {

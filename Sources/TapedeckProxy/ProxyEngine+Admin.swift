@@ -124,7 +124,16 @@ extension ProxyEngine {
         return unused
     }
 
-    /// Fills the nearest-request index from the store (run it off the event loops; misses before it ends see less).
+    /// Fills the nearest-request index from the store on a thread of its own; a replay miss's message waits for it.
+    public func indexStoreInBackground() {
+        indexing.enter()
+        OSThread.start(name: "tapedeck-index") { [self] in
+            indexStore()
+            indexing.leave()
+        }
+    }
+
+    /// Fills the nearest-request index from the store (run it off the event loops).
     public func indexStore() {
         var indexed = 0
         var unreadable = 0

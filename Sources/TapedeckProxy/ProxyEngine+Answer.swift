@@ -24,6 +24,7 @@ extension ProxyEngine {
 
     /// Answers a miss in replay mode: 404 CassetteNotFoundException saying what is nearest and how to record it.
     func refuseMiss(_ resolved: ResolvedRequest, _ exchange: Exchange) {
+        indexing.wait()  // on a reader: only a miss right after start-up waits, for the index to name its nearest
         do throws(BedrockError) {
             exchange.fail(.cassetteNotFound(missMessage(resolved, asked: try resolved.keyedRequest())), outcome: .miss)
         } catch {

@@ -41,6 +41,9 @@ public final class ProxyEngine: HTTPHandler {
     public let coalescer = MissCoalescer()
     /// Store leases of landed flights still being released (`ProxyEngine+Lease`).
     let leaseReleases = DispatchGroup()
+    /// Entered while `indexStoreInBackground` fills the nearest-request index: a replay miss waits for it, so its
+    /// message names the nearest recording even right after start-up.
+    let indexing = DispatchGroup()
     /// Keys served or recorded since start, for `GET /_tapedeck/unused`.
     let used = Mutex(Set<NamespacedKey>())
     /// The store's namespace views, made once each.

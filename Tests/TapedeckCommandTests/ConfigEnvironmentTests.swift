@@ -63,8 +63,8 @@ import TapedeckTestSupport
         #expect(try values(["TAPEDECK_HOME": "/opt/other-tool", "TAPEDECK_PORT": "9000"]) == ["port": ["9000"]])
     }
 
-    @Test func theTestSuitesOwnVariablesAreIgnored() throws {
-        let own = ["TAPEDECK_BIN": "/x", "TAPEDECK_RECORD_SAMPLES": "1", "TAPEDECK_UPDATE_GOLDEN": "1", "TAPEDECK_FUZZ_TMP": "/tmp"]
+    @Test func thePluginsAndTheTestSuitesOwnVariablesAreIgnored() throws {
+        let own = ["TAPEDECK_BINARY": "/x", "TAPEDECK_BIN": "/x", "TAPEDECK_RECORD_SAMPLES": "1", "TAPEDECK_UPDATE_GOLDEN": "1", "TAPEDECK_FUZZ_TMP": "/tmp"]
         #expect(try values(own).isEmpty)
         #expect(ConfigEnvironment.unknown(own).isEmpty)
     }

@@ -27,9 +27,15 @@ public final class NearestIndex: Sendable {
         let model: String
     }
 
+    /// A recording: its key in its namespace (the same key may be recorded in many namespaces).
+    private struct Slot: Hashable {
+        let namespace: String
+        let key: String
+    }
+
     private struct State {
         var groups: [GroupKey: NearestGroup] = [:]
-        var groupOfKey: [String: GroupKey] = [:]
+        var groupOfSlot: [Slot: GroupKey] = [:]
         var sequence = 0
         var scored = 0
     }
@@ -39,23 +45,23 @@ public final class NearestIndex: Sendable {
     /// Creates an empty index.
     public init() {}
 
-    /// Adds the request recorded under `key`, replacing whatever `key` held before.
+    /// Adds the request recorded under `key` in `namespace`, replacing whatever `key` held there before.
     public func insert(key: String, model: String, namespace: String, request: JSONValue) {
         let group = GroupKey(namespace: namespace, model: model)
         let fingerprint = Self.fingerprint(of: request)
         let kept = JSONWriter.compact(Self.condensed(request))
         state.withLock { state in
-            Self.remove(key: key, from: &state)
+            Self.remove(Slot(namespace: namespace, key: key), from: &state)
             state.sequence += 1
             let entry = NearestGroup.Entry(key: key, request: kept, fingerprint: fingerprint, sequence: state.sequence)
             state.groups[group, default: NearestGroup()].insert(entry)
-            state.groupOfKey[key] = group
+            state.groupOfSlot[Slot(namespace: namespace, key: key)] = group
         }
     }
 
-    /// Forgets the request recorded under `key`, if any.
-    public func remove(key: String) {
-        state.withLock { Self.remove(key: key, from: &$0) }
+    /// Forgets the request recorded under `key` in `namespace`, if any.
+    public func remove(key: String, namespace: String) {
+        state.withLock { Self.remove(Slot(namespace: namespace, key: key), from: &$0) }
     }
 
     /// The recorded request most similar to `request` for the same model and namespace, or nil if none; the
@@ -112,7 +118,7 @@ public final class NearestIndex: Sendable {
 
     /// How many requests the index holds.
     public var count: Int {
-        state.withLock { $0.groupOfKey.count }
+        state.withLock { $0.groupOfSlot.count }
     }
 
     /// Bytes of request JSON the index holds; lets tests check what a recording costs it.
@@ -134,9 +140,9 @@ public final class NearestIndex: Sendable {
         return String(RequestDiff.messageText(first).prefix(fingerprintLength))
     }
 
-    private static func remove(key: String, from state: inout State) {
-        guard let group = state.groupOfKey.removeValue(forKey: key) else { return }
-        state.groups[group]?.remove(key: key)
+    private static func remove(_ slot: Slot, from state: inout State) {
+        guard let group = state.groupOfSlot.removeValue(forKey: slot) else { return }
+        state.groups[group]?.remove(key: slot.key)
         if state.groups[group]?.isEmpty == true { state.groups[group] = nil }
     }
 }

@@ -75,11 +75,26 @@ import Testing
         #expect(index.nearest(model: "m3", namespace: "ns", request: request) == nil)
     }
 
+    @Test func theSameKeyRecordedInTwoNamespacesIsNearestInBoth() {
+        // Two tests that ask the same question record the same key, each in its own namespace.
+        let index = NearestIndex()
+        let recorded = Self.generated(7)
+        index.insert(key: "k7", model: "m", namespace: "test_one", request: recorded)
+        index.insert(key: "k7", model: "m", namespace: "test_two", request: recorded)
+        let asked = Self.generated(7, followUp: "Something else entirely.")
+        #expect(index.nearest(model: "m", namespace: "test_one", request: asked)?.key == "k7")
+        #expect(index.nearest(model: "m", namespace: "test_two", request: asked)?.key == "k7")
+        #expect(index.count == 2)
+        index.remove(key: "k7", namespace: "test_one")
+        #expect(index.nearest(model: "m", namespace: "test_one", request: asked) == nil)
+        #expect(index.nearest(model: "m", namespace: "test_two", request: asked)?.key == "k7")
+    }
+
     @Test func removeAndReinsert() {
         let index = Self.corpus(1_000)
         let asked = Self.generated(123, followUp: "Follow-up number 123, please expand a lot.")
         #expect(index.nearest(model: "m", namespace: "ns", request: asked)?.key == "k123")
-        index.remove(key: "k123")
+        index.remove(key: "k123", namespace: "ns")
         #expect(index.count == 999)
         let next = index.nearest(model: "m", namespace: "ns", request: asked)?.key
         #expect(next != nil && next != "k123")
@@ -87,7 +102,7 @@ import Testing
         index.insert(key: "k123", model: "m", namespace: "ns", request: Self.generated(123))
         #expect(index.count == 1_000)
         #expect(index.nearest(model: "m", namespace: "ns", request: asked)?.key == "k123")
-        for number in 0..<1_000 { index.remove(key: "k\(number)") }
+        for number in 0..<1_000 { index.remove(key: "k\(number)", namespace: "ns") }
         #expect(index.count == 0)
         #expect(index.nearest(model: "m", namespace: "ns", request: asked) == nil)
     }
