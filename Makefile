@@ -6,11 +6,12 @@ SWIFT ?= swift
 VENV ?= .venv
 PYTHON ?= python3
 APT_PACKAGES := libcurl4-openssl-dev libsqlite3-dev
-PY_PACKAGES := boto3 pytest awscli langchain-aws "anthropic[bedrock]"
+PY_PACKAGES := boto3 pytest pytest-xdist awscli langchain-aws "anthropic[bedrock]"
+PLUGIN := Integrations/pytest-tapedeck
 SWIFT_BUILD_FLAGS ?=
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps venv browser-deps build release run test test-quick test-swift test-python fuzz fuzz-short fuzz-build bench bench-quick bench-deps bench-stores bench-slow-reader soak profile clean
+.PHONY: deps venv plugin browser-deps build release run test test-quick test-swift test-python fuzz fuzz-short fuzz-build bench bench-quick bench-deps bench-stores bench-slow-reader soak profile clean
 
 ## Install the C libraries' headers with apt-get when they are missing.
 deps:
@@ -38,6 +39,17 @@ $(PY_STAMP):
 	@rm -f $(VENV)/.ready*
 	@touch $@
 
+## The pytest plugin, installed into the venv as a user installs it (pip install ./Integrations/pytest-tapedeck);
+## installed again whenever its sources change.
+PLUGIN_STAMP := $(VENV)/.plugin-installed
+
+plugin: $(PLUGIN_STAMP)
+
+$(PLUGIN_STAMP): $(PY_STAMP) $(PLUGIN)/pyproject.toml $(wildcard $(PLUGIN)/src/pytest_tapedeck/*.py)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check --no-deps --force-reinstall ./$(PLUGIN)
+	@rm -rf $(PLUGIN)/build $(PLUGIN)/src/*.egg-info
+	@touch $@
+
 ## Chromium for Tests/python/test_browser.py (it loads the cassette browser headless), installed with apt-get when
 ## missing; without recommends it is 25 packages (about 25 s here) instead of 115.
 browser-deps:
@@ -55,10 +67,11 @@ release: deps
 run: release
 	.build/release/tapedeck serve --store json:Cassettes
 
-test: deps venv browser-deps
+test: deps venv plugin browser-deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test
 	TAPEDECK_BIN=$$($(SWIFT) build --show-bin-path)/tapedeck $(VENV)/bin/python -m pytest -q Tests/python
+	TAPEDECK_BIN=$$($(SWIFT) build --show-bin-path)/tapedeck $(VENV)/bin/python -m pytest -q $(PLUGIN)/tests
 	$(MAKE) fuzz-short
 
 ## The Swift tests without the slow ones: suites named ...SlowTests and tagged .slow (slowloris, kill -9, a full disk,
@@ -69,8 +82,9 @@ test-quick: deps
 test-swift: deps
 	$(SWIFT) test
 
-test-python: deps venv browser-deps build
+test-python: deps venv plugin browser-deps build
 	TAPEDECK_BIN=$$($(SWIFT) build --show-bin-path)/tapedeck $(VENV)/bin/python -m pytest -q Tests/python
+	TAPEDECK_BIN=$$($(SWIFT) build --show-bin-path)/tapedeck $(VENV)/bin/python -m pytest -q $(PLUGIN)/tests
 
 ## Fuzzing with libFuzzer (shipped with the Swift toolchain): every target in Sources/TapedeckFuzz/ for FUZZ_SECONDS
 ## each, one at a time, from the seeds in Tests/Fuzz/corpus/; fails on a crash, hang or violated property (the input
