@@ -13,6 +13,9 @@ not show, saying how it is checked (a block without one fails `test_every_comman
 - `<!-- test: commands -->` shell commands run in a scratch copy of the bundled cassettes with `tapedeck` on PATH
                            (for the cassette commands); each must exit 0.
 - `<!-- test: file PATH -->` the block appears verbatim in PATH, which another test runs.
+- `<!-- test: pytest -->`  the pytest plugin's commands, run in order in a copy of Examples/pytest without its
+                           cassettes: `pip install DIR` must name the plugin (make test has installed it), each
+                           `pytest …` runs (upstream URLs rewritten to a fake) and must pass.
 - `<!-- test: output -->`  (on any block) what the previous block prints: compared as JSON when it parses, else as
                            text, line by line.
 
@@ -145,7 +148,7 @@ def run(command, cwd, env, shell=False):
 def test_every_command_block_has_a_directive():
     missing = [block for block in blocks() if block.language in COMMAND_LANGUAGES and block.kind is None]
     assert not missing, f"README command blocks nobody runs: {missing}"
-    known = {"ci", "client", "serve", "commands", "file", "output"}
+    known = {"ci", "client", "serve", "commands", "file", "output", "pytest"}
     unknown = [block for block in blocks() if block.kind and block.kind not in known]
     assert not unknown, f"unknown directives: {unknown}"
 
@@ -154,6 +157,30 @@ def test_there_is_something_to_run():
     kinds = [block.kind for block in blocks()]
     for kind in ("ci", "client", "serve", "commands"):
         assert kind in kinds, f"no README block is checked as {kind}"
+
+
+@pytest.mark.parametrize("block", [b for b in blocks() if b.kind == "pytest"], ids=repr)
+def test_pytest_block(block, tmp_path):
+    project = tmp_path / "project"
+    shutil.copytree(os.path.join(ROOT, "Examples", "pytest"), project, ignore=shutil.ignore_patterns("cassettes"))
+    env = {name: value for name, value in os.environ.items() if not name.startswith(("TAPEDECK_", "PYTEST_"))}
+    env.update(TAPEDECK_BINARY=BINARY)
+    upstream = FakeBedrock()
+    try:
+        ran = 0
+        for command in command_lines(rewrite(block.text, upstream=upstream.url)):
+            words = command.split()
+            if words[:2] == ["pip", "install"]:
+                assert os.path.isfile(os.path.join(ROOT, words[2], "pyproject.toml")), f"{block}: {command}"
+                continue
+            assert words[0] == "pytest", f"{block}: a pytest block holds pip install and pytest commands, not {command!r}"
+            result = subprocess.run([sys.executable, "-m", *words, "-p", "no:cacheprovider"], cwd=project, env=env,
+                                    capture_output=True, text=True, timeout=TIMEOUT)
+            assert result.returncode == 0, f"{block}: {command}:\n{result.stdout}{result.stderr}"
+            ran += 1
+        assert ran >= 2 and upstream.requests, f"{block}: records and replays"
+    finally:
+        upstream.stop()
 
 
 @pytest.mark.parametrize("block", [b for b in blocks() if b.kind == "ci"], ids=repr)
