@@ -59,7 +59,13 @@ public struct ChildProcess: Sendable {
             for pointer in envp { free(pointer) }
         }
         var pid = pid_t()
-        let rc = posix_spawnp(&pid, program, &actions, nil, argv, envp)
+        var rc = posix_spawnp(&pid, program, &actions, nil, argv, envp)
+        // ETXTBSY: a child another thread is starting still holds the program open for writing (it was just written,
+        // and that child has not reached exec yet; golang/go#22315). It passes within milliseconds.
+        for _ in 0..<5 where rc == ETXTBSY {
+            usleep(20_000)
+            rc = posix_spawnp(&pid, program, &actions, nil, argv, envp)
+        }
         Syscall.close(out.write)
         Syscall.close(err.write)
         guard rc == 0 else {
@@ -89,7 +95,7 @@ public struct ChildProcess: Sendable {
         var buffer = [UInt8](repeating: 0, count: 16 << 10)
         while !open.isEmpty {
             let now = MonotonicClock.milliseconds()
-            guard now < deadline else { return CredentialError("it ran longer than \(timeoutMs / 1000) s and was stopped") }
+            guard now < deadline else { return CredentialError("it ran longer than \(timeoutMs >= 1000 ? "\(timeoutMs / 1000) s" : "\(timeoutMs) ms") and was stopped") }
             var fds = open.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
             let ready = poll(&fds, nfds_t(fds.count), Int32(min(deadline - now, 60_000)))
             if ready < 0 {
