@@ -32,6 +32,10 @@ struct FuzzTarget: Sendable {
                    run: SiteGuardTarget.run),
         FuzzTarget(name: "lease", summary: "a JSON store's lock file read when a lease is asked for, taken, released",
                    run: LeaseFileTarget.run),
+        FuzzTarget(name: "aws-config", summary: "an AWS shared credentials/config file through the INI reader, written back and read again",
+                   run: AWSConfigTarget.run),
+        FuzzTarget(name: "aws-cred-doc", summary: "a credential_process output or metadata answer read into credentials",
+                   run: CredentialDocumentTarget.run),
     ]
 
     /// The target called `name`, if there is one.

@@ -66,10 +66,11 @@ public struct SharedConfigFile: Sendable, Equatable {
                 continue
             }
             if text.first == UInt8(ascii: "[") {
-                guard let close = text.lastIndex(of: UInt8(ascii: "]")), close > text.startIndex + 1 else {
+                guard let close = text.lastIndex(of: UInt8(ascii: "]")), close > text.startIndex + 1,
+                      case let inside = Self.trimmed(text[(text.startIndex + 1)..<close]), !inside.isEmpty else {
                     throw CredentialError("\(origin) line \(lineNumber): a section header needs a name between [ and ]")
                 }
-                let name = String(decoding: Self.trimmed(text[(text.startIndex + 1)..<close]), as: UTF8.self)
+                let name = String(decoding: inside, as: UTF8.self)
                 if sections[name] == nil {
                     guard order.count < limits.maxSections else {
                         throw CredentialError("\(origin) has more than \(limits.maxSections) sections")
