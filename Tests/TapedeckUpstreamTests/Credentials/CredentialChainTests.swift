@@ -93,4 +93,21 @@ import TapedeckTestSupport
         let signed = try signer.sign(method: "POST", url: "https://bedrock-runtime.us-east-1.amazonaws.com/", headers: .init(), body: [], date: 0)
         #expect(signed["Authorization"]?.contains("Credential=ASIARUN2/") == true, "the signature used the credentials fetched for it")
     }
+
+    @Test func theStartUpSummaryNamesKeySourceAndRegionButNoSecret() throws {
+        let fixtures = try F()
+        defer { fixtures.remove() }
+        try fixtures.write("credentials", "[default]\naws_access_key_id = \(F.keyId)\naws_secret_access_key = \(F.secret)\naws_session_token = \(F.token)\n")
+        guard case .keys(let source) = try CredentialChain(environment: fixtures.environment).resolve() else {
+            Issue.record("expected SigV4 credentials")
+            return
+        }
+        let summary = UpstreamAuth.sigV4(SigV4Signer(source: source, region: "eu-west-1")).summary
+        #expect(summary == "SigV4 as AKID…(redacted) with a session token from profile default (credentials file) in eu-west-1")
+        var dumped = ""
+        dump(source, to: &dumped)
+        for text in [summary, dumped, String(describing: source), String(reflecting: source.latest)] {
+            #expect(!text.contains(F.secret) && !text.contains(F.token))
+        }
+    }
 }
