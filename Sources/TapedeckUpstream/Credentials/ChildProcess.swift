@@ -58,13 +58,26 @@ public struct ChildProcess: Sendable {
             for pointer in argv { free(pointer) }
             for pointer in envp { free(pointer) }
         }
+        // posix_spawn(3): a child keeps ignored signals ignored and the thread's signal mask; Tapedeck ignores SIGPIPE
+        // and its threads block the signals it waits for, so the child gets the defaults and an empty mask.
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for signal in [SIGPIPE, SIGINT, SIGTERM, SIGHUP, SIGQUIT] { sigaddset(&defaults, signal) }
+        var mask = sigset_t()
+        sigemptyset(&mask)
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setsigmask(&attributes, &mask)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
         var pid = pid_t()
-        var rc = posix_spawnp(&pid, program, &actions, nil, argv, envp)
+        var rc = posix_spawnp(&pid, program, &actions, &attributes, argv, envp)
         // ETXTBSY: a child another thread is starting still holds the program open for writing (it was just written,
         // and that child has not reached exec yet; golang/go#22315). It passes within milliseconds.
         for _ in 0..<5 where rc == ETXTBSY {
             usleep(20_000)
-            rc = posix_spawnp(&pid, program, &actions, nil, argv, envp)
+            rc = posix_spawnp(&pid, program, &actions, &attributes, argv, envp)
         }
         Syscall.close(out.write)
         Syscall.close(err.write)

@@ -1,3 +1,5 @@
+import TapedeckSystem
+
 /// `--aws-sign`'s credentials, looked for where the AWS SDKs' default chain looks, in its order (botocore's
 /// `create_credential_resolver`):
 /// 1. the environment: `AWS_BEARER_TOKEN_BEDROCK` (a Bedrock API key, sent as `Bearer`), then `AWS_ACCESS_KEY_ID`,
@@ -39,6 +41,9 @@ public struct CredentialChain: Sendable {
             do throws(CredentialError) {
                 let provider = try self.provider(step)
                 if let found = try provider.load() {
+                    if let expiration = found.expiration, expiration <= Timestamp.nowSeconds() {
+                        throw CredentialError("\(provider.name) gave credentials that expired at \(Timestamp.format(seconds: expiration))")
+                    }
                     return .keys(RefreshingCredentials(found, sourceName: provider.name, fetch: Self.refetch(provider)))
                 }
                 if step > 0 { tried.append("\(provider.name) (\(provider.notFound))") }

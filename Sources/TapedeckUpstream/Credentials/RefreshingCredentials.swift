@@ -9,6 +9,7 @@ import TapedeckSystem
 ///   still valid ones; a failed fetch keeps them and is tried again a minute later at the earliest.
 /// - Under 10 minutes left (mandatory): one caller fetches while the others wait on it, then all use the new ones; if
 ///   the fetch fails, credentials that have not yet expired are still used, and expired ones fail the signature.
+///   While the held credentials are valid, a mandatory fetch is tried at most every 10 seconds.
 public final class RefreshingCredentials: Sendable {
     /// Seconds before expiry from which a background refresh starts.
     public static let advisorySeconds = 15 * 60
@@ -16,7 +17,7 @@ public final class RefreshingCredentials: Sendable {
     public static let mandatorySeconds = 10 * 60
     /// Seconds between failed background attempts.
     static let retrySeconds = 60
-    /// Seconds during which requests sign with still-valid credentials after a failed mandatory fetch.
+    /// Seconds during which requests sign with still-valid credentials after a mandatory fetch.
     static let mandatoryRetrySeconds = 10
 
     private struct State {
@@ -83,15 +84,17 @@ public final class RefreshingCredentials: Sendable {
         }
         guard let expiration = held.expiration, expiration - now <= Self.mandatorySeconds else { return held.credentials }
         if expiration > now, now < state.withLock({ $0.nextMandatoryAttempt }) { return held.credentials }
-        switch refresh(ifExpiringBefore: now + Self.mandatorySeconds) {
+        let fetched = refresh(ifExpiringBefore: now + Self.mandatorySeconds)
+        // Whatever came of it, requests in the next seconds sign with what is held (while it is valid) without
+        // waiting: a failing source, or one that hands out short-lived credentials, is not asked at every request.
+        state.withLock { $0.nextMandatoryAttempt = now + Self.mandatoryRetrySeconds }
+        switch fetched {
         case .success(let fresh):
             return fresh.credentials
         case .failure(let error):
             guard expiration > now else {
                 throw CredentialError("the credentials from \(sourceName) expired and fetching new ones failed: \(error.message)")
             }
-            // Still valid for a while: sign with them, and let requests in the next seconds go without waiting.
-            state.withLock { $0.nextMandatoryAttempt = now + Self.mandatoryRetrySeconds }
             return held.credentials
         }
     }
@@ -104,10 +107,7 @@ public final class RefreshingCredentials: Sendable {
             if deadline != Int.max, let expiration = held.expiration, expiration > deadline { return .success(held) }
             do throws(CredentialError) {
                 let fresh = try fetch()
-                state.withLock {
-                    $0.held = fresh
-                    $0.nextMandatoryAttempt = 0
-                }
+                state.withLock { $0.held = fresh }
                 return .success(fresh)
             } catch {
                 return .failure(error)

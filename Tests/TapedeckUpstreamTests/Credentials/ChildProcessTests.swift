@@ -1,3 +1,5 @@
+import Foundation
+import Glibc
 import Testing
 @testable import TapedeckUpstream
 
@@ -17,6 +19,24 @@ import Testing
 
     @Test func theChildSeesOnlyTheEnvironmentItIsGiven() throws {
         #expect(try run("printf '%s|%s' \"$ONLY\" \"$HOME\"", environment: ["ONLY": "this"]).stdout == Array("this|".utf8))
+    }
+
+    @Test func theChildGetsDefaultSignalsAndAnEmptyMask() throws {
+        // As in `tapedeck serve`: SIGPIPE ignored, and this thread blocking a signal.
+        let previous = signal(SIGPIPE, SIG_IGN)
+        defer { signal(SIGPIPE, previous) }
+        var block = sigset_t(), saved = sigset_t()
+        sigemptyset(&block)
+        sigaddset(&block, SIGTERM)
+        pthread_sigmask(SIG_BLOCK, &block, &saved)
+        defer { pthread_sigmask(SIG_SETMASK, &saved, nil) }
+        let status = String(decoding: try run("grep -E '^(SigBlk|SigIgn)' /proc/self/status").stdout, as: UTF8.self)
+        let fields = Dictionary(uniqueKeysWithValues: status.split(separator: "\n").map { line in
+            let parts = line.split(separator: ":")
+            return (String(parts[0]), UInt64(parts[1].trimmingCharacters(in: .whitespaces), radix: 16) ?? .max)
+        })
+        #expect(fields["SigBlk"] == 0)
+        #expect(fields["SigIgn"].map { $0 & (1 << (UInt64(SIGPIPE) - 1)) } == 0, "SIGPIPE is not ignored in the child")
     }
 
     @Test func aProgramThatIsNotThereIsAnError() {

@@ -94,6 +94,18 @@ import TapedeckTestSupport
         #expect(signed["Authorization"]?.contains("Credential=ASIARUN2/") == true, "the signature used the credentials fetched for it")
     }
 
+    @Test func credentialsThatHaveAlreadyExpiredAreRefusedAtStartUp() throws {
+        let fixtures = try F()
+        defer { fixtures.remove() }
+        let script = try fixtures.script("creds.sh", "echo '\(F.document(expiration: 1_700_000_000))'")
+        try fixtures.write("config", "[default]\ncredential_process = \(script)\n")
+        #expect(throws: CredentialError("no usable AWS credentials for --aws-sign: tried environment (AWS_BEARER_TOKEN_BEDROCK, "
+            + "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY not set), then profile default (credential_process) gave "
+            + "credentials that expired at 2023-11-14T22:13:20Z")) {
+            try CredentialChain(environment: fixtures.environment).resolve()
+        }
+    }
+
     @Test func theStartUpSummaryNamesKeySourceAndRegionButNoSecret() throws {
         let fixtures = try F()
         defer { fixtures.remove() }

@@ -85,6 +85,18 @@ import TapedeckTestSupport
         #expect(try credentials.current().accessKeyId == "ASIA2", "the source back: new credentials")
     }
 
+    @Test func aSourceOfShortLivedCredentialsIsAskedAtMostEveryTenSeconds() throws {
+        let source = Source(lifetime: 300)  // always inside the mandatory window
+        let credentials = try holder(source)
+        source.advance(1)
+        #expect(try credentials.current().accessKeyId == "ASIA2")
+        source.advance(RefreshingCredentials.mandatoryRetrySeconds - 1)
+        #expect(try credentials.current().accessKeyId == "ASIA2", "still valid: signed with, not fetched again")
+        source.advance(1)
+        #expect(try credentials.current().accessKeyId == "ASIA3")
+        #expect(source.served.withLock { $0 } == 3)
+    }
+
     @Test func fixedCredentialsNeverExpire() throws {
         let fixed = RefreshingCredentials(fixed: AWSCredentials(accessKeyId: "AKIDFIXED", secretAccessKey: "s"))
         #expect(try fixed.current().accessKeyId == "AKIDFIXED")
