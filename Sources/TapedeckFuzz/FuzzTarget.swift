@@ -36,6 +36,8 @@ struct FuzzTarget: Sendable {
                    run: AWSConfigTarget.run),
         FuzzTarget(name: "aws-cred-doc", summary: "a credential_process output or metadata answer read into credentials",
                    run: CredentialDocumentTarget.run),
+        FuzzTarget(name: "sts-xml", summary: "an STS AssumeRole answer (credentials, or an error's code and message)",
+                   run: STSResponseTarget.run),
     ]
 
     /// The target called `name`, if there is one.

@@ -35,6 +35,7 @@ for target in "$@"; do
         site-guard) max_len=512 dict=http ;;
         aws-config) max_len=2048 dict=aws-config ;;
         aws-cred-doc) max_len=2048 dict=json ;;
+        sts-xml) max_len=2048 dict=sts-xml ;;
         *) echo "unknown fuzz target $target" >&2; exit 2 ;;
     esac
     corpus=${FUZZ_CORPUS:+$FUZZ_CORPUS/$target}

@@ -15,6 +15,7 @@ Usage: .venv/bin/python Tests/Fuzz/seeds.py --binary .build/debug/tapedeck
   continuations, comments, CRLF, and broken lines.
 - aws-cred-doc: credential_process outputs and container/IMDS answers (first byte: even for a process, odd for metadata),
   valid, expiring, and missing or mistyped fields.
+- sts-xml: STS AssumeRole answers: credentials, entities and character references, an error, cut short.
 - lease: JSON store lock files: a fresh lease of a live process, one of a gone process, an old one, a lease on another
   key, and a lock file cut short, empty or not a lease.
 Corpus files are named by the SHA-1 of their content, as libFuzzer names the inputs it saves.
@@ -304,6 +305,23 @@ def credential_documents():
     return documents
 
 
+def sts_answers():
+    ok = ('<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><AssumeRoleResult><AssumedRoleUser>'
+          '<AssumedRoleId>AROA3XFRBF535PLBIFPI4:s3-access-example</AssumedRoleId><Arn>arn:aws:sts::123456789012:'
+          'assumed-role/demo/TestAR</Arn></AssumedRoleUser><Credentials><AccessKeyId>ASIAIOSFODNN7EXAMPLE</AccessKeyId>'
+          '<SecretAccessKey>wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY</SecretAccessKey><SessionToken>AQoDYXdzEPT//////////'
+          'wEXAMPLEtc764bNrC9SAPBSM22wDOk4x4HIZ8j4FZTwdQWLWsKWHGBuFqwAeMicRXmxfpSPfIeoIYRqTflfKD8YUuwthAx7mSEI/qkPpKPi'
+          '/kMcGdQrmGdeehM4IC1NtBmUpp2wUE8phUZampKsburEDy0KPkyQDYwT7WZ0wq5VSXDvp75YU9HFvlRd8Tx6q6fE8YQcHNVXAkiY9q6d+'
+          'xo0rKwT38xVqr7ZD0u0iPPkUL64lIZbqBAz+scqKmlzm8FDrypNC9Yjc8fPOLn9FX9KSYvKTr4rvx3iSIlTJabIQwj2ICCR/oLxBA==</SessionToken>'
+          '<Expiration>2019-11-09T13:34:41Z</Expiration></Credentials><PackedPolicySize>6</PackedPolicySize></AssumeRoleResult>'
+          '<ResponseMetadata><RequestId>c6104cbe-af31-11e0-8154-cbc7ccf896c7</RequestId></ResponseMetadata></AssumeRoleResponse>')
+    error = ('<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type><Code>AccessDenied'
+             '</Code><Message>User: arn:aws:iam::123456789012:user/dev is not authorized to perform: sts:AssumeRole on '
+             'resource: arn:aws:iam::123456789012:role/demo &amp; &#x41;&#66;</Message></Error><RequestId>x</RequestId>'
+             '</ErrorResponse>')
+    return [ok, error, ok.replace("/bPx", "&amp;&lt;&#47;&#x2B;"), ok[:len(ok) // 2], ok.replace("2019-11-09T13:34:41Z", "soon")]
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--binary", required=True, help="the built tapedeck binary (for the SQLite store file)")
@@ -351,6 +369,8 @@ def main():
         put("aws-config", text)
     for document in credential_documents():
         put("aws-cred-doc", document)
+    for answer in sts_answers():
+        put("sts-xml", answer)
     for target in sorted(os.listdir(CORPUS)):
         print(f"{target}: {len(os.listdir(os.path.join(CORPUS, target)))} seeds")
 

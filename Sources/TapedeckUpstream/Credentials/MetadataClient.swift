@@ -29,11 +29,16 @@ final class MetadataClient {
         curl_easy_cleanup(easy)
     }
 
-    /// Sends `method` (GET or PUT, no body) to `url` with `headers`; throws when no answer came. Errors never show
-    /// a header value (they carry tokens).
+    /// Sends `method` to `url` with `headers` and `body` (none for GET); throws when no answer came. Errors never show
+    /// a header value or the body (they carry tokens and keys).
     func call(
-        _ method: String, _ url: String, headers: [(String, String)] = [], connectTimeoutMs: Int, timeoutMs: Int
+        _ method: String, _ url: String, headers: [(String, String)] = [], body requestBody: [UInt8] = [],
+        connectTimeoutMs: Int, timeoutMs: Int
     ) throws(CredentialError) -> Answer {
+        // CURLOPT_POSTFIELDS(3): curl does not copy the data; it lives until the call returns.
+        let sent = UnsafeMutableRawBufferPointer.allocate(byteCount: max(requestBody.count, 1), alignment: 1)
+        defer { sent.deallocate() }
+        sent.copyBytes(from: requestBody)
         curl_easy_reset(easy)
         body = []
         overflowed = false
@@ -60,7 +65,11 @@ final class MetadataClient {
             tapedeck_curl_setopt_data_callback(easy, CURLOPT_WRITEFUNCTION, MetadataClient.onBody),
             tapedeck_curl_setopt_pointer(easy, CURLOPT_WRITEDATA, this),
         ]
-        if method != "GET" {
+        if !requestBody.isEmpty {
+            codes.append(tapedeck_curl_setopt_offset(easy, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(requestBody.count)))
+            codes.append(tapedeck_curl_setopt_pointer(easy, CURLOPT_POSTFIELDS, sent.baseAddress))
+        }
+        if method != "GET" && !(method == "POST" && !requestBody.isEmpty) {
             codes.append(method.withCString { tapedeck_curl_setopt_string(easy, CURLOPT_CUSTOMREQUEST, $0) })
         }
         if let bad = codes.first(where: { $0 != CURLE_OK }) {

@@ -1,10 +1,10 @@
 /// The credentials a profile of the AWS shared files holds, in botocore's order within a profile: static keys in the
 /// credentials file, then `credential_process`, then static keys in the config file.
 ///
-/// Profiles that assume a role (`role_arn`), use a web identity (`web_identity_token_file`) or IAM Identity Center
-/// (`sso_session`, `sso_start_url`) need an STS or SSO call that Tapedeck does not make; such a profile is an error
-/// that says so and names the way round it: a `credential_process` running the AWS CLI's
-/// `aws configure export-credentials --profile NAME --format process`.
+/// A profile with `role_arn` assumes that role first (`AssumeRoleCredentials`). Profiles that use a web identity
+/// (`web_identity_token_file`) or IAM Identity Center (`sso_session`, `sso_start_url`) need calls Tapedeck does not
+/// make; such a profile is an error that says so and names the way round it: a `credential_process` running the AWS
+/// CLI's `aws configure export-credentials --profile NAME --format process`.
 public struct ProfileCredentials: CredentialProvider {
     /// Where the profile's credentials come from.
     public enum Kind: Sendable {
@@ -12,6 +12,8 @@ public struct ProfileCredentials: CredentialProvider {
         case keys(TimedCredentials, file: String)
         /// A command to run for each fetch.
         case process(CredentialProcess)
+        /// A role to assume with STS.
+        case assumeRole(AssumeRoleCredentials)
         /// The profile holds no credentials; why.
         case none(String)
     }
@@ -24,15 +26,20 @@ public struct ProfileCredentials: CredentialProvider {
     /// Reads the profile `environment` names; throws when its files cannot be read, when the profile was asked for
     /// by name and does not exist, or when it holds credentials Tapedeck cannot use.
     public init(environment: [String: String]) throws(CredentialError) {
-        let profile = try SharedProfile.load(environment: environment)
+        try self.init(profile: SharedProfile.load(environment: environment), environment: environment, assumingRoles: true)
+    }
+
+    /// The credentials `profile` holds; with `assumingRoles: false` its `role_arn` is not followed (a role's source).
+    init(profile: SharedProfile, environment: [String: String], assumingRoles: Bool) throws(CredentialError) {
         self.profile = profile
-        kind = try Self.kind(of: profile, environment: environment)
+        kind = try Self.kind(of: profile, environment: environment, assumingRoles: assumingRoles)
     }
 
     public var name: String {
         switch kind {
         case .keys(_, let file): return "profile \(profile.name) (\(file))"
         case .process: return "profile \(profile.name) (credential_process)"
+        case .assumeRole(let role): return role.name
         case .none: return "profile \(profile.name)"
         }
     }
@@ -47,11 +54,12 @@ public struct ProfileCredentials: CredentialProvider {
         switch kind {
         case .keys(let credentials, _): return credentials
         case .process(let process): return try process.fetch(origin: "profile \(profile.name)")
+        case .assumeRole(let role): return try role.load()
         case .none: return nil
         }
     }
 
-    private static func kind(of profile: SharedProfile, environment: [String: String]) throws(CredentialError) -> Kind {
+    private static func kind(of profile: SharedProfile, environment: [String: String], assumingRoles: Bool) throws(CredentialError) -> Kind {
         let label = "profile \(profile.name)"
         guard profile.exists else {
             let places = profile.places.isEmpty ? "no shared files (HOME is not set)" : profile.places
@@ -59,13 +67,17 @@ public struct ProfileCredentials: CredentialProvider {
             return .none("not in \(places)")
         }
         let unsupported = [
-            ("role_arn", "assumes a role"), ("web_identity_token_file", "uses a web identity token"),
+            ("web_identity_token_file", "uses a web identity token"),
             ("sso_session", "uses IAM Identity Center"), ("sso_start_url", "uses IAM Identity Center"),
         ]
         if let (key, what) = unsupported.first(where: { profile.value($0.0) != nil }) {
             throw CredentialError(
                 "\(label) \(what) (\(key)), which --aws-sign does not support; give it credential_process = "
                     + "aws configure export-credentials --profile \(profile.name) --format process in another profile")
+        }
+        // botocore's order: a role profile assumes its role, whatever else it holds.
+        if assumingRoles, profile.value("role_arn") != nil {
+            return .assumeRole(try AssumeRoleCredentials(profile: profile, environment: environment, visited: []))
         }
         if let keys = try keys(in: profile.credentialsSection, label: label, file: profile.credentialsPath) {
             return .keys(keys, file: "credentials file")

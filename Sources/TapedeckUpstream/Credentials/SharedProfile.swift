@@ -19,11 +19,11 @@ public struct SharedProfile: Sendable {
     public let configSection: [String: String]?
 
     /// Finds the profile `environment` names in the files it names; throws when a file exists but cannot be read
-    /// or parsed.
+    /// or parsed. `name` reads that profile instead (a `source_profile`), as if chosen explicitly.
     public static func load(
-        environment: [String: String], limits: SharedConfigFile.Limits = SharedConfigFile.Limits()
+        environment: [String: String], name asked: String? = nil, limits: SharedConfigFile.Limits = SharedConfigFile.Limits()
     ) throws(CredentialError) -> SharedProfile {
-        let chosen = [environment["AWS_PROFILE"], environment["AWS_DEFAULT_PROFILE"]].compactMap { $0 }.first { !$0.isEmpty }
+        let chosen = asked ?? [environment["AWS_PROFILE"], environment["AWS_DEFAULT_PROFILE"]].compactMap { $0 }.first { !$0.isEmpty }
         let name = chosen ?? "default"
         let home = environment["HOME"].flatMap { $0.isEmpty ? nil : $0 }
         let credentialsPath = nonEmpty(environment["AWS_SHARED_CREDENTIALS_FILE"]).map { expand($0, home: home) }

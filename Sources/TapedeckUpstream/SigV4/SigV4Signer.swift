@@ -65,7 +65,7 @@ public struct SigV4Signer: Sendable {
         sign(method: method, url: url, headers: headers, body: body, date: date, credentials: try source.current())
     }
 
-    /// `sign` with the given credentials.
+    /// `sign` with the given credentials (an STS call signed with a role's source credentials).
     func sign(
         method: String,
         url: String,

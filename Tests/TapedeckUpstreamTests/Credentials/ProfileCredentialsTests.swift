@@ -58,18 +58,21 @@ import Testing
         }
     }
 
-    @Test func rolesAndSSOAreRefusedWithTheWayRound() throws {
+    @Test func ssoAndWebIdentityAreRefusedWithTheWayRound() throws {
         let fixtures = try F()
         defer { fixtures.remove() }
-        try fixtures.write("config", "[profile admin]\nrole_arn = arn:aws:iam::123456789012:role/Admin\nsource_profile = default\n")
-        var environment = fixtures.environment
-        environment["AWS_PROFILE"] = "admin"
-        do {
-            _ = try ProfileCredentials(environment: environment)
-            Issue.record("a role profile was accepted")
-        } catch {
-            #expect(error.message.contains("profile admin assumes a role (role_arn), which --aws-sign does not support"))
-            #expect(error.message.contains("aws configure export-credentials --profile admin --format process"))
+        try fixtures.write("config", "[profile corp]\nsso_session = corp\nsso_account_id = 123456789012\n"
+                          + "[profile web]\nrole_arn = arn:aws:iam::123456789012:role/Web\nweb_identity_token_file = /var/token\n")
+        for (name, what) in [("corp", "uses IAM Identity Center (sso_session)"), ("web", "uses a web identity token (web_identity_token_file)")] {
+            var environment = fixtures.environment
+            environment["AWS_PROFILE"] = name
+            do {
+                _ = try ProfileCredentials(environment: environment)
+                Issue.record("profile \(name) was accepted")
+            } catch {
+                #expect(error.message.contains("profile \(name) \(what), which --aws-sign does not support"))
+                #expect(error.message.contains("aws configure export-credentials --profile \(name) --format process"))
+            }
         }
     }
 
