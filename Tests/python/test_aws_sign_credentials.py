@@ -1,9 +1,11 @@
-"""`serve --aws-sign` with credentials from a profile (static keys, credential_process) instead of the environment:
+"""`serve --aws-sign` with credentials from a profile (static keys, credential_process, a role) instead of the environment:
 the signature the upstream receives is byte-for-byte the one botocore's SigV4Auth computes for the same request,
 date and credentials; the start-up log names the source and never a secret; a failure names what was tried."""
 import datetime
+import http.server
 import os
 import subprocess
+import urllib.parse
 
 import boto3
 import botocore.auth
@@ -14,6 +16,7 @@ from botocore.config import Config
 from botocore.credentials import Credentials
 
 from conftest import BINARY, ROOT
+from fake_upstream import serve
 
 KEY_ID = "AKIAPROFILEEXAMPLE"
 SECRET = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYPROFILEKEY"
@@ -50,7 +53,7 @@ def pass_through(server):
     bedrock.list_async_invokes(statusEquals="Completed")
 
 
-def botocore_authorization(received, key_id, secret, token, region, monkeypatch):
+def botocore_authorization(received, key_id, secret, token, region, monkeypatch, service="bedrock"):
     """The Authorization botocore's SigV4Auth gives the request the fake upstream received, at its X-Amz-Date, over
     the headers Tapedeck signed."""
     headers = received["headers"]
@@ -61,7 +64,7 @@ def botocore_authorization(received, key_id, secret, token, region, monkeypatch)
                          data=received["body"], headers=kept)
     moment = datetime.datetime.strptime(headers["X-Amz-Date"], "%Y%m%dT%H%M%SZ").replace(tzinfo=datetime.timezone.utc)
     monkeypatch.setattr(botocore.auth, "get_current_datetime", lambda: moment)
-    SigV4Auth(Credentials(key_id, secret, token), "bedrock", region).add_auth(request)
+    SigV4Auth(Credentials(key_id, secret, token), service, region).add_auth(request)
     return request.headers["Authorization"]
 
 
@@ -114,3 +117,52 @@ def test_without_credentials_serve_names_what_it_tried_and_no_secret(profile_fil
     assert "profile dev (neither keys nor credential_process in" in done.stderr
     assert "container endpoint (AWS_CONTAINER_CREDENTIALS_RELATIVE_URI and AWS_CONTAINER_CREDENTIALS_FULL_URI not set), " \
            "EC2 instance metadata (AWS_EC2_METADATA_DISABLED=true)" in done.stderr
+
+
+class FakeSTS(http.server.BaseHTTPRequestHandler):
+    """AssumeRole: records each request and answers with credentials named after the role."""
+    requests = []
+
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        FakeSTS.requests.append({"method": "POST", "path": self.path, "headers": dict(self.headers), "body": body})
+        role = urllib.parse.parse_qs(body.decode())["RoleArn"][0].rsplit("/", 1)[-1]
+        answer = (f"<AssumeRoleResponse><AssumeRoleResult><Credentials><AccessKeyId>ASIA{role.upper()}</AccessKeyId>"
+                  f"<SecretAccessKey>role/secret+{role}</SecretAccessKey><SessionToken>role-token-{role}</SessionToken>"
+                  "<Expiration>2099-01-01T00:00:00Z</Expiration></Credentials></AssumeRoleResult></AssumeRoleResponse>")
+        self.send_response(200)
+        self.send_header("Content-Type", "text/xml")
+        self.send_header("Content-Length", str(len(answer)))
+        self.end_headers()
+        self.wfile.write(answer.encode())
+
+    def log_message(self, *args):
+        pass
+
+
+def test_a_role_profile_assumes_its_role_and_both_signatures_match_botocore(upstream, launch, profile_files, tmp_path, monkeypatch):
+    credentials, config = profile_files
+    credentials.write_text(f"[base]\naws_access_key_id = {KEY_ID}\naws_secret_access_key = {SECRET}\n")
+    config.write_text("[profile dev]\nregion = eu-west-1\nrole_arn = arn:aws:iam::123456789012:role/bedrock\n"
+                      "source_profile = base\nrole_session_name = tapedeck-e2e\n")
+    FakeSTS.requests = []
+    sts, _, sts_url = serve(FakeSTS)
+    try:
+        monkeypatch.setenv("AWS_ENDPOINT_URL_STS", sts_url)
+        server = launch("--upstream", upstream.url, "--store", f"json:{tmp_path / 'c'}", "--aws-sign")
+        assert "SigV4 as ASIA…(redacted) with a session token from profile dev (role_arn, source profile base " \
+               "(credentials file)) in eu-west-1" in server.log
+        call = FakeSTS.requests[0]
+        assert call["body"] == b"Action=AssumeRole&Version=2011-06-15&RoleArn=arn%3Aaws%3Aiam%3A%3A123456789012%3Arole" \
+                               b"%2Fbedrock&RoleSessionName=tapedeck-e2e"
+        assert call["headers"]["Authorization"] == botocore_authorization(call, KEY_ID, SECRET, None, "eu-west-1", monkeypatch,
+                                                                          service="sts")
+        pass_through(server)
+        received = upstream.requests[0]
+        assert received["headers"]["X-Amz-Security-Token"] == "role-token-bedrock"
+        assert received["headers"]["Authorization"] == botocore_authorization(
+            received, "ASIABEDROCK", "role/secret+bedrock", "role-token-bedrock", "eu-west-1", monkeypatch)
+        assert SECRET not in server.log and "role/secret+bedrock" not in server.log
+    finally:
+        sts.shutdown()
+        sts.server_close()
