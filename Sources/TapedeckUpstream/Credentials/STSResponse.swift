@@ -50,12 +50,13 @@ public enum STSResponse {
     /// markup inside (an element, not text).
     static func decode(_ bytes: ArraySlice<UInt8>) -> String? {
         guard !bytes.contains(UInt8(ascii: "<")) else { return nil }
-        var text = String(decoding: bytes, as: UTF8.self)
-        guard text.contains("&") else { return text }
+        let whole = String(decoding: bytes, as: UTF8.self)
+        guard whole.contains("&") else { return whole }
+        var text = whole[...]
         var out = ""
         while let amp = text.firstIndex(of: "&") {
             out += text[..<amp]
-            guard let semicolon = text[amp...].firstIndex(of: ";"), text.distance(from: amp, to: semicolon) <= 10 else { return nil }
+            guard let semicolon = text[amp...].prefix(12).firstIndex(of: ";") else { return nil }
             let name = text[text.index(after: amp)..<semicolon]
             switch name {
             case "amp": out += "&"
@@ -71,7 +72,7 @@ public enum STSResponse {
                 guard let value, let scalar = Unicode.Scalar(value), value != 0 else { return nil }
                 out.unicodeScalars.append(scalar)
             }
-            text = String(text[text.index(after: semicolon)...])
+            text = text[text.index(after: semicolon)...]
         }
         return out + text
     }
