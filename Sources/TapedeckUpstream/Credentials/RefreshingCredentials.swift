@@ -7,9 +7,10 @@ import TapedeckSystem
 /// - More than 15 minutes left, or no expiry: the held credentials, nothing else.
 /// - 15 to 10 minutes left (advisory): one background thread fetches new ones while every caller keeps the held,
 ///   still valid ones; a failed fetch keeps them and is tried again a minute later at the earliest.
-/// - Under 10 minutes left (mandatory): one caller fetches while the others wait on it, then all use the new ones; if
-///   the fetch fails, credentials that have not yet expired are still used, and expired ones fail the signature.
-///   While the held credentials are valid, a mandatory fetch is tried at most every 10 seconds.
+/// - Under 10 minutes left (mandatory): the caller fetches, and signs with the new ones. Meanwhile, and for 10 seconds
+///   after each fetch, other callers sign with the held credentials while they are still valid; once they have
+///   expired, callers wait for the one fetch in progress. If a fetch fails, credentials that have not yet expired
+///   are still used, and expired ones fail the signature.
 public final class RefreshingCredentials: Sendable {
     /// Seconds before expiry from which a background refresh starts.
     public static let advisorySeconds = 15 * 60
@@ -63,32 +64,29 @@ public final class RefreshingCredentials: Sendable {
     /// Credentials to sign with now, refreshed first when they are about to expire.
     public func current() throws(CredentialError) -> AWSCredentials {
         let now = clock()
-        let (held, startAdvisory) = state.withLock { state -> (TimedCredentials, Bool) in
-            guard let expiration = state.held.expiration, expiration - now <= Self.advisorySeconds else { return (state.held, false) }
-            guard expiration - now > Self.mandatorySeconds else { return (state.held, false) }
-            guard !state.backgroundRunning, now >= state.nextAdvisoryAttempt else { return (state.held, false) }
+        let (held, startAdvisory, mustFetch) = state.withLock { state -> (TimedCredentials, Bool, Bool) in
+            guard let expiration = state.held.expiration, expiration - now <= Self.advisorySeconds else { return (state.held, false, false) }
+            guard expiration - now > Self.mandatorySeconds else {
+                return (state.held, false, expiration <= now || now >= state.nextMandatoryAttempt)
+            }
+            guard !state.backgroundRunning, now >= state.nextAdvisoryAttempt else { return (state.held, false, false) }
             state.backgroundRunning = true
-            return (state.held, true)
+            return (state.held, true, false)
         }
         if startAdvisory {
             startBackground { [self] in
                 // A failed advisory fetch changes nothing: the held credentials stay valid for ten minutes more. The
                 // next attempt waits a minute either way, so a source of short-lived credentials is not asked at
                 // every request.
-                _ = refresh(ifExpiringBefore: Int.max)
+                _ = refresh(mandatoryAt: nil)
                 state.withLock { state in
                     state.backgroundRunning = false
                     state.nextAdvisoryAttempt = now + Self.retrySeconds
                 }
             }
         }
-        guard let expiration = held.expiration, expiration - now <= Self.mandatorySeconds else { return held.credentials }
-        if expiration > now, now < state.withLock({ $0.nextMandatoryAttempt }) { return held.credentials }
-        let fetched = refresh(ifExpiringBefore: now + Self.mandatorySeconds)
-        // Whatever came of it, requests in the next seconds sign with what is held (while it is valid) without
-        // waiting: a failing source, or one that hands out short-lived credentials, is not asked at every request.
-        state.withLock { $0.nextMandatoryAttempt = now + Self.mandatoryRetrySeconds }
-        switch fetched {
+        guard mustFetch, let expiration = held.expiration else { return held.credentials }
+        switch refresh(mandatoryAt: now) {
         case .success(let fresh):
             return fresh.credentials
         case .failure(let error):
@@ -99,12 +97,18 @@ public final class RefreshingCredentials: Sendable {
         }
     }
 
-    /// Fetches new credentials unless another caller did so while this one waited and they expire no earlier than
-    /// `deadline`; the credentials held afterwards.
-    private func refresh(ifExpiringBefore deadline: Int) -> Result<TimedCredentials, CredentialError> {
+    /// Fetches new credentials, one caller at a time. A mandatory refresh at `now` fetches only if no caller did so
+    /// while this one waited: not when the held credentials now expire after the mandatory window, nor when they are
+    /// valid and were fetched less than 10 seconds ago (a failing source, or one that hands out short-lived
+    /// credentials, is then not asked at every request). The credentials held afterwards, or why the fetch failed.
+    private func refresh(mandatoryAt now: Int?) -> Result<TimedCredentials, CredentialError> {
         fetching.withLock { _ in
-            let held = state.withLock { $0.held }
-            if deadline != Int.max, let expiration = held.expiration, expiration > deadline { return .success(held) }
+            let (held, nextMandatoryAttempt) = state.withLock { ($0.held, $0.nextMandatoryAttempt) }
+            if let now, let expiration = held.expiration {
+                if expiration - now > Self.mandatorySeconds { return .success(held) }
+                if expiration > now, now < nextMandatoryAttempt { return .success(held) }
+            }
+            if let now { state.withLock { $0.nextMandatoryAttempt = now + Self.mandatoryRetrySeconds } }
             do throws(CredentialError) {
                 let fresh = try fetch()
                 state.withLock { $0.held = fresh }

@@ -1,3 +1,4 @@
+import Dispatch
 import Testing
 import TapedeckSystem
 import TapedeckTestSupport
@@ -95,6 +96,63 @@ import TapedeckTestSupport
         source.advance(1)
         #expect(try credentials.current().accessKeyId == "ASIA3")
         #expect(source.served.withLock { $0 } == 3)
+    }
+
+    /// A holder whose first fetch waits at `release` after opening `entered`.
+    private func blockingHolder(_ source: Source, entered: Gate, release: Gate) throws -> RefreshingCredentials {
+        let first = Mutex(true)
+        return RefreshingCredentials(
+            try source.fetch(), sourceName: "test",
+            fetch: { () throws(CredentialError) in
+                if first.withLock({ value in defer { value = false }; return value }) {
+                    entered.open()
+                    release.wait()
+                }
+                return try source.fetch()
+            },
+            clock: { source.clock.withLock { $0 } })
+    }
+
+    @Test(.timeLimit(.minutes(1))) func whileOneCallerFetchesOthersSignWithTheStillValidCredentials() throws {
+        let source = Source(lifetime: 3600)
+        let entered = Gate(), release = Gate(), done = Gate()
+        let credentials = try blockingHolder(source, entered: entered, release: release)
+        source.advance(3600 - 60)
+        let fetcher = Mutex("")
+        OSThread.start(name: "fetcher") {
+            let keyId = (try? credentials.current().accessKeyId) ?? "failed"
+            fetcher.withLock { $0 = keyId }
+            done.open()
+        }
+        entered.wait()
+        #expect(try credentials.current().accessKeyId == "ASIA1", "a minute left: signed at once, not after the fetch")
+        release.open()
+        done.wait()
+        #expect(fetcher.withLock { $0 } == "ASIA2")
+        #expect(try credentials.current().accessKeyId == "ASIA2")
+        #expect(source.served.withLock { $0 } == 2)
+    }
+
+    @Test(.timeLimit(.minutes(1))) func callersWithExpiredCredentialsWaitForOneFetch() throws {
+        let source = Source(lifetime: 3600)
+        let entered = Gate(), release = Gate()
+        let credentials = try blockingHolder(source, entered: entered, release: release)
+        source.advance(3600 + 1)
+        let results = Mutex<[String]>([])
+        let done = DispatchGroup()
+        for index in 0..<4 {
+            done.enter()
+            OSThread.start(name: "signer-\(index)") {
+                let keyId = (try? credentials.current().accessKeyId) ?? "failed"
+                results.withLock { $0.append(keyId) }
+                done.leave()
+            }
+            if index == 0 { entered.wait() }  // the first caller is fetching; the others arrive while it does
+        }
+        release.open()
+        done.wait()
+        #expect(results.withLock { $0 } == Array(repeating: "ASIA2", count: 4))
+        #expect(source.served.withLock { $0 } == 2, "one fetch for all four")
     }
 
     @Test func fixedCredentialsNeverExpire() throws {
