@@ -2,7 +2,7 @@ import TapedeckHTTP
 import TapedeckSystem
 
 /// A profile with `role_arn`: credentials from STS `AssumeRole`, signed with the credentials of its `source_profile`
-/// (itself possibly a role profile; a loop is an error) or of its `credential_source` (`Environment`,
+/// (its keys if it has any, else its own role, assumed first; a loop is an error) or of its `credential_source` (`Environment`,
 /// `Ec2InstanceMetadata`, `EcsContainer`), as botocore's `AssumeRoleProvider` does.
 ///
 /// The call is `POST /` of `Action=AssumeRole&Version=2011-06-15&RoleArn=…&RoleSessionName=…` (plus `DurationSeconds`
@@ -103,18 +103,16 @@ public struct AssumeRoleCredentials: CredentialProvider {
         case (.some(let name), nil):
             let sourceProfile = try SharedProfile.load(environment: environment, name: name)
             guard sourceProfile.exists else { throw CredentialError("\(label)'s source_profile \(name) is not in \(sourceProfile.places)") }
-            // botocore: a profile naming itself as its source signs with its own keys.
-            if name == profile.name {
+            // botocore: a source profile with keys (even one naming itself) signs with them rather than assume its
+            // own role; one without a role gives what it holds (credential_process, say).
+            if sourceProfile.value("aws_access_key_id") != nil || sourceProfile.value("role_arn") == nil {
                 return try ProfileCredentials(profile: sourceProfile, environment: environment, assumingRoles: false)
             }
             guard !visited.contains(name) else {
                 throw CredentialError("\(label)'s source_profile makes a loop: \((visited + [name]).joined(separator: " → "))")
             }
             guard visited.count < 8 else { throw CredentialError("\(label): more than 8 role profiles in a row") }
-            if sourceProfile.value("role_arn") != nil {
-                return try AssumeRoleCredentials(profile: sourceProfile, environment: environment, visited: visited)
-            }
-            return try ProfileCredentials(profile: sourceProfile, environment: environment, assumingRoles: false)
+            return try AssumeRoleCredentials(profile: sourceProfile, environment: environment, visited: visited)
         }
     }
 

@@ -3,8 +3,8 @@ import TapedeckSystem
 /// The container credentials endpoint of ECS, EKS Pod Identity and CodeBuild, as botocore's `ContainerProvider` uses it.
 ///
 /// `AWS_CONTAINER_CREDENTIALS_RELATIVE_URI` is a path on `http://169.254.170.2`; otherwise
-/// `AWS_CONTAINER_CREDENTIALS_FULL_URI` is a whole URL whose host must be a loopback address or one of the
-/// endpoint's own (169.254.170.2, 169.254.170.23, fd00:ec2::23, localhost). The `Authorization` header is the content of
+/// `AWS_CONTAINER_CREDENTIALS_FULL_URI` is a whole URL: https to any host, or http to a loopback address or one of
+/// the endpoint's own (169.254.170.2, 169.254.170.23, fd00:ec2::23, localhost). The `Authorization` header is the content of
 /// `AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE` (read at each fetch, as the token rotates), else
 /// `AWS_CONTAINER_AUTHORIZATION_TOKEN`. The answer is `{"AccessKeyId", "SecretAccessKey", "Token", "Expiration"}`.
 public struct ContainerCredentials: CredentialProvider {
@@ -54,8 +54,9 @@ public struct ContainerCredentials: CredentialProvider {
             throw CredentialError("AWS_CONTAINER_CREDENTIALS_FULL_URI must be an http or https URL")
         }
         let host = Self.hostName(target.host)
-        guard Self.allowedHosts.contains(host) || Self.isLoopback(host) else {
-            throw CredentialError("AWS_CONTAINER_CREDENTIALS_FULL_URI names host \(host), which is neither a loopback address nor "
+        // botocore's `_validate_allowed_url`: any host over https; over http, loopback or the endpoint's own.
+        guard target.scheme == "https" || Self.allowedHosts.contains(host) || Self.isLoopback(host) else {
+            throw CredentialError("AWS_CONTAINER_CREDENTIALS_FULL_URI is http to host \(host), which is neither a loopback address nor "
                                   + Self.allowedHosts.sorted().joined(separator: ", "))
         }
         return full

@@ -98,6 +98,19 @@ import TapedeckTestSupport
         #expect(sts.requests.last?.header("X-Amz-Security-Token") == "token-inner+/=")
     }
 
+    @Test func aSourceProfileWithKeysSignsWithThemEvenIfItHasARole() throws {
+        let fixtures = try F()
+        defer { fixtures.remove() }
+        let sts = try Self.fakeSTS()
+        defer { sts.stop() }
+        try fixtures.write("credentials", "[self]\naws_access_key_id = AKIDSELF\naws_secret_access_key = s\n")
+        try fixtures.write("config", "[profile self]\nrole_arn = arn:aws:iam::1:role/self\nsource_profile = self\n")
+        let found = try #require(try ProfileCredentials(environment: environment(fixtures, sts: sts, profile: "self")).load())
+        #expect(found.credentials.accessKeyId == "ASIASELF")
+        #expect(sts.requests.count == 1)
+        #expect(sts.requests.first?.header("Authorization")?.contains("Credential=AKIDSELF/") == true)
+    }
+
     @Test func loopsMFAAndBadSourcesAreRefused() throws {
         let fixtures = try F()
         defer { fixtures.remove() }

@@ -49,9 +49,10 @@ import TapedeckTestSupport
         #expect(try ContainerCredentials(environment: [:]).load() == nil)
     }
 
-    @Test func aFullURIMustNameLoopbackOrTheEndpointsOwnHosts() throws {
+    @Test func aFullURIOverHTTPMustNameLoopbackOrTheEndpointsOwnHosts() throws {
         for allowed in ["http://127.0.0.1:80/x", "http://127.1.2.3/x", "http://[::1]:9/x", "http://localhost/x",
-                        "http://169.254.170.23/v1/credentials", "http://[fd00:ec2::23]/x", "https://169.254.170.2/x"] {
+                        "http://169.254.170.23/v1/credentials", "http://[fd00:ec2::23]/x", "https://169.254.170.2/x",
+                        "https://credentials.example.com/x"] {
             #expect(try ContainerCredentials(environment: ["AWS_CONTAINER_CREDENTIALS_FULL_URI": allowed]).endpoint() == allowed)
         }
         for refused in ["http://attacker.example/x", "http://10.0.0.1/x", "http://127.0.0.1.attacker.example/x", "file:///etc/passwd"] {
