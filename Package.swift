@@ -70,8 +70,8 @@ let package = Package(
         .executableTarget(
             name: "TapedeckFuzz",
             dependencies: [
-                "TapedeckProxy", "TapedeckStore", "TapedeckHTTP", "TapedeckBedrock", "TapedeckSystem", "TapedeckCodec", "CSQLite",
-                "CCurl",
+                "TapedeckProxy", "TapedeckStore", "TapedeckUpstream", "TapedeckHTTP", "TapedeckBedrock", "TapedeckSystem",
+                "TapedeckCodec", "CSQLite", "CCurl",
             ]
         ),
 

@@ -78,8 +78,8 @@ public struct ServeOptions: Sendable {
         FlagSpec("read-timeout", value: "SECONDS", help: "a request head must arrive whole within this from its first byte, a body never pause this long (408)", default: "30"),
         FlagSpec("idle-timeout", value: "SECONDS", help: "idle keep-alive connections are closed after this", default: "75"),
         FlagSpec("shutdown-grace", value: "SECONDS", help: "on SIGINT/SIGTERM, how long in-flight requests may finish", default: "10"),
-        FlagSpec("aws-sign", value: nil, help: "re-sign forwarded requests with SigV4 (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN) or send AWS_BEARER_TOKEN_BEDROCK as a Bearer key", default: "off: forward the client's headers"),
-        FlagSpec("aws-region", value: "REGION", help: "region for --aws-sign", default: "AWS_REGION, then AWS_DEFAULT_REGION"),
+        FlagSpec("aws-sign", value: nil, help: "re-sign forwarded requests with SigV4, credentials found as the AWS SDKs find them (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, then AWS_PROFILE's role_arn, keys or credential_process in ~/.aws, then the container endpoint, then EC2 instance metadata), or send AWS_BEARER_TOKEN_BEDROCK as a Bearer key", default: "off: forward the client's headers"),
+        FlagSpec("aws-region", value: "REGION", help: "region for --aws-sign", default: "AWS_REGION, AWS_DEFAULT_REGION, the profile's region, then the upstream's bedrock-runtime.REGION host"),
         FlagSpec("quiet", value: nil, help: "no log line per request; start-up, warnings and errors are still logged", default: "off"),
         FlagSpec("log-format", value: "text|json", help: "log lines on stderr for a person (time, level, message, name=value fields) or one JSON object per line with the same fields", default: "text"),
         FlagSpec("log-level", value: "debug|info|warn|error", help: "least serious events logged: debug adds health and stats requests; requests and start-up are info; answers not recorded are warn", default: "info"),
@@ -252,14 +252,25 @@ public struct ServeOptions: Sendable {
             return level
         } ?? options.logLevel
         if isOn("aws-sign") {
-            guard options.upstream != nil else { throw UsageError("--aws-sign needs --upstream URL\(from("aws-sign"))") }
-            guard let region = one("aws-region") ?? environment["AWS_REGION"] ?? environment["AWS_DEFAULT_REGION"], !region.isEmpty else {
-                throw UsageError("--aws-sign needs a region: --aws-region REGION or AWS_REGION")
+            guard let upstream = options.upstream else { throw UsageError("--aws-sign needs --upstream URL\(from("aws-sign"))") }
+            let found: CredentialChain.Found
+            do { found = try CredentialChain(environment: environment).resolve() } catch { throw UsageError(error.message) }
+            switch found {
+            case .bearer(let token):
+                options.upstreamAuth = .bearer(token)
+            case .keys(let source):
+                let region: AWSRegion?
+                do {
+                    region = try AWSRegion.resolve(flag: one("aws-region"), environment: environment, upstream: upstream)
+                } catch {
+                    throw UsageError("--aws-sign: \(error.message)")
+                }
+                guard let region else {
+                    throw UsageError("--aws-sign needs a region: --aws-region REGION, AWS_REGION, the profile's region, "
+                                     + "or an upstream named bedrock-runtime.REGION.amazonaws.com")
+                }
+                options.upstreamAuth = .sigV4(SigV4Signer(source: source, region: region.name))
             }
-            guard let auth = UpstreamAuth.fromEnvironment(environment, region: region) else {
-                throw UsageError("--aws-sign needs AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_BEARER_TOKEN_BEDROCK, in the environment")
-            }
-            options.upstreamAuth = auth
         } else if one("aws-region") != nil {
             throw UsageError("--aws-region is used only with --aws-sign\(from("aws-region"))")
         }

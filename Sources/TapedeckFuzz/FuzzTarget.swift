@@ -32,6 +32,12 @@ struct FuzzTarget: Sendable {
                    run: SiteGuardTarget.run),
         FuzzTarget(name: "lease", summary: "a JSON store's lock file read when a lease is asked for, taken, released",
                    run: LeaseFileTarget.run),
+        FuzzTarget(name: "aws-config", summary: "an AWS shared credentials/config file through the INI reader, written back and read again",
+                   run: AWSConfigTarget.run),
+        FuzzTarget(name: "aws-cred-doc", summary: "a credential_process output or metadata answer read into credentials",
+                   run: CredentialDocumentTarget.run),
+        FuzzTarget(name: "sts-xml", summary: "an STS AssumeRole answer (credentials, or an error's code and message)",
+                   run: STSResponseTarget.run),
     ]
 
     /// The target called `name`, if there is one.

@@ -16,7 +16,12 @@ extension ProxyEngine {
         let url = base + route.upstreamPath + (query.map { "?\($0)" } ?? "")
         var headers = Self.endToEnd(request.headers, hopByHop: Self.hopByHopRequestHeaders, droppingPrefix: "x-tapedeck-")
         if let auth = configuration.upstreamAuth {
-            headers = auth.apply(method: request.method, url: url, headers: headers, body: request.body)
+            do {
+                headers = try auth.apply(method: request.method, url: url, headers: headers, body: request.body)
+            } catch {
+                log.warn("upstream failed", [LogField("path", route.upstreamPath), LogField("reason", error.message)])
+                return exchange.fail(.badGateway("cannot sign for upstream: \(error.message)"), outcome: outcome)
+            }
         }
         let forwarded = UpstreamRequest(
             method: request.method, url: url, headers: headers, body: request.body,

@@ -83,7 +83,12 @@ extension ProxyEngine {
         var headers = Self.endToEnd(leader.headers, hopByHop: Self.hopByHopRequestHeaders, droppingPrefix: "x-tapedeck-")
         if let auth = configuration.upstreamAuth {
             // Signed at send time, so X-Amz-Date stays within AWS's clock skew allowance.
-            headers = auth.apply(url: url, headers: headers, body: leader.body)
+            do {
+                headers = try auth.apply(url: url, headers: headers, body: leader.body)
+            } catch {
+                log.warn("upstream failed", [LogField("key", flight.resolved.key.prefix), LogField("reason", error.message)])
+                return flight.fail(.badGateway("cannot sign for upstream: \(error.message)"), outcome: outcome, upstreamFailed: true)
+            }
         }
         let request = UpstreamRequest(
             url: url, headers: headers, body: leader.body, timeoutSeconds: configuration.upstreamTimeoutSeconds)

@@ -13,22 +13,15 @@ public enum UpstreamAuth: Sendable {
         "authorization", "x-amz-date", "x-amz-security-token", "x-amz-content-sha256",
     ]
 
-    /// `--aws-sign`'s credentials from the environment: a Bedrock API key first, then an access key pair.
-    public static func fromEnvironment(_ environment: [String: String], region: String) -> UpstreamAuth? {
-        if let token = environment["AWS_BEARER_TOKEN_BEDROCK"], !token.isEmpty { return .bearer(token) }
-        guard let credentials = AWSCredentials.fromEnvironment(environment) else { return nil }
-        return .sigV4(SigV4Signer(credentials: credentials, region: region))
-    }
-
     /// The headers to send for a `method` request of `body` to `url` at `date` (seconds since the Unix epoch), the
-    /// client's credentials replaced by Tapedeck's.
+    /// client's credentials replaced by Tapedeck's; throws when expired credentials could not be renewed.
     public func apply(
         method: String = "POST", url: String, headers: HTTPHeaders, body: [UInt8], date: Int = Timestamp.nowSeconds()
-    ) -> HTTPHeaders {
+    ) throws(CredentialError) -> HTTPHeaders {
         var kept = headers.removing(names: Self.clientCredentialHeaders)
         switch self {
         case .sigV4(let signer):
-            return signer.sign(method: method, url: url, headers: kept, body: body, date: date)
+            return try signer.sign(method: method, url: url, headers: kept, body: body, date: date)
         case .bearer(let token):
             kept.add("Authorization", "Bearer \(token)")
             return kept
@@ -38,7 +31,10 @@ public enum UpstreamAuth: Sendable {
     /// What the start-up log may say about it: never a secret.
     public var summary: String {
         switch self {
-        case .sigV4(let signer): return "SigV4 as \(signer.credentials) in \(signer.region)"
+        case .sigV4(let signer):
+            let credentials = signer.credentials
+            let token = credentials.sessionToken == nil ? "" : " with a session token"
+            return "SigV4 as \(credentials.redactedKeyId)\(token) from \(signer.source.sourceName) in \(signer.region)"
         case .bearer: return "Bedrock API key (Bearer)"
         }
     }

@@ -33,6 +33,9 @@ for target in "$@"; do
         base64) max_len=1024 dict=base64 ;;
         lease) max_len=1024 dict=json ;;
         site-guard) max_len=512 dict=http ;;
+        aws-config) max_len=2048 dict=aws-config ;;
+        aws-cred-doc) max_len=2048 dict=json ;;
+        sts-xml) max_len=2048 dict=sts-xml ;;
         *) echo "unknown fuzz target $target" >&2; exit 2 ;;
     esac
     corpus=${FUZZ_CORPUS:+$FUZZ_CORPUS/$target}

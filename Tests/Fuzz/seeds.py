@@ -11,6 +11,11 @@ Usage: .venv/bin/python Tests/Fuzz/seeds.py --binary .build/debug/tapedeck
 - sqlite-file: Cassettes/ exported by the real binary into an SQLite store, and a schema-version-1 file.
 - namespace: accepted and refused names.
 - base64: RFC 4648 §10's vectors, an image as boto3 encodes it, and text a strict decoder refuses.
+- aws-config: AWS shared credentials and config files: keys, profiles, credential_process, nested blocks,
+  continuations, comments, CRLF, and broken lines.
+- aws-cred-doc: credential_process outputs and container/IMDS answers (first byte: even for a process, odd for metadata),
+  valid, expiring, and missing or mistyped fields.
+- sts-xml: STS AssumeRole answers: credentials, entities and character references, an error, cut short.
 - lease: JSON store lock files: a fresh lease of a live process, one of a gone process, an old one, a lease on another
   key, and a lock file cut short, empty or not a lease.
 Corpus files are named by the SHA-1 of their content, as libFuzzer names the inputs it saves.
@@ -271,6 +276,52 @@ def site_guard_fields():
     ]
 
 
+def aws_config_files():
+    return [
+        "[default]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n",
+        "# comment\n; other\n[default]\nregion = us-east-1\noutput=json\n\n[profile dev]\nregion: eu-west-1\n"
+        "credential_process = aws configure export-credentials --profile sso --format process\n",
+        "[profile admin]\nrole_arn = arn:aws:iam::123456789012:role/Admin\nsource_profile = default\n"
+        "s3 =\n  max_concurrent_requests = 10\n  max_queue_size = 1000\nnote = first\n  second\n",
+        "[default]\r\naws_access_key_id=AKID\r\naws_secret_access_key=S\r\naws_session_token=T\r\n[default]\r\nregion=x\r\n",
+        "[sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\n[services dev]\nbedrock-runtime =\n  endpoint_url = http://localhost:8787\n",
+        "key before section = 1\n",
+        "[default]\nnot a key line\n",
+        "[]\n[ ]\n[a]b]\n",
+    ]
+
+
+def credential_documents():
+    process = {"Version": 1, "AccessKeyId": "ASIAIOSFODNN7EXAMPLE", "SecretAccessKey": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+               "SessionToken": "IQoJb3JpZ2luX2VjEXAMPLE", "Expiration": "2026-12-05T22:00:00Z"}
+    metadata = {"Code": "Success", "LastUpdated": "2026-12-05T16:00:00Z", "Type": "AWS-HMAC", "AccessKeyId": "ASIAIOSFODNN7EXAMPLE",
+                "SecretAccessKey": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "Token": "IQoJb3JpZ2luX2VjEXAMPLE",
+                "Expiration": "2026-12-05T22:00:00.123+01:00"}
+    documents = [b"\0" + json.dumps(process).encode(), b"\1" + json.dumps(metadata).encode(),
+                 b"\0" + json.dumps({k: v for k, v in process.items() if k not in ("SessionToken", "Expiration")}).encode(),
+                 b"\0" + json.dumps(dict(process, Version=2)).encode(), b"\1" + json.dumps(dict(metadata, Code="Failure")).encode(),
+                 b"\0" + json.dumps(dict(process, AccessKeyId=7)).encode(), b"\0" + json.dumps(dict(process, Expiration="tomorrow")).encode(),
+                 b"\0" + json.dumps(process).encode()[:40]]
+    return documents
+
+
+def sts_answers():
+    ok = ('<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><AssumeRoleResult><AssumedRoleUser>'
+          '<AssumedRoleId>AROA3XFRBF535PLBIFPI4:s3-access-example</AssumedRoleId><Arn>arn:aws:sts::123456789012:'
+          'assumed-role/demo/TestAR</Arn></AssumedRoleUser><Credentials><AccessKeyId>ASIAIOSFODNN7EXAMPLE</AccessKeyId>'
+          '<SecretAccessKey>wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY</SecretAccessKey><SessionToken>AQoDYXdzEPT//////////'
+          'wEXAMPLEtc764bNrC9SAPBSM22wDOk4x4HIZ8j4FZTwdQWLWsKWHGBuFqwAeMicRXmxfpSPfIeoIYRqTflfKD8YUuwthAx7mSEI/qkPpKPi'
+          '/kMcGdQrmGdeehM4IC1NtBmUpp2wUE8phUZampKsburEDy0KPkyQDYwT7WZ0wq5VSXDvp75YU9HFvlRd8Tx6q6fE8YQcHNVXAkiY9q6d+'
+          'xo0rKwT38xVqr7ZD0u0iPPkUL64lIZbqBAz+scqKmlzm8FDrypNC9Yjc8fPOLn9FX9KSYvKTr4rvx3iSIlTJabIQwj2ICCR/oLxBA==</SessionToken>'
+          '<Expiration>2019-11-09T13:34:41Z</Expiration></Credentials><PackedPolicySize>6</PackedPolicySize></AssumeRoleResult>'
+          '<ResponseMetadata><RequestId>c6104cbe-af31-11e0-8154-cbc7ccf896c7</RequestId></ResponseMetadata></AssumeRoleResponse>')
+    error = ('<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type><Code>AccessDenied'
+             '</Code><Message>User: arn:aws:iam::123456789012:user/dev is not authorized to perform: sts:AssumeRole on '
+             'resource: arn:aws:iam::123456789012:role/demo &amp; &#x41;&#66;</Message></Error><RequestId>x</RequestId>'
+             '</ErrorResponse>')
+    return [ok, error, ok.replace("/bPx", "&amp;&lt;&#47;&#x2B;"), ok[:len(ok) // 2], ok.replace("2019-11-09T13:34:41Z", "soon")]
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--binary", required=True, help="the built tapedeck binary (for the SQLite store file)")
@@ -314,6 +365,12 @@ def main():
         put("lease", lock)
     for fields in site_guard_fields():
         put("site-guard", b"\0".join(fields))
+    for text in aws_config_files():
+        put("aws-config", text)
+    for document in credential_documents():
+        put("aws-cred-doc", document)
+    for answer in sts_answers():
+        put("sts-xml", answer)
     for target in sorted(os.listdir(CORPUS)):
         print(f"{target}: {len(os.listdir(os.path.join(CORPUS, target)))} seeds")
 

@@ -189,8 +189,16 @@ import TapedeckTestSupport
         let bearer = try ServeOptions.parse(upstream + ["--aws-region", "us-east-1"], environment: ["AWS_BEARER_TOKEN_BEDROCK": "bedrock-api-key-x"])
         guard case .bearer(let token)? = bearer.upstreamAuth else { Issue.record("expected Bearer"); return }
         #expect(token == "bedrock-api-key-x")
-        #expect(throws: UsageError.self) { try ServeOptions.parse(upstream, environment: ["AWS_REGION": "us-east-1"]) }
-        #expect(throws: UsageError.self) { try ServeOptions.parse(upstream, environment: ["AWS_ACCESS_KEY_ID": "a", "AWS_SECRET_ACCESS_KEY": "b"]) }
+        let noMetadata = ["AWS_EC2_METADATA_DISABLED": "true"]
+        #expect(throws: UsageError.self) { try ServeOptions.parse(upstream, environment: noMetadata.merging(["AWS_REGION": "us-east-1"]) { $1 }) }
+        let fromHost = try ServeOptions.parse(
+            ["--upstream", "https://bedrock-runtime.eu-west-1.amazonaws.com", "--aws-sign"],
+            environment: ["AWS_ACCESS_KEY_ID": "a", "AWS_SECRET_ACCESS_KEY": "b"])
+        guard case .sigV4(let hostSigner)? = fromHost.upstreamAuth else { Issue.record("expected SigV4"); return }
+        #expect(hostSigner.region == "eu-west-1", "the region comes from the upstream's host when nothing else names one")
+        #expect(throws: UsageError.self, "a host that names no region, and no region anywhere") {
+            try ServeOptions.parse(["--upstream", "http://127.0.0.1:9", "--aws-sign"], environment: ["AWS_ACCESS_KEY_ID": "a", "AWS_SECRET_ACCESS_KEY": "b"])
+        }
         #expect(throws: UsageError.self) { try ServeOptions.parse(["--aws-sign"], environment: keys) }
         #expect(throws: UsageError.self) { try ServeOptions.parse(["--aws-region", "us-east-1"], environment: keys) }
         #expect(try ServeOptions.parse([], environment: keys).upstreamAuth == nil, "nothing is signed unless asked")

@@ -15,8 +15,8 @@ public struct SigV4Signer: Sendable {
         "transfer-encoding", "upgrade", "user-agent", "x-amzn-trace-id", "proxy-connection",
     ]
 
-    /// The key that signs; its secret feeds the signing key only.
-    public let credentials: AWSCredentials
+    /// Where each signature's credentials come from: fixed ones, or ones refreshed before they expire.
+    public let source: RefreshingCredentials
     /// The region in the credential scope, e.g. `us-east-1`.
     public let region: String
     /// The service in the credential scope: `bedrock` for Bedrock Runtime.
@@ -24,31 +24,59 @@ public struct SigV4Signer: Sendable {
     /// Whether the canonical URI encodes the already-encoded wire path once more (every service but S3).
     public let doubleEncodePath: Bool
 
-    /// Creates a signer; `doubleEncodePath: false` selects S3's rule (path encoded once, not normalized).
+    /// Creates a signer with fixed credentials; `doubleEncodePath: false` selects S3's rule (path encoded once, not
+    /// normalized).
     public init(
         credentials: AWSCredentials,
         region: String,
         service: String = "bedrock",
         doubleEncodePath: Bool = true
     ) {
-        self.credentials = credentials
+        self.init(source: RefreshingCredentials(fixed: credentials), region: region, service: service,
+                  doubleEncodePath: doubleEncodePath)
+    }
+
+    /// Creates a signer that asks `source` for the credentials at each signature.
+    public init(
+        source: RefreshingCredentials,
+        region: String,
+        service: String = "bedrock",
+        doubleEncodePath: Bool = true
+    ) {
+        self.source = source
         self.region = region
         self.service = service
         self.doubleEncodePath = doubleEncodePath
     }
 
+    /// The credentials signing now (the last fetched), for descriptions and tests.
+    public var credentials: AWSCredentials { source.latest.credentials }
+
     /// The headers to send: `headers` without any client signature or `Host`, plus `Host`, `X-Amz-Date`,
     /// `X-Amz-Security-Token` (with a session token) and `Authorization`. The URL and body must go out unchanged.
+    /// Throws when the credentials expired and new ones could not be fetched.
     public func sign(
         method: String,
         url: String,
         headers: HTTPHeaders,
         body: [UInt8],
         date: Int
+    ) throws(CredentialError) -> HTTPHeaders {
+        sign(method: method, url: url, headers: headers, body: body, date: date, credentials: try source.current())
+    }
+
+    /// `sign` with the given credentials (an STS call signed with a role's source credentials).
+    func sign(
+        method: String,
+        url: String,
+        headers: HTTPHeaders,
+        body: [UInt8],
+        date: Int,
+        credentials: AWSCredentials
     ) -> HTTPHeaders {
-        let request = prepare(method: method, url: url, headers: headers, body: body, date: date)
+        let request = prepare(method: method, url: url, headers: headers, body: body, date: date, credentials: credentials)
         let toSign = stringToSign(canonicalRequest: request.canonicalRequest, amzDate: request.amzDate)
-        let signature = SHA256.hex(HMAC.sha256(key: signingKey(day: request.day), message: toSign))
+        let signature = SHA256.hex(HMAC.sha256(key: signingKey(day: request.day, credentials: credentials), message: toSign))
         let authorization = "AWS4-HMAC-SHA256 Credential=\(credentials.accessKeyId)/\(scope(day: request.day)), "
             + "SignedHeaders=\(request.signedHeaders), Signature=\(signature)"
         var sent = request.headers
@@ -64,7 +92,7 @@ public struct SigV4Signer: Sendable {
         body: [UInt8],
         date: Int
     ) -> String {
-        prepare(method: method, url: url, headers: headers, body: body, date: date).canonicalRequest
+        prepare(method: method, url: url, headers: headers, body: body, date: date, credentials: credentials).canonicalRequest
     }
 
     /// The string to sign (SigV4 task 2): algorithm, timestamp, credential scope, hash of the canonical request.
@@ -73,7 +101,8 @@ public struct SigV4Signer: Sendable {
     }
 
     /// The derived signing key (SigV4 task 3) for a `yyyyMMdd` day: an HMAC chain from `AWS4` + secret.
-    func signingKey(day: String) -> [UInt8] {
+    func signingKey(day: String, credentials: AWSCredentials? = nil) -> [UInt8] {
+        let credentials = credentials ?? self.credentials
         let dateKey = HMAC.sha256(key: Array(("AWS4" + credentials.secretAccessKey).utf8), message: day)
         let regionKey = HMAC.sha256(key: dateKey, message: region)
         let serviceKey = HMAC.sha256(key: regionKey, message: service)
@@ -94,7 +123,8 @@ public struct SigV4Signer: Sendable {
         url: String,
         headers: HTTPHeaders,
         body: [UInt8],
-        date: Int
+        date: Int,
+        credentials: AWSCredentials
     ) -> Prepared {
         let target = SigV4URL(url)
         let amzDate = Self.amzDate(epochSeconds: date)

@@ -29,14 +29,14 @@ import TapedeckTestSupport
         )
     }
 
-    private func sign(token: String?, body: [UInt8], headers: HTTPHeaders? = nil) -> [String] {
-        signer(token: token)
+    private func sign(token: String?, body: [UInt8], headers: HTTPHeaders? = nil) throws -> [String] {
+        try signer(token: token)
             .sign(method: "POST", url: Self.url, headers: headers ?? HTTPHeaders([("Content-Type", "application/json")]),
                   body: body, date: Self.date)
             .map { "\($0.name): \($0.value)" }
     }
 
-    @Test func theCanonicalRequestEncodesTheModelArnTwice() {
+    @Test func theCanonicalRequestEncodesTheModelArnTwice() throws {
         let canonical = signer(token: nil).canonicalRequest(
             method: "POST", url: Self.url, headers: HTTPHeaders([("Content-Type", "application/json")]),
             body: Self.asciiBody, date: Self.date
@@ -50,28 +50,28 @@ import TapedeckTestSupport
             + "f584c84fc8473287c88115e230a57f280321be729e4888c26a1f692967c8f096")
     }
 
-    @Test func matchesBotocoreWithoutASessionToken() {
-        #expect(sign(token: nil, body: Self.asciiBody) == [
+    @Test func matchesBotocoreWithoutASessionToken() throws {
+        #expect(try sign(token: nil, body: Self.asciiBody) == [
             "Content-Type: application/json", "Host: \(Self.host)", "X-Amz-Date: 20241125T170405Z",
             "Authorization: AWS4-HMAC-SHA256 Credential=\(Self.scope), SignedHeaders=content-type;host;x-amz-date, "
                 + "Signature=ddeb95c81ae568fc9ad01ad32e0edc0c06bf75db28ac43f37e3a39dd9fe749bc",
         ])
-        #expect(sign(token: nil, body: Self.nonASCIIBody) == [
+        #expect(try sign(token: nil, body: Self.nonASCIIBody) == [
             "Content-Type: application/json", "Host: \(Self.host)", "X-Amz-Date: 20241125T170405Z",
             "Authorization: AWS4-HMAC-SHA256 Credential=\(Self.scope), SignedHeaders=content-type;host;x-amz-date, "
                 + "Signature=ef46527391e399ad966ed9a8a4b0ba91310212f08bcbfa85fb05bb630ebc6bc9",
         ])
     }
 
-    @Test func matchesBotocoreWithASessionToken() {
+    @Test func matchesBotocoreWithASessionToken() throws {
         let signed = "SignedHeaders=content-type;host;x-amz-date;x-amz-security-token"
-        #expect(sign(token: Self.token, body: Self.asciiBody) == [
+        #expect(try sign(token: Self.token, body: Self.asciiBody) == [
             "Content-Type: application/json", "Host: \(Self.host)", "X-Amz-Date: 20241125T170405Z",
             "X-Amz-Security-Token: \(Self.token)",
             "Authorization: AWS4-HMAC-SHA256 Credential=\(Self.scope), \(signed), "
                 + "Signature=29c3678a6c07ef8dc27e06b317aeb90ca50cd44bf67896113b4b0736b4c6b8fe",
         ])
-        #expect(sign(token: Self.token, body: Self.nonASCIIBody) == [
+        #expect(try sign(token: Self.token, body: Self.nonASCIIBody) == [
             "Content-Type: application/json", "Host: \(Self.host)", "X-Amz-Date: 20241125T170405Z",
             "X-Amz-Security-Token: \(Self.token)",
             "Authorization: AWS4-HMAC-SHA256 Credential=\(Self.scope), \(signed), "
@@ -94,9 +94,9 @@ import TapedeckTestSupport
         (name: "Content-Length", value: "94"),
     ])
 
-    @Test func replacesAClientsSignatureAsBotocoreWouldSign() {
+    @Test func replacesAClientsSignatureAsBotocoreWouldSign() throws {
         // botocore signed the same headers without the client's Host, X-Amz-* and Authorization.
-        #expect(sign(token: Self.token, body: Self.asciiBody, headers: Self.proxiedHeaders) == [
+        #expect(try sign(token: Self.token, body: Self.asciiBody, headers: Self.proxiedHeaders) == [
             "User-Agent: Boto3/1.35.0 md/Botocore#1.35.0 ua/2.0 os/linux lang/python#3.12.3",
             "amz-sdk-invocation-id: 0f6a3b1e-8c2d-4e5f-9a7b-1c2d3e4f5a6b",
             "amz-sdk-request: attempt=1",
@@ -109,8 +109,8 @@ import TapedeckTestSupport
         ])
     }
 
-    @Test func dropsClientSignatureHeadersEvenWithoutASessionToken() {
-        let sent = signer(token: nil).sign(
+    @Test func dropsClientSignatureHeadersEvenWithoutASessionToken() throws {
+        let sent = try signer(token: nil).sign(
             method: "POST", url: Self.url, headers: Self.proxiedHeaders, body: Self.asciiBody, date: Self.date
         )
         let names = sent.map { $0.name.lowercased() }
@@ -122,9 +122,9 @@ import TapedeckTestSupport
         #expect(!sent.contains { $0.value.contains("ASIACLIENT") || $0.value == "client-token" || $0.value == "127.0.0.1:4000" })
     }
 
-    @Test func theSecretIsNeverSentOrShown() {
+    @Test func theSecretIsNeverSentOrShown() throws {
         let signer = signer(token: Self.token)
-        let sent = signer.sign(method: "POST", url: Self.url, headers: Self.proxiedHeaders, body: Self.asciiBody, date: Self.date)
+        let sent = try signer.sign(method: "POST", url: Self.url, headers: Self.proxiedHeaders, body: Self.asciiBody, date: Self.date)
         #expect(!sent.contains { $0.name.contains(Self.secret) || $0.value.contains(Self.secret) })
         var dumped = ""
         dump(signer, to: &dumped)
