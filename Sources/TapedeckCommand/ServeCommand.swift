@@ -79,6 +79,11 @@ public struct ServeCommand {
         if configuration.authToken != nil {
             log.info("auth token required", [LogField("header", "x-tapedeck-token"), LogField("open", "GET /_tapedeck/health")])
         }
+        // What to do next, with the port really bound (`--port 0` included). The text line reads
+        // `INFO  export AWS_ENDPOINT_URL_BEDROCK_RUNTIME=http://…`: from `export` on, it is the shell line to copy.
+        let local = "http://\(Self.localName(host)):\(port)"
+        log.info("cassette browser", [LogField("url", local + "/_tapedeck/")])
+        log.info("export", [LogField("AWS_ENDPOINT_URL_BEDROCK_RUNTIME", local)])
         // The last start-up line says everything a reader needs to know the server is up and what it serves.
         log.info("listening", [
             LogField("address", "http://\(host):\(port)"),
@@ -102,6 +107,16 @@ public struct ServeCommand {
         engine.shutdown()
         log.info("stopped")
         return 0
+    }
+
+    /// The name a client on this machine reaches `host` by: a wildcard address is no place to connect to, so
+    /// `0.0.0.0` is reached as `127.0.0.1` and `[::]` as `[::1]`; any other host as it is.
+    static func localName(_ host: String) -> String {
+        switch host {
+        case "0.0.0.0": return "127.0.0.1"
+        case "[::]", "[0:0:0:0:0:0:0:0]": return "[::1]"
+        default: return host
+        }
     }
 
     /// `--strict`: lists the cassettes nothing used, so stale ones can be pruned.
