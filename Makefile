@@ -1,4 +1,5 @@
-# Tapedeck: `make run` serves the bundled cassettes offline on 127.0.0.1:8787; `make test` runs every test.
+# Tapedeck: `make run` serves the bundled cassettes offline on 127.0.0.1:8787 (PORT=, HOST= to change it); `make test`
+# runs every test.
 # Both install what they need first (Debian's libcurl and SQLite headers, and a project-local Python venv for tests;
 # make test also installs Debian's headless-capable Chromium for the cassette browser's test).
 
@@ -64,8 +65,13 @@ build: deps
 release: deps
 	$(SWIFT) build -c release $(SWIFT_BUILD_FLAGS)
 
+## `make run PORT=9001 HOST=…` picks the address; without them serve's own TAPEDECK_PORT / TAPEDECK_HOST or its
+## default (127.0.0.1:8787) apply. Only make's command line counts: a PORT or HOST in the environment (set by shells
+## and hosting platforms for their own ends) is not taken for Tapedeck's.
+RUN_ADDRESS = $(if $(filter command line,$(origin PORT)),--port $(PORT)) $(if $(filter command line,$(origin HOST)),--host $(HOST))
+
 run: release
-	.build/release/tapedeck serve --store json:Cassettes
+	.build/release/tapedeck serve --store json:Cassettes $(strip $(RUN_ADDRESS))
 
 test: deps venv plugin browser-deps
 	$(SWIFT) build --build-tests

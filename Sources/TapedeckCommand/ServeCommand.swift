@@ -12,14 +12,11 @@ public struct ServeCommand {
     /// Creates the command.
     public init(options: ServeOptions) { self.options = options }
 
-    /// Serves until SIGINT/SIGTERM; returns 0 after a clean shutdown, 1 when start-up fails.
+    /// Serves until SIGINT/SIGTERM; returns 0 after a clean shutdown, 1 when start-up fails, and 130 (143 for
+    /// SIGTERM) when a second signal cut the shutdown short.
     public func run() -> Int32 {
-        // Block the stop signals before any thread exists, so every thread inherits the mask and only sigwait sees them.
-        var stopSignals = sigset_t()
-        sigemptyset(&stopSignals)
-        sigaddset(&stopSignals, SIGINT)
-        sigaddset(&stopSignals, SIGTERM)
-        pthread_sigmask(SIG_BLOCK, &stopSignals, nil)
+        // Before any thread exists, so every thread inherits the mask and only sigwait sees the stop signals.
+        let stopSignals = StopSignals.block()
         Signals.ignoreSIGPIPE()
         ResourceLimits.raiseOpenFiles()
 
@@ -79,6 +76,11 @@ public struct ServeCommand {
         if configuration.authToken != nil {
             log.info("auth token required", [LogField("header", "x-tapedeck-token"), LogField("open", "GET /_tapedeck/health")])
         }
+        // What to do next, with the port really bound (`--port 0` included). The text line reads
+        // `INFO  export AWS_ENDPOINT_URL_BEDROCK_RUNTIME=http://…`: from `export` on, it is the shell line to copy.
+        let local = "http://\(Self.localName(host)):\(port)"
+        log.info("cassette browser", [LogField("url", local + "/_tapedeck/")])
+        log.info("export", [LogField("AWS_ENDPOINT_URL_BEDROCK_RUNTIME", local)])
         // The last start-up line says everything a reader needs to know the server is up and what it serves.
         log.info("listening", [
             LogField("address", "http://\(host):\(port)"),
@@ -89,19 +91,60 @@ public struct ServeCommand {
             LogField("version", ProxyEngine.version),
         ])
 
-        var received: Int32 = 0
-        while sigwait(&stopSignals, &received) != 0 {}
+        let first = stopSignals.wait()
         log.info("shutting down", [
-            LogField("signal", received == SIGINT ? "SIGINT" : "SIGTERM"), LogField("grace_seconds", options.shutdownGraceSeconds),
+            LogField("signal", StopSignals.name(first)), LogField("grace_seconds", options.shutdownGraceSeconds),
         ])
+        let cutShort = Mutex<Int32?>(nil)
+        OSThread.start(name: "tapedeck-stop") {
+            Self.watchForImpatience(stopSignals, server: server, engine: engine, log: log, cutShort: cutShort)
+        }
         server.shutdown(graceMs: options.shutdownGraceSeconds * 1000)
+        // Any upstream call still under way ends here, unrecorded (each logged `not recorded`).
         upstream?.shutdown()
         engine.finishRecordings()
         ledger?.stop()
-        if configuration.strict { reportUnused(engine, log: log) }
+        let second = cutShort.withLock { $0 }
+        if configuration.strict && second == nil { reportUnused(engine, log: log) }
         engine.shutdown()
-        log.info("stopped")
-        return 0
+        guard let second else {
+            log.info("stopped")
+            return 0
+        }
+        log.info("stopped", [LogField("status", Int(StopSignals.exitStatus(second)))])
+        return StopSignals.exitStatus(second)
+    }
+
+    /// During the shutdown: a second SIGINT/SIGTERM stops waiting for open requests (their connections are closed,
+    /// and a miss still waiting on upstream is not recorded) while recordings already being written still finish;
+    /// a third exits at once, losing those too.
+    private static func watchForImpatience(
+        _ stopSignals: StopSignals, server: HTTPServer, engine: ProxyEngine, log: ProcessLog, cutShort: Mutex<Int32?>
+    ) {
+        let second = stopSignals.wait()
+        cutShort.withLock { $0 = second }
+        let dropped = server.cutShutdownShort()
+        log.warn("second signal: exiting now", [
+            LogField("signal", StopSignals.name(second)), LogField("open_requests", dropped),
+            LogField("misses_in_flight", engine.coalescer.flightCount),
+            LogField("effect", "open requests are cut off and misses still waiting on upstream are not recorded; "
+                     + "recordings already being written are finished (a third signal exits without them)"),
+        ])
+        let third = stopSignals.wait()
+        log.warn("third signal: exiting at once", [
+            LogField("signal", StopSignals.name(third)), LogField("writes_unfinished", engine.unfinishedWrites),
+        ])
+        _exit(StopSignals.exitStatus(third))
+    }
+
+    /// The name a client on this machine reaches `host` by: a wildcard address is no place to connect to, so
+    /// `0.0.0.0` is reached as `127.0.0.1` and `[::]` as `[::1]`; any other host as it is.
+    static func localName(_ host: String) -> String {
+        switch host {
+        case "0.0.0.0": return "127.0.0.1"
+        case "[::]", "[0:0:0:0:0:0:0:0]": return "[::1]"
+        default: return host
+        }
     }
 
     /// `--strict`: lists the cassettes nothing used, so stale ones can be pruned.

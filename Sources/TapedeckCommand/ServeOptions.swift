@@ -77,7 +77,7 @@ public struct ServeOptions: Sendable {
         FlagSpec("threads", value: "N", help: "event-loop threads", default: "the CPUs this process may run on (taskset), at most 8"),
         FlagSpec("read-timeout", value: "SECONDS", help: "a request head must arrive whole within this from its first byte, a body never pause this long (408)", default: "30"),
         FlagSpec("idle-timeout", value: "SECONDS", help: "idle keep-alive connections are closed after this", default: "75"),
-        FlagSpec("shutdown-grace", value: "SECONDS", help: "on SIGINT/SIGTERM, how long in-flight requests may finish", default: "10"),
+        FlagSpec("shutdown-grace", value: "SECONDS", help: "on SIGINT/SIGTERM, how long in-flight requests may finish (a second signal stops waiting)", default: "10"),
         FlagSpec("aws-sign", value: nil, help: "re-sign forwarded requests with SigV4, credentials found as the AWS SDKs find them (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, then AWS_PROFILE's role_arn, keys or credential_process in ~/.aws, then the container endpoint, then EC2 instance metadata), or send AWS_BEARER_TOKEN_BEDROCK as a Bearer key", default: "off: forward the client's headers"),
         FlagSpec("aws-region", value: "REGION", help: "region for --aws-sign", default: "AWS_REGION, AWS_DEFAULT_REGION, the profile's region, then the upstream's bedrock-runtime.REGION host"),
         FlagSpec("quiet", value: nil, help: "no log line per request; start-up, warnings and errors are still logged", default: "off"),

@@ -58,6 +58,7 @@ final class EventLoop: @unchecked Sendable {  // All but `tasks` (a Mutex) is to
             threadID = pthread_self()
             ready.signal()
             run()
+            server.loopFinished(index, dropped: 0)
             finished.signal()
         }
         ready.wait()
@@ -227,13 +228,11 @@ final class EventLoop: @unchecked Sendable {  // All but `tasks` (a Mutex) is to
 
     private func checkDrained(now: UInt64) {
         // Connections accepted during the drain, there only to be refused, do not hold it open.
-        let open = connections.contains { connection in connection.map { !$0.refusing } ?? false }
-        if !open {
-            for case let connection? in connections { connection.close() }
-            stopped = true
-        } else if now >= drainDeadline {
-            for case let connection? in connections { connection.close() }
-            stopped = true
-        }
+        let open = connections.reduce(0) { count, connection in count + (connection.map { $0.refusing ? 0 : 1 } ?? 0) }
+        let cut = server.shutdownIsCut
+        guard open == 0 || now >= drainDeadline || cut else { return }
+        for case let connection? in connections { connection.close() }
+        stopped = true
+        if cut { server.loopFinished(index, dropped: open) }
     }
 }

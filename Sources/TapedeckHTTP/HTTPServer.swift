@@ -1,4 +1,5 @@
 internal import CLinux
+import Dispatch
 import Glibc
 import TapedeckSystem
 
@@ -54,6 +55,18 @@ public final class HTTPServer: @unchecked Sendable {  // `listener` and `loops` 
     private var listener: Listener?
     private var loops: [EventLoop] = []
 
+    /// A shutdown cut short (`cutShutdownShort`) and the loops that have answered it.
+    private struct Cut {
+        var requested = false
+        /// Loops that closed their connections after the cut, or had ended anyway.
+        var finishedLoops: Set<Int> = []
+        /// Requests the loops were still answering when they closed them.
+        var dropped = 0
+    }
+    private let cut = Mutex(Cut())
+    /// Signalled each time a loop joins `finishedLoops`.
+    private let loopFinishedSignal = DispatchSemaphore(value: 0)
+
     /// Creates a server; nothing is bound until `start`.
     public init(configuration: Configuration, handler: HTTPHandler, log: @escaping @Sendable (LogEvent) -> Void = { _ in }) {
         self.configuration = configuration
@@ -85,6 +98,30 @@ public final class HTTPServer: @unchecked Sendable {  // `listener` and `loops` 
         for loop in loops { loop.waitUntilFinished() }
         loops.removeAll()
         listener = nil
+    }
+
+    /// During `shutdown`: stops waiting for the requests still being answered (a second Ctrl-C). Each loop closes
+    /// every connection at its next drain tick (20 ms), however far its requests had got; returns, once all loops
+    /// have, how many requests that cut off. Call after `start`.
+    public func cutShutdownShort() -> Int {
+        let loopCount = max(1, configuration.eventLoops)
+        cut.withLock { $0.requested = true }
+        while true {
+            let dropped = cut.withLock { state in state.finishedLoops.count >= loopCount ? state.dropped : nil }
+            if let dropped { return dropped }
+            loopFinishedSignal.wait()
+        }
+    }
+
+    /// Whether `cutShutdownShort` was called; the draining loops look at it every tick.
+    var shutdownIsCut: Bool { cut.withLock { $0.requested } }
+
+    /// A loop closed `dropped` requests after the cut, or ended on its own (counted once per loop).
+    func loopFinished(_ index: Int, dropped: Int) {
+        cut.withLock { state in
+            if state.finishedLoops.insert(index).inserted { state.dropped += dropped }
+        }
+        loopFinishedSignal.signal()
     }
 
     func log(_ event: LogEvent) { logger(event) }

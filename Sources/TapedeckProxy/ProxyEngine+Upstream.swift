@@ -202,6 +202,9 @@ extension ProxyEngine {
         if case .success(let sync) = written, sync.isNeeded { syncer.submit { sync.run() } }
     }
 
+    /// Store writes handed over and not yet done (queued or under way, fsyncs included).
+    public var unfinishedWrites: Int { writers.unfinishedCount + syncer.unfinishedCount }
+
     /// Waits until every recording handed to `save` is written and synced, and the store leases of landed flights
     /// are let go.
     public func finishRecordings() {

@@ -33,7 +33,8 @@ package enum LogLines {
         while true {
             rest = rest.drop { $0 == " " }
             guard !rest.isEmpty else { break }
-            let name = rest.prefix { $0.isLowercase || $0 == "_" }
+            // Field names are lower case, but for an environment variable's (`AWS_ENDPOINT_URL_BEDROCK_RUNTIME`).
+            let name = rest.prefix { $0.isLowercase || $0.isUppercase || $0 == "_" }
             if !name.isEmpty, rest.dropFirst(name.count).first == "=" {
                 break
             }

@@ -26,4 +26,23 @@ import TapedeckTestSupport
         let wrong = try await CommandRunner.run("diff", [String(cold.key.prefix)], store: scratch.path)
         #expect(wrong.status == 2)
     }
+
+    /// LangChain sends `"system": []`: against a recording without `system` that is no system prompt added, and
+    /// the diff says just what differs.
+    @Test func anEmptySystemListAgainstNoneIsNotAPromptAdded() async throws {
+        let scratch = try ScratchDirectory()
+        defer { scratch.remove() }
+        let store = JSONFileStore(directory: scratch.path)
+        let plain = try CommandFixtures.chat(CommandFixtures.haiku, "Name a cold country.", "Norway.", tokens: (9, 2),
+                                             recordedAt: "2025-03-01T09:00:00Z")
+        let empty = try CommandFixtures.chat(CommandFixtures.haiku, "Name a cold country.", "Norway.", tokens: (9, 2),
+                                             recordedAt: "2025-03-01T09:00:00Z", extra: #","system":[]"#)
+        try store.save(plain)
+        try store.save(empty)
+        #expect(plain.key != empty.key)
+        let result = try await CommandRunner.run("diff", [String(plain.key.prefix), String(empty.key.prefix)], store: scratch.path)
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("system absent → [] (no system prompt either way)"), "\(result.stdout)")
+        #expect(!result.stdout.contains("system prompt added"), "\(result.stdout)")
+    }
 }

@@ -218,4 +218,44 @@ import TapedeckTestSupport
         #expect(result.stderr.contains(
             " ERROR cannot open store store=json:\(scratch("file")) error=\"opendir \(scratch("file")): Not a directory\""), "\(result.stderr)")
     }
+
+    /// A second Ctrl-C during the shutdown exits at once: with a live stream still waiting on upstream (held there
+    /// until the end of the test), serve drains, then on the second SIGINT says what it drops, cuts the stream off,
+    /// records nothing half-done and exits 130, all while upstream still holds the stream open.
+    @Test func aSecondInterruptExitsWhileAStreamIsStillOpen() async throws {
+        let scratch = try ScratchDirectory()
+        defer { scratch.remove() }
+        let release = DispatchSemaphore(value: 0)
+        let origin = try TestOrigin { request in
+            var chunks = EchoOrigin.streamFrames(EchoOrigin.question(request.body) ?? "").map { TestOrigin.Chunk($0) }
+            chunks[1].before = { release.wait() }
+            return TestOrigin.Reply.chunked(headers: StreamFrames.eventStream, chunks: chunks).closingConnection()
+        }
+        defer {
+            release.signal()
+            origin.stop()
+        }
+        let serve = try ServeProcess(["--store", "json:\(scratch.path)", "--upstream", origin.baseURL])
+        defer { serve.kill() }
+        let (firstChunk, cutOff, status) = try await onOwnThread {
+            let client = try RawClient(port: serve.port)
+            try client.send("POST", ProxyHarness.haikuPath + "-stream", body: Array(EchoOrigin.requestBody("held").utf8))
+            _ = try client.readHead()
+            let first = try client.readChunk()
+            kill(serve.pid, SIGINT)
+            _ = serve.waitForLine(containing: " INFO  shutting down signal=SIGINT")
+            kill(serve.pid, SIGINT)
+            serve.process.waitUntilExit()
+            return (first, client.readUntilClosed(), serve.process.terminationStatus)
+        }
+        #expect(firstChunk != nil, "the stream was under way")
+        #expect(status == 130)
+        #expect(cutOff, "the client's stream was closed")
+        _ = serve.waitForLine(containing: " INFO  stopped")
+        let lines = serve.lines
+        #expect(lines.contains { $0.contains(" WARN  second signal: exiting now signal=SIGINT open_requests=1 misses_in_flight=1 effect=") }, "\(lines)")
+        #expect(lines.contains { $0.contains(" WARN  not recorded ") }, "\(lines)")
+        #expect(lines.last?.hasSuffix(" INFO  stopped status=130") == true, "\(lines)")
+        #expect(try JSONFileStore(directory: scratch.path).count() == 0, "nothing half-done was stored")
+    }
 }

@@ -89,14 +89,14 @@ import TapedeckTestSupport
         #expect(run.status == 0)
         let events = try run.lines.map { line in try #require(LogLines.json(line), "not one JSON object: \(line)") }
         #expect(events.map { $0["msg"] ?? "" } == [
-            "listening", "request", "request", "not recorded", "request", "request", "request", "request", "shutting down", "stopped",
+            "cassette browser", "export", "listening", "request", "request", "not recorded", "request", "request", "request", "request", "shutting down", "stopped",
         ])
         for event in events {
             #expect(event["time"].map { Timestamp.parse($0) != nil } == true, "\(event)")
             #expect(event["level"].flatMap(LogLevel.init(rawValue:)) != nil, "\(event)")
         }
 
-        let listening = events[0]
+        let listening = events[2]
         #expect(listening["level"] == "info")
         #expect(listening["address"]?.hasPrefix("http://127.0.0.1:") == true)
         #expect(listening["mode"] == "auto")
@@ -104,6 +104,9 @@ import TapedeckTestSupport
         #expect(listening["cassettes"] == "0")
         #expect(listening["upstream"] == upstream.baseURL)
         #expect(listening["version"] == ProxyEngine.version)
+        let address = try #require(listening["address"])
+        #expect(events[0]["url"] == address + "/_tapedeck/")
+        #expect(events[1]["AWS_ENDPOINT_URL_BEDROCK_RUNTIME"] == address)
 
         let requests = events.filter { $0["msg"] == "request" }
         for (event, answer) in zip(requests, run.answers) {
@@ -126,7 +129,7 @@ import TapedeckTestSupport
         #expect(run.answers[4].chunks.count >= 3 && run.answers[5].chunks.count >= 3, "both streams came in chunks")
         #expect(requests[3]["model"] == nil && requests[3]["namespace"] == nil, "no route, no namespace header")
 
-        let notRecorded = events[3]
+        let notRecorded = events[5]
         #expect(notRecorded["level"] == "warn")
         #expect(notRecorded["reason"] == "upstream answered 429")
         #expect(notRecorded["key"] == requests[2]["key"])
@@ -162,7 +165,41 @@ import TapedeckTestSupport
             ["--quiet", "--log-format", "json", "--upstream", upstream.baseURL, "--store", "json:\(scratch.path)"],
             requests: Array(Self.traffic.prefix(3)))
         let messages = run.lines.compactMap { LogLines.json($0)?["msg"] }
-        #expect(messages == ["listening", "not recorded", "shutting down", "stopped"], "\(run.lines)")
+        #expect(messages == ["cassette browser", "export", "listening", "not recorded", "shutting down", "stopped"], "\(run.lines)")
+    }
+
+    /// Start-up names the cassette browser's address and the line that points clients here, with the port bound
+    /// (`--port 0` here): the browser's page answers at that address, and the text line from `export` on is the shell
+    /// command to copy.
+    @Test func startUpNamesTheBrowserAndTheLineToCopy() async throws {
+        let scratch = try ScratchDirectory()
+        defer { scratch.remove() }
+        let (lines, page) = try await onOwnThread {
+            let running = try TapedeckBinary.Running(["serve", "--port", "0", "--store", "json:\(scratch.path)"])
+            defer {
+                running.send(SIGTERM)
+                _ = running.waitForExit()
+            }
+            guard let port = running.waitForPort() else { return (running.lines, nil as RawResponse?) }
+            let browser = running.lines.first { $0.contains(" INFO  cassette browser url=") }
+            guard let browser, let path = browser.split(separator: "url=http://127.0.0.1:\(port)").last else {
+                return (running.lines, nil)
+            }
+            return (running.lines, try RawClient(port: port).exchange("GET", String(path), headers: [], body: []))
+        }
+        let port = try #require(lines.last.flatMap(TapedeckBinary.port(inListening:)), "\(lines)")
+        #expect(lines.contains { $0.hasSuffix(" INFO  cassette browser url=http://127.0.0.1:\(port)/_tapedeck/") }, "\(lines)")
+        #expect(lines.contains { $0.hasSuffix(" INFO  export AWS_ENDPOINT_URL_BEDROCK_RUNTIME=http://127.0.0.1:\(port)") }, "\(lines)")
+        #expect(page?.status == 200)
+        #expect(page?.headers["Content-Type"]?.hasPrefix("text/html") == true)
+    }
+
+    @Test func aWildcardHostIsShownAsThisMachinesAddress() {
+        #expect(ServeCommand.localName("0.0.0.0") == "127.0.0.1")
+        #expect(ServeCommand.localName("[::]") == "[::1]")
+        #expect(ServeCommand.localName("127.0.0.1") == "127.0.0.1")
+        #expect(ServeCommand.localName("localhost") == "localhost")
+        #expect(ServeCommand.localName("[::1]") == "[::1]")
     }
 
     @Test func theLogSettingsComeFromTheEnvironmentAndTheSettingsFile() async throws {

@@ -201,6 +201,15 @@ import TapedeckTestSupport
         draining.stopped.wait()
     }
 
+    @Test func aShutdownCutShortClosesTheRequestInFlightAndCountsIt() throws {
+        let draining = try Draining()
+        // Not released: the request would hold the drain for its whole grace.
+        #expect(draining.server.cutShutdownShort() == 1)
+        #expect(draining.held.readUntilClosed(), "the request in flight is cut off, unanswered")
+        draining.stopped.wait()
+        draining.release.open()
+    }
+
     @Test func aConnectionArrivingDuringTheDrainIsAnswered503NotReset() throws {
         let draining = try Draining()
         for request in ["GET /late HTTP/1.1\r\nHost: x\r\n\r\n", "POST /late HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello"] {

@@ -122,21 +122,34 @@ def rewrite(text, port=None, upstream=None):
 
 @pytest.fixture
 def workspace(tmp_path):
-    """A scratch directory holding a copy of the bundled cassettes, with `tapedeck` first on PATH."""
+    """A scratch directory holding a copy of the bundled cassettes, with `tapedeck` first on PATH, and an
+    environment as on a machine without AWS credentials: no AWS_* variable (the endpoint included), a HOME without
+    ~/.aws, and AWS config and credentials files that do not exist. A block that needs credentials or an endpoint
+    must set them itself, as a reader who copies it has to."""
     shutil.copytree(os.path.join(ROOT, "Cassettes"), tmp_path / "Cassettes")
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     os.symlink(os.path.abspath(BINARY), bin_dir / "tapedeck")
-    env = dict(os.environ)
+    env = {name: value for name, value in os.environ.items()
+           if not name.startswith("AWS_") and not (name.startswith("TAPEDECK_") and name != "TAPEDECK_BIN")}
     env["PATH"] = f"{bin_dir}:{os.path.dirname(sys.executable)}:{env['PATH']}"
-    env["HOME"] = str(tmp_path)
-    env["AWS_CONFIG_FILE"] = str(tmp_path / "aws-config")
-    env["AWS_SHARED_CREDENTIALS_FILE"] = str(tmp_path / "aws-credentials")
+    (tmp_path / "home").mkdir()
+    env["HOME"] = str(tmp_path / "home")
+    env["AWS_CONFIG_FILE"] = str(tmp_path / "no-aws-config")
+    env["AWS_SHARED_CREDENTIALS_FILE"] = str(tmp_path / "no-aws-credentials")
+    # Not a credential: without it a block missing credentials would still fail, only after botocore's instance
+    # metadata lookups time out.
     env["AWS_EC2_METADATA_DISABLED"] = "true"
-    for name in list(env):
-        if name.startswith("TAPEDECK_") and name != "TAPEDECK_BIN":
-            del env[name]
     return tmp_path, env
+
+
+def test_the_workspace_has_no_credentials(workspace):
+    """The guard for the client blocks: botocore finds no credentials in the workspace's environment."""
+    directory, env = workspace
+    probe = "import boto3; print(boto3.Session().get_credentials() is None)"
+    result = run([sys.executable, "-c", probe], directory, env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "True"
 
 
 def run(command, cwd, env, shell=False):
@@ -199,7 +212,6 @@ def test_client_block(block, workspace):
     fake = FakeBedrock()
     server = Tapedeck("--upstream", fake.url, "--store", f"json:{directory / 'Cassettes'}")
     try:
-        env["AWS_ENDPOINT_URL_BEDROCK_RUNTIME"] = server.url
         text = rewrite(block.text, port=server.port, upstream=fake.url)
         if block.language == "python":
             if "continues" in block.directive.split():
@@ -226,8 +238,13 @@ def test_serve_block(block, workspace):
     assert serves, f"{block} has no tapedeck serve line"
     for command in serves:
         fake = FakeBedrock()
+        line_env = dict(env)
+        if "--aws-sign" in command:
+            # Recording from AWS signs with the reader's own credentials, which these lines say they need; the
+            # fake upstream takes any.
+            line_env.update(AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test", AWS_REGION="us-east-1")
         try:
-            serve_line(block, setup, command, fake, directory, dict(env))
+            serve_line(block, setup, command, fake, directory, line_env)
         finally:
             fake.stop()
 

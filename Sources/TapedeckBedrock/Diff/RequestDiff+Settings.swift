@@ -5,18 +5,34 @@ extension RequestDiff {
     static let inferenceFields = ["maxTokens", "temperature", "topP", "stopSequences"]
 
     /// `system prompt added` / `removed` / `changed`, or where its text first differs.
+    ///
+    /// `"system": []` holds no system prompt, so it is compared as absent: `[]` against a prompt is
+    /// `system prompt added` (or `removed`). The keys still differ when one side has `[]` and the other no `system` at
+    /// all (the body is hashed as sent), so that alone is said as it is: `system [] → absent (no system prompt either
+    /// way)`.
     static func systemDifferences(_ recorded: JSONValue?, _ asked: JSONValue?) -> [String] {
-        guard let recorded, let asked else {
-            return presenceOrChange("system prompt", recorded, asked).map { [$0] } ?? []
+        let recordedPrompt = recorded.flatMap(systemPrompt), askedPrompt = asked.flatMap(systemPrompt)
+        guard let recordedPrompt, let askedPrompt else {
+            if recordedPrompt != nil || askedPrompt != nil {
+                return presenceOrChange("system prompt", recordedPrompt, askedPrompt).map { [$0] } ?? []
+            }
+            // Neither has a prompt: what is left to tell is `[]` against no `system` member at all.
+            guard (recorded == nil) != (asked == nil) else { return [] }
+            return ["system \(recorded == nil ? "absent → []" : "[] → absent") (no system prompt either way)"]
         }
-        if JSONEquivalence.equal(recorded, asked) { return [] }
-        guard let left = recorded.arrayValue, let right = asked.arrayValue, left.count == right.count,
+        if JSONEquivalence.equal(recordedPrompt, askedPrompt) { return [] }
+        guard let left = recordedPrompt.arrayValue, let right = askedPrompt.arrayValue, left.count == right.count,
               let index = left.indices.first(where: { !JSONEquivalence.equal(left[$0], right[$0]) }),
               let a = left[index]["text"]?.stringValue, let b = right[index]["text"]?.stringValue,
               let difference = TextDifference(recorded: a, asked: b)
         else { return ["system prompt changed"] }
         let place = left.count == 1 ? "system prompt" : "system prompt block \(index + 1)"
         return ["\(place) \(difference.description)"]
+    }
+
+    /// `system` as a system prompt: nil for an empty list, which holds none.
+    static func systemPrompt(_ system: JSONValue) -> JSONValue? {
+        system.arrayValue?.isEmpty == true ? nil : system
     }
 
     /// `temperature 0.2 → 0.7`, `topP added (0.9)`, `stopSequences changed`, one line per member.

@@ -17,14 +17,14 @@ extension RequestDiff {
     /// The score is a weighted sum of five parts, each in 0…1:
     /// - messages (0.5): equivalent messages shared from the start, plus up to 0.9 of a message for the
     ///   common text prefix of the first pair that differs (same role only), over the longer list's count;
-    /// - system prompt (0.2): 1 when equivalent (or absent on both sides), else 0;
+    /// - system prompt (0.2): 1 when equivalent (or absent on both sides, `"system": []` counting as absent), else 0;
     /// - tools (0.15): Jaccard overlap of `toolSpec` names (1 when neither side has tools);
     /// - inferenceConfig (0.1): share of its members, by name, whose values are equivalent;
     /// - everything else (0.05): share of the remaining top-level fields and `toolChoice` that are equivalent.
     /// Comparisons follow `differences`: member order and number spelling do not count. Symmetric.
     public static func similarity(_ a: JSONValue, _ b: JSONValue) -> Double {
         let messages = messagesScore(a["messages"]?.arrayValue ?? [], b["messages"]?.arrayValue ?? [])
-        let system: Double = JSONEquivalence.equal(a["system"], b["system"]) ? 1 : 0
+        let system: Double = JSONEquivalence.equal(a["system"].flatMap(systemPrompt), b["system"].flatMap(systemPrompt)) ? 1 : 0
         let tools = toolsScore(ToolList(a["toolConfig"]?["tools"]).names, ToolList(b["toolConfig"]?["tools"]).names)
         let inference = agreement(a["inferenceConfig"]?.objectValue ?? [], b["inferenceConfig"]?.objectValue ?? [])
         let other = agreement(otherMembers(a), otherMembers(b))

@@ -34,6 +34,20 @@ import TapedeckTestSupport
         #expect(F.diff(recorded, asked) == ["maxTokens added (100)", "stopSequences added"])
     }
 
+    @Test func anEmptySystemListIsNoSystemPrompt() throws {
+        let absent = try F.request(messages)
+        let empty = try request(#""system": []"#)
+        let brief = try request(#""system": [{"text": "Be brief."}]"#)
+        #expect(F.diff(empty, brief) == ["system prompt added"])
+        #expect(F.diff(brief, empty) == ["system prompt removed"])
+        // The only difference between the two keys: said as it is, not as a prompt added or removed.
+        #expect(F.diff(absent, empty) == ["system absent → [] (no system prompt either way)"])
+        #expect(F.diff(empty, absent) == ["system [] → absent (no system prompt either way)"])
+        #expect(F.diff(empty, try request(#""system":[ ]"#)).isEmpty)
+        #expect(RequestDiff.similarity(absent, empty) == 1)
+        #expect(RequestDiff.similarity(empty, brief) == RequestDiff.similarity(absent, brief))
+    }
+
     private static let weather = #"""
     {"toolSpec": {"name": "get_weather", "description": "Weather for a city",
       "inputSchema": {"json": {"type": "object", "properties": {"city": {"type": "string"}}}}}}
