@@ -77,11 +77,12 @@ struct StoreScope {
         var ways: [String] = []
         if keys > 1 { ways.append("give more digits") }
         if namespaces > 1 { ways.append("choose a namespace with --namespace NAME (\"\" for the shared one)") }
+        // Matches in more than one namespace get a column naming each one's.
         let shown = matches.prefix(KeyPrefix.listedMatches)
-        let width = shown.map(\.view.label.count).max() ?? 0
+        let width = namespaces > 1 ? shown.map(\.view.label.count).max() ?? 0 : 0
         let listed = shown.map { match in
-            let pad = String(repeating: " ", count: width - match.view.label.count)
-            return "\n  \(match.entry.key.hex)  \(match.view.label)\(pad)  \(match.entry.location)"
+            let column = width == 0 ? "" : match.view.label + String(repeating: " ", count: width - match.view.label.count) + "  "
+            return "\n  \(match.entry.key.hex)  \(column)\(match.entry.location)"
         }.joined()
         let more = matches.count > KeyPrefix.listedMatches ? "\n  … and \(matches.count - KeyPrefix.listedMatches) more" : ""
         let spread = namespaces > 1 ? " across \(namespaces) namespaces" : ""
