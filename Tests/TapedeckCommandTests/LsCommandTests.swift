@@ -219,15 +219,4 @@ import TapedeckTestSupport
         #expect(none.status == 1)
         #expect(none.stderr == "tapedeck ls: \(kind.spec(in: empty.path)) has no namespace \"alpha\"; it has no namespaces, only the shared one\n")
     }
-
-    @Test(arguments: StoreKind.allCases)
-    func aCommandThatWritesMakesTheNamespaceItNames(_ kind: StoreKind) async throws {
-        let scratch = try ScratchDirectory()
-        defer { scratch.remove() }
-        let layout = try NamespaceFixtures.store(kind, in: scratch.path)
-        let target = StoreKind.allCases.first { $0 != kind }!.spec(in: scratch.path)
-        let export = try await CommandRunner.run(["export", "--store", layout.spec("alpha"), "--to", "\(target)#fresh"])
-        #expect(export.status == 0, "\(export.stderr)")
-        #expect(try NamespaceFixtures.keys(target, "fresh") == layout.cassettes["alpha"]!.map(\.key.hex).sorted())
-    }
 }
