@@ -4,10 +4,12 @@ struct ImportCommand: Subcommand {
     static let usage = "tapedeck import --from STORE [--store STORE]"
     static let summary = "copy every cassette and its usage counts from another store"
     static let details = """
-        Copies every cassette of the store --from names into --store, skipping cassettes --store already
-        holds unchanged, and merges the usage counts so --store holds at least the other store's hits and
-        misses: importing twice changes nothing. Progress goes to stderr (a bar on a terminal); the last line
-        says how many cassettes were written. A cassette that cannot be copied is reported and makes the
+        Copies every cassette of the store --from names into --store, each namespace into the namespace of the
+        same name, skipping cassettes --store already holds unchanged, and merges the usage counts so --store
+        holds at least the other store's hits and misses: importing twice changes nothing. A --from ending in
+        #NAME copies that namespace only, into the same namespace of --store, or into OTHER when --store ends
+        in #OTHER. Progress goes to stderr (a bar on a terminal); the last line
+        says how many cassettes were written, across all namespaces. A cassette that cannot be copied is reported and makes the
         exit status 1.
         """
     static let specs = [
@@ -26,9 +28,9 @@ struct ImportCommand: Subcommand {
     }
 
     func run() throws(CommandFailure) -> Int32 {
-        let source = try StoreOption.open(origin, flag: "from")
-        let target = try StoreOption.open(store, create: true)
-        let outcome = try StoreCopier(source: source, destination: target, label: "importing").copy()
-        return ExportCommand.report(outcome, "imported \(outcome.copied) cassettes from \(source.description)", command: Self.name)
+        let plan = try StoreCopier.plan(source: origin, sourceFlag: "from", namespace: nil, destination: store, destinationFlag: "store")
+        let outcome = try StoreCopier(routes: plan.routes, label: "importing").copy()
+        let across = StoreScope.across(outcome.namespaces)
+        return ExportCommand.report(outcome, "imported \(outcome.copied) cassettes\(across) from \(plan.source)", command: Self.name)
     }
 }

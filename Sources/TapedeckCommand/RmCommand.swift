@@ -3,38 +3,43 @@ import TapedeckStore
 /// `tapedeck rm`: removes the cassettes the given key prefixes name, each prefix naming exactly one.
 struct RmCommand: Subcommand {
     static let name = "rm"
-    static let usage = "tapedeck rm KEY-PREFIX... [--store STORE]"
+    static let usage = "tapedeck rm KEY-PREFIX... [--namespace NAME] [--store STORE]"
     static let summary = "remove cassettes by key prefix"
     static let details = """
-        Removes each cassette whose key starts with one of the KEY-PREFIXes and prints "removed <key>".
-        A prefix that matches no cassette, or several, removes nothing for that prefix, is reported on stderr,
-        and makes the exit status 1 once the other prefixes have been dealt with.
+        Removes each cassette whose key starts with one of the KEY-PREFIXes, in whichever namespace it is,
+        and prints "removed <key>" (followed by "(namespace NAME)" unless it is in the shared namespace).
+        --namespace NAME, or a --store ending in #NAME, looks in one namespace only (--namespace "" the shared
+        one). A prefix that matches no cassette, or several (the same key in two namespaces too), removes
+        nothing for that prefix, is reported on stderr with the matches and their namespaces, and makes the
+        exit status 1 once the other prefixes have been dealt with.
         """
-    static let specs = [StoreOption.spec]
+    static let specs = [StoreScope.spec, StoreOption.spec]
 
     let store: String
     let prefixes: [KeyPrefix]
+    let namespace: String?
 
     init(values: [String: [String]], operands: [String]) throws(UsageError) {
         guard !operands.isEmpty else { throw UsageError("needs at least one KEY-PREFIX (see tapedeck ls)") }
         var prefixes: [KeyPrefix] = []
         for operand in operands { prefixes.append(try KeyPrefix(operand)) }
         self.prefixes = prefixes
+        namespace = values["namespace"]?.last
         store = try StoreOption.value(values)
     }
 
     func run() throws(CommandFailure) -> Int32 {
-        let opened = try StoreOption.open(store)
-        let entries = try StoreOption.entries(of: opened)
+        let scope = try StoreScope.open(store, namespace: namespace)
+        let entries = try scope.entries()
         var failed = false
-        var removed: Set<CacheKey> = []
+        var removed: Set<String> = []
         for prefix in prefixes {
             do {
-                let entry = try prefix.resolve(in: entries, store: opened.description)
+                let found = try scope.resolve(prefix, in: entries)
                 // The same cassette named twice (`rm d42a d42a05`) is removed once and reported once.
-                guard removed.insert(entry.key).inserted else { continue }
-                try Self.remove(entry, from: opened)
-                Output.out("removed \(entry.key.hex)\n")
+                guard removed.insert(found.entry.location).inserted else { continue }
+                try Self.remove(found.entry, from: found.view.store)
+                Output.out("removed \(found.entry.key.hex)\(found.view.suffix)\n")
             } catch {
                 Output.err("tapedeck rm: \(error.reason)\n")
                 failed = true

@@ -3,7 +3,7 @@ import TapedeckStore
 /// `tapedeck stats`: per model, how many cassettes, hits and misses, the tokens replays served, and the money saved.
 struct StatsCommand: Subcommand {
     static let name = "stats"
-    static let usage = "tapedeck stats [--prices FILE] [--json] [--store STORE]"
+    static let usage = "tapedeck stats [--prices FILE] [--namespace NAME] [--json] [--store STORE]"
     static let summary = "cassettes, hits, misses, tokens served from cassettes and money saved, per model"
     static let details = """
         Per model and in total: cassettes, hits and misses (as serve counted them), the tokens hits served
@@ -11,16 +11,19 @@ struct StatsCommand: Subcommand {
         tokens would have cost at on-demand prices. Prices come from a built-in table of common Bedrock models
         (US$ per million tokens; see README.md); --prices FILE, a JSON object such as
         {"anthropic.claude-3-5-haiku-20241022-v1:0": {"input": 0.8, "output": 4.0}}, adds or overrides models.
-        Models without a price show "-".
+        Models without a price show "-". Counts cover every namespace; --namespace NAME, or a --store ending
+        in #NAME, counts one (--namespace "" the shared one).
         """
     static let specs = [
         FlagSpec("prices", value: "FILE", help: "JSON object of model id → {\"input\": US$, \"output\": US$} per million tokens", default: "the built-in table"),
+        StoreScope.spec,
         FlagSpec("json", value: nil, help: "print JSON instead of a table", default: "off"),
         StoreOption.spec,
     ]
 
     let store: String
     let pricesFile: String?
+    let namespace: String?
     let json: Bool
 
     init(values: [String: [String]], operands: [String]) throws(UsageError) {
@@ -28,6 +31,7 @@ struct StatsCommand: Subcommand {
         pricesFile = values["prices"]?.last
         if pricesFile?.isEmpty == true { throw UsageError("--prices must name a file") }
         json = values["json"] != nil
+        namespace = values["namespace"]?.last
         store = try StoreOption.value(values)
     }
 
@@ -55,19 +59,22 @@ struct StatsCommand: Subcommand {
 
     func run() throws(CommandFailure) -> Int32 {
         let prices = PriceTable(overrides: try pricesFile.map { path throws(CommandFailure) in try PriceTable.overrides(file: path) } ?? [:])
-        let opened = try StoreOption.open(store)
-        let entries = try StoreOption.entries(of: opened)
-        let usage = try StoreOption.usage(of: opened)
+        let scope = try StoreScope.open(store, namespace: namespace)
         var models: [String: Tally] = [:]
-        let unreadable = StoreScan.each(entries, in: opened) { entry, cassette in
-            let hits = usage.hits[entry.key]?.count ?? 0
-            let tokens = TokenUsage(of: cassette)
-            models[cassette.modelId, default: Tally()].add(Tally(
-                cassettes: 1, hits: hits,
-                inputTokens: hits.multipliedSaturated(by: tokens?.inputTokens ?? 0),
-                outputTokens: hits.multipliedSaturated(by: tokens?.outputTokens ?? 0)))
+        var unreadable: [StoreScan.Unreadable] = []
+        for view in scope.views {
+            let entries = try StoreOption.entries(of: view.store)
+            let usage = try StoreOption.usage(of: view.store)
+            unreadable += StoreScan.each(entries, in: view.store) { entry, cassette in
+                let hits = usage.hits[entry.key]?.count ?? 0
+                let tokens = TokenUsage(of: cassette)
+                models[cassette.modelId, default: Tally()].add(Tally(
+                    cassettes: 1, hits: hits,
+                    inputTokens: hits.multipliedSaturated(by: tokens?.inputTokens ?? 0),
+                    outputTokens: hits.multipliedSaturated(by: tokens?.outputTokens ?? 0)))
+            }
+            for (model, count) in usage.misses { models[model, default: Tally()].add(Tally(misses: count)) }
         }
-        for (model, count) in usage.misses { models[model, default: Tally()].add(Tally(misses: count)) }
         var rows: [(model: String, tally: Tally)] = []
         var total = Tally()
         for model in models.keys.sorted() {

@@ -89,7 +89,16 @@ struct StoreAudit: Sendable {
     }
 
     /// `verified N cassettes: X corrupt, Y wrong keys, Z duplicates`.
-    var summary: String {
-        "verified \(total) cassettes: \(corrupt.count) corrupt, \(wrongKeys.count) wrong keys, \(duplicates.count) duplicates"
+    var summary: String { Self.summary(of: [self]) }
+
+    /// The summary of audits of several namespaces, their counts added: `verified N cassettes across M namespaces:
+    /// …` when more than one namespace held cassettes.
+    static func summary(of audits: [StoreAudit]) -> String {
+        let total = audits.reduce(0) { $0 + $1.total }
+        let corrupt = audits.reduce(0) { $0 + $1.corrupt.count }
+        let wrongKeys = audits.reduce(0) { $0 + $1.wrongKeys.count }
+        let duplicates = audits.reduce(0) { $0 + $1.duplicates.count }
+        let across = StoreScope.across(audits.filter { $0.total > 0 }.count)
+        return "verified \(total) cassettes\(across): \(corrupt) corrupt, \(wrongKeys) wrong keys, \(duplicates) duplicates"
     }
 }

@@ -1,13 +1,19 @@
 import TapedeckBedrock
 import TapedeckStore
-/// Copies every cassette of one store into another, with its usage counts, for `export` and `import`.
+/// Copies every cassette of one store into another, with its usage counts, for `export` and `import`: each
+/// namespace into a namespace of the destination, as `routes(from:into:flag:)` pairs them.
 ///
 /// Copying is idempotent: a cassette the destination already holds byte for byte is skipped, and usage counts
 /// are merged so the destination ends with at least the source's hits per cassette (the later last hit wins)
 /// and misses per model. A fresh destination gets the source's counts exactly; a second copy changes nothing.
 struct StoreCopier {
-    let source: CassetteStore
-    let destination: CassetteStore
+    /// One namespace to copy: the source seen through it and the destination seen through the one it goes into.
+    struct Route {
+        let source: CassetteStore
+        let destination: CassetteStore
+    }
+
+    let routes: [Route]
     /// What the progress meter says, e.g. `exporting`.
     let label: String
 
@@ -17,39 +23,48 @@ struct StoreCopier {
         var copied = 0
         /// Cassettes the destination already held unchanged.
         var alreadyThere = 0
+        /// How many namespaces of the source held cassettes.
+        var namespaces = 0
         /// One line per cassette that could not be copied, and for counts that could not be merged.
         var failures: [String] = []
     }
 
-    /// Copies everything, showing progress on stderr.
+    /// Copies everything, showing progress over every namespace's cassettes on stderr.
     func copy() throws(CommandFailure) -> Outcome {
-        let entries = try StoreOption.entries(of: source)
-        let sourceUsage = try StoreOption.usage(of: source)
-        let destinationUsage = try StoreOption.usage(of: destination)
+        var listed: [(route: Route, entries: [StoreEntry])] = []
+        for route in routes { listed.append((route, try StoreOption.entries(of: route.source))) }
         var outcome = Outcome()
-        var present: [CacheKey] = []
-        var progress = ProgressMeter(total: entries.count, label: label)
-        for (index, entry) in entries.enumerated() {
-            do {
-                if try copy(entry) { outcome.copied += 1 } else { outcome.alreadyThere += 1 }
-                present.append(entry.key)
-            } catch {
-                outcome.failures.append(error.reason)
+        outcome.namespaces = listed.filter { !$0.entries.isEmpty }.count
+        var progress = ProgressMeter(total: listed.reduce(0) { $0 + $1.entries.count }, label: label)
+        var done = 0
+        for (route, entries) in listed {
+            let sourceUsage = try StoreOption.usage(of: route.source)
+            let destinationUsage = try StoreOption.usage(of: route.destination)
+            var present: [CacheKey] = []
+            for entry in entries {
+                do {
+                    if try copy(entry, along: route) { outcome.copied += 1 } else { outcome.alreadyThere += 1 }
+                    present.append(entry.key)
+                } catch {
+                    outcome.failures.append(error.reason)
+                }
+                done += 1
+                progress.show(done)
             }
-            progress.show(index + 1)
+            let missing = Self.missingUsage(source: sourceUsage, destination: destinationUsage, keys: present)
+            do {
+                try route.destination.addUsage(missing)
+            } catch {
+                outcome.failures.append("cannot add usage counts to \(route.destination.description): \(StoreScan.reason(error))")
+            }
         }
         progress.finish()
-        let missing = Self.missingUsage(source: sourceUsage, destination: destinationUsage, keys: present)
-        do {
-            try destination.addUsage(missing)
-        } catch {
-            outcome.failures.append("cannot add usage counts to \(destination.description): \(StoreScan.reason(error))")
-        }
         return outcome
     }
 
     /// Copies one cassette; false when the destination already held it unchanged.
-    private func copy(_ entry: StoreEntry) throws(CommandFailure) -> Bool {
+    private func copy(_ entry: StoreEntry, along route: Route) throws(CommandFailure) -> Bool {
+        let (source, destination) = (route.source, route.destination)
         let loaded: Cassette?
         do {
             loaded = try source.load(entry.key)

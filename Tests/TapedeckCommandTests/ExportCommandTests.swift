@@ -74,3 +74,52 @@ import TapedeckTestSupport
         #expect(result.stderrLines.count == 1)
     }
 }
+
+/// `export` from a store with cassettes in the shared namespace and in two namespaces into the other kind of store.
+@Suite struct ExportNamespaceTests {
+    /// Keys and usage counts of namespace `name` of the store `spec` names.
+    private func contents(_ spec: String, _ name: String) throws -> ([String], UsageCounts) {
+        (try NamespaceFixtures.keys(spec, name), try StoreLocation.open(spec).namespace(name).usage())
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func everyNamespaceLandsInTheSameNamespace(_ kind: StoreKind) async throws {
+        let scratch = try ScratchDirectory()
+        defer { scratch.remove() }
+        let layout = try NamespaceFixtures.store(kind, in: scratch.path)
+        let target = StoreKind.allCases.first { $0 != kind }!.spec(in: scratch.path)
+        let result = try await CommandRunner.run(["export", "--to", target, "--store", layout.spec])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout == "exported 6 cassettes across 3 namespaces to \(target)\n")
+        #expect(try StoreLocation.open(target).namespaces() == NamespaceFixtures.names)
+        for name in [""] + NamespaceFixtures.names {
+            let (keys, usage) = try contents(target, name)
+            #expect(keys == layout.cassettes[name]!.map(\.key.hex).sorted(), "namespace \(name)")
+            #expect(usage == (try contents(layout.spec, name).1), "namespace \(name)'s counts")
+        }
+        let again = try await CommandRunner.run(["export", "--to", target, "--store", layout.spec])
+        #expect(again.stdout == "exported 0 cassettes across 3 namespaces to \(target); 6 already there\n")
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func oneNamespaceGoesIntoItsOwnNameOrTheOneTheTargetNames(_ kind: StoreKind) async throws {
+        let scratch = try ScratchDirectory()
+        defer { scratch.remove() }
+        let layout = try NamespaceFixtures.store(kind, in: scratch.path)
+        let target = StoreKind.allCases.first { $0 != kind }!.spec(in: scratch.path)
+        let alpha = try await CommandRunner.run(["export", "--to", target, "--store", layout.spec("alpha")])
+        #expect(alpha.status == 0, "\(alpha.stderr)")
+        #expect(alpha.stdout == "exported 2 cassettes to \(target) (namespace alpha)\n")
+        #expect(try StoreLocation.open(target).namespaces() == ["alpha"])
+        #expect(try NamespaceFixtures.keys(target, "").isEmpty, "not into the target's shared namespace")
+
+        let shared = try await CommandRunner.run(["export", "--namespace", "", "--to", "\(target)#kept", "--store", layout.spec])
+        #expect(shared.stdout == "exported 2 cassettes to \(target) (namespace kept)\n")
+        #expect(try NamespaceFixtures.keys(target, "kept") == layout.cassettes[""]!.map(\.key.hex).sorted())
+
+        let several = try await CommandRunner.run(["export", "--to", "\(target)#one", "--store", layout.spec])
+        #expect(several.status == 2)
+        #expect(several.stderr == "tapedeck export: --to \(target)#one names one namespace, but \(layout.spec) has several: (shared), alpha, beta; pick the one to copy with --store \(layout.spec)#NAME or --namespace NAME\n")
+        #expect(try StoreLocation.open(target).namespaces() == ["alpha", "kept"])
+    }
+}

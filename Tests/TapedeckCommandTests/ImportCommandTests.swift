@@ -84,3 +84,29 @@ import TapedeckTestSupport
         #expect(result.stderrLines.count == 1)
     }
 }
+
+/// `import` from a store with cassettes in the shared namespace and in two namespaces into the other kind of store.
+@Suite struct ImportNamespaceTests {
+    @Test(arguments: StoreKind.allCases)
+    func everyNamespaceLandsInTheSameNamespaceAndOneIntoTheNameTheStoreGives(_ kind: StoreKind) async throws {
+        let scratch = try ScratchDirectory()
+        defer { scratch.remove() }
+        let layout = try NamespaceFixtures.store(kind, in: scratch.path)
+        let other = StoreKind.allCases.first { $0 != kind }!
+        let target = other.spec(in: scratch.path)
+        let all = try await CommandRunner.run(["import", "--from", layout.spec, "--store", target])
+        #expect(all.status == 0, "\(all.stderr)")
+        #expect(all.stdout == "imported 6 cassettes across 3 namespaces from \(layout.spec)\n")
+        for name in [""] + NamespaceFixtures.names {
+            #expect(try NamespaceFixtures.keys(target, name) == layout.cassettes[name]!.map(\.key.hex).sorted(), "namespace \(name)")
+            #expect(try StoreLocation.open(target).namespace(name).usage() == StoreLocation.open(layout.spec).namespace(name).usage())
+        }
+
+        let second = other == .json ? "json:\(scratch("second"))" : "sqlite:\(scratch("second.db"))"
+        let beta = try await CommandRunner.run(["import", "--from", layout.spec("beta"), "--store", "\(second)#gamma"])
+        #expect(beta.status == 0, "\(beta.stderr)")
+        #expect(beta.stdout == "imported 2 cassettes from \(layout.spec) (namespace beta)\n")
+        #expect(try StoreLocation.open(second).namespaces() == ["gamma"])
+        #expect(try NamespaceFixtures.keys(second, "gamma") == layout.cassettes["beta"]!.map(\.key.hex).sorted())
+    }
+}

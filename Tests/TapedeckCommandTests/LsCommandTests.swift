@@ -38,7 +38,7 @@ import TapedeckTestSupport
         let exact = try await CommandRunner.run("ls", ["--model", CommandFixtures.haiku, "--json"], store: scratch.path)
         #expect(try JSONParser.parse(exact.stdout).arrayValue?.count == 2)
         let none = try await CommandRunner.run("ls", ["--model", "eu.anthropic.claude-3-5-haiku-20241022-v1:0"], store: scratch.path)
-        #expect(none.stdout == "KEY  MODEL  OPERATION  FIRST USER WORDS  RECORDED  HITS\n")
+        #expect(none.stdout == "KEY  NAMESPACE  MODEL  OPERATION  FIRST USER WORDS  RECORDED  HITS\n")
     }
 
     @Test func anUnreadableCassetteIsSkippedWithAWarningAndExitOne() async throws {
@@ -59,7 +59,7 @@ import TapedeckTestSupport
         defer { scratch.remove() }
         let result = try await CommandRunner.run("ls", store: scratch.path)
         #expect(result.status == 0)
-        #expect(result.stdout == "KEY  MODEL  OPERATION  FIRST USER WORDS  RECORDED  HITS\n")
+        #expect(result.stdout == "KEY  NAMESPACE  MODEL  OPERATION  FIRST USER WORDS  RECORDED  HITS\n")
         let json = try await CommandRunner.run("ls", ["--json"], store: scratch.path)
         #expect(json.stdout == "[]\n")
     }
@@ -117,6 +117,61 @@ import TapedeckTestSupport
     }
 }
 
+/// `ls` over a store with cassettes in the shared namespace and in two namespaces, of either kind.
+@Suite struct LsNamespaceTests {
+    /// The first two columns of each row: key prefix and namespace.
+    private func listed(_ stdout: String) -> [String] {
+        stdout.split(separator: "\n").dropFirst().map { $0.split(separator: " ").prefix(2).joined(separator: " ") }
+    }
+
+    /// `key-prefix namespace-label` per cassette of `names`, in the order ls lists them.
+    private func expected(_ layout: NamespaceFixtures.Layout, _ names: [String]) -> [String] {
+        names.flatMap { name in (layout.cassettes[name] ?? []).map { "\($0.key.prefix) \(name.isEmpty ? "(shared)" : name)" } }
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func listsEveryNamespaceSharedFirstNamingEach(_ kind: StoreKind) async throws {
+        let scratch = try ScratchDirectory()
+        defer { scratch.remove() }
+        let layout = try NamespaceFixtures.store(kind, in: scratch.path)
+        let table = try await CommandRunner.run(["ls", "--store", layout.spec])
+        #expect(table.status == 0, "\(table.stderr)")
+        #expect(table.stdout.hasPrefix("KEY           NAMESPACE  MODEL"))
+        #expect(listed(table.stdout) == expected(layout, ["", "alpha", "beta"]))
+        #expect(table.stdout.split(separator: "\n").count == 1 + layout.count)
+
+        let json = try await CommandRunner.run(["ls", "--json", "--store", layout.spec])
+        let rows = try JSONParser.parse(json.stdout).arrayValue ?? []
+        let seen = rows.map { "\($0["namespace"]?.stringValue ?? "?") \($0["key"]?.stringValue ?? "?") \($0["hits"]?.numberLiteral ?? "?")" }
+        let stored = ["", "alpha", "beta"].flatMap { name in
+            zip(layout.cassettes[name] ?? [], layout.hits[name] ?? []).map { "\(name) \($0.key.hex) \($1)" }
+        }
+        #expect(seen == stored, "each row carries its namespace and that namespace's hits")
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func namespaceFlagOrSpecListsOneNamespace(_ kind: StoreKind) async throws {
+        let scratch = try ScratchDirectory()
+        defer { scratch.remove() }
+        let layout = try NamespaceFixtures.store(kind, in: scratch.path)
+        let alpha = try await CommandRunner.run(["ls", "--namespace", "alpha", "--store", layout.spec])
+        #expect(alpha.status == 0)
+        #expect(listed(alpha.stdout) == expected(layout, ["alpha"]))
+        let shared = try await CommandRunner.run(["ls", "--namespace", "", "--store", layout.spec])
+        #expect(listed(shared.stdout) == expected(layout, [""]))
+        let beta = try await CommandRunner.run(["ls", "--store", layout.spec("beta")])
+        #expect(listed(beta.stdout) == expected(layout, ["beta"]))
+        let agreeing = try await CommandRunner.run(["ls", "--namespace", "beta", "--store", layout.spec("beta")])
+        #expect(listed(agreeing.stdout) == expected(layout, ["beta"]))
+        let both = try await CommandRunner.run(["ls", "--namespace", "alpha", "--store", layout.spec("beta")])
+        #expect(both.status == 2)
+        #expect(both.stderr == "tapedeck ls: --store \(layout.spec("beta")) names namespace beta but --namespace says \"alpha\"; give one\n")
+        let invalid = try await CommandRunner.run(["ls", "--namespace", "../x", "--store", layout.spec])
+        #expect(invalid.status == 2)
+        #expect(invalid.stderr.hasPrefix(#"tapedeck ls: --namespace "../x" is refused: "#))
+    }
+}
+
 @Suite struct StoreNamespaceOptionTests {
     @Test func aStoreSpecEndingInANamespaceListsThatNamespace() async throws {
         let scratch = try ScratchDirectory()
@@ -127,9 +182,41 @@ import TapedeckTestSupport
         let inNamespace = try await CommandRunner.run(["ls", "--json", "--store", "json:\(scratch.path)#test_login"])
         #expect(inNamespace.status == 0)
         #expect(try JSONParser.parse(inNamespace.stdout).arrayValue?.first?["key"]?.stringValue == cassette.key.hex)
-        let sharedList = try await CommandRunner.run(["ls", "--json", "--store", "json:\(scratch.path)"])
+        let sharedList = try await CommandRunner.run(["ls", "--json", "--namespace", "", "--store", "json:\(scratch.path)"])
         #expect(try JSONParser.parse(sharedList.stdout).arrayValue?.isEmpty == true)
         let bad = try await CommandRunner.run(["ls", "--store", "json:\(scratch.path)#../x"])
         #expect(bad.status == 2)
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func aNamespaceThatIsNotThereIsAnErrorListingThoseThatAre(_ kind: StoreKind) async throws {
+        let scratch = try ScratchDirectory()
+        defer { scratch.remove() }
+        let layout = try NamespaceFixtures.store(kind, in: scratch.path)
+        let reads: [[String]] = [
+            ["ls"], ["stats"], ["verify"], ["verify", "--rekey"], ["show", "abcd"], ["rm", "abcd"], ["prune", "--older-than", "1d"],
+            ["diff", "ab", "cd"], ["export", "--to", "json:\(scratch("out"))"],
+        ]
+        for command in reads {
+            let result = try await CommandRunner.run(command + ["--store", layout.spec("nosuch")])
+            #expect(result.status == 1, "\(command)")
+            #expect(result.stdout == "", "\(command)")
+            #expect(result.stderr == "tapedeck \(command[0]): \(layout.spec) has no namespace \"nosuch\"; its namespaces: alpha, beta\n", "\(command)")
+        }
+        let flag = try await CommandRunner.run(["stats", "--namespace", "alpah", "--store", layout.spec])
+        #expect(flag.status == 1)
+        #expect(flag.stderr == "tapedeck stats: \(layout.spec) has no namespace \"alpah\" (did you mean \"alpha\"?); its namespaces: alpha, beta\n")
+        let from = try await CommandRunner.run(["import", "--from", layout.spec("gamma"), "--store", "json:\(scratch("in"))"])
+        #expect(from.status == 1)
+        #expect(from.stderr == "tapedeck import: \(layout.spec) has no namespace \"gamma\"; its namespaces: alpha, beta\n")
+        let made = CassetteFixtures.tree(scratch.path)
+        #expect(!made.contains("out") && !made.contains("in"), "no store is made when the one to read from is not there")
+
+        let empty = try ScratchDirectory()
+        defer { empty.remove() }
+        try StoreLocation.open(kind.spec(in: empty.path)).save(try CommandFixtures.capital())
+        let none = try await CommandRunner.run(["ls", "--store", "\(kind.spec(in: empty.path))#alpha"])
+        #expect(none.status == 1)
+        #expect(none.stderr == "tapedeck ls: \(kind.spec(in: empty.path)) has no namespace \"alpha\"; it has no namespaces, only the shared one\n")
     }
 }

@@ -96,3 +96,33 @@ import TapedeckTestSupport
         #expect(result.stderr == line + "\n")
     }
 }
+
+/// `prune` over a store with cassettes in the shared namespace and in two namespaces, of either kind.
+@Suite struct PruneNamespaceTests {
+    @Test(arguments: StoreKind.allCases)
+    func prunesInEveryNamespaceNamingEachAndCountingAll(_ kind: StoreKind) async throws {
+        let scratch = try ScratchDirectory()
+        defer { scratch.remove() }
+        let layout = try NamespaceFixtures.store(kind, in: scratch.path)
+        let dry = try await CommandRunner.run(["prune", "--older-than", "1d", "--dry-run", "--store", layout.spec])
+        #expect(dry.status == 0, "\(dry.stderr)")
+        let named = ["", "alpha", "beta"].flatMap { name in
+            (layout.cassettes[name] ?? []).map { "would prune \($0.key.hex)\(name.isEmpty ? "" : " (namespace \(name))")  recorded \($0.recordedAt)" }
+        }
+        #expect(dry.stdout.split(separator: "\n").map(String.init) == named
+            + ["would prune 6 of 6 cassettes across 3 namespaces (recorded more than 1d ago); nothing removed (--dry-run)"])
+        #expect(try NamespaceFixtures.keys(layout.spec, "alpha").count == 2)
+
+        let beta = try await CommandRunner.run(["prune", "--older-than", "1d", "--namespace", "beta", "--store", layout.spec])
+        #expect(beta.stdout.hasSuffix("pruned 2 of 2 cassettes (recorded more than 1d ago)\n"))
+        #expect(try NamespaceFixtures.keys(layout.spec, "beta").isEmpty)
+        #expect(try NamespaceFixtures.keys(layout.spec, "").count == 2)
+
+        let rest = try await CommandRunner.run(["prune", "--older-than", "1d", "--store", layout.spec])
+        #expect(rest.status == 0)
+        #expect(rest.stdout.contains("pruned \(layout.cassettes["alpha"]![0].key.hex) (namespace alpha)  recorded "))
+        #expect(rest.stdout.hasSuffix("pruned 4 of 4 cassettes across 2 namespaces (recorded more than 1d ago)\n"))
+        #expect(try StoreLocation.open(layout.spec).namespaces().isEmpty)
+        #expect(try NamespaceFixtures.keys(layout.spec, "").isEmpty)
+    }
+}

@@ -56,3 +56,35 @@ import TapedeckTestSupport
         #expect(result.stderr == line + "\n")
     }
 }
+
+/// `rm` over a store with cassettes in the shared namespace and in two namespaces, of either kind.
+@Suite struct RmNamespaceTests {
+    @Test(arguments: StoreKind.allCases)
+    func findsAKeyInAnyNamespaceAndAsksWhichWhenItIsInSeveral(_ kind: StoreKind) async throws {
+        let scratch = try ScratchDirectory()
+        defer { scratch.remove() }
+        let layout = try NamespaceFixtures.store(kind, in: scratch.path)
+        let (tools, capital) = (layout.cassettes["alpha"]![0], layout.cassettes[""]![0])
+
+        let inAlpha = try await CommandRunner.run(["rm", tools.key.prefix, "--store", layout.spec])
+        #expect(inAlpha.status == 0, "\(inAlpha.stderr)")
+        #expect(inAlpha.stdout == "removed \(tools.key.hex) (namespace alpha)\n")
+        #expect(try NamespaceFixtures.keys(layout.spec, "alpha") == [layout.cassettes["alpha"]![1].key.hex])
+
+        let twice = try await CommandRunner.run(["rm", capital.key.prefix, "--store", layout.spec])
+        #expect(twice.status == 1)
+        #expect(twice.stdout == "")
+        #expect(twice.stderrLines.first == "tapedeck rm: key prefix \(capital.key.prefix) is ambiguous: 2 cassettes in \(layout.spec) match across 2 namespaces; choose a namespace with --namespace NAME (\"\" for the shared one):")
+        #expect(twice.stderrLines.dropFirst().map { $0.split(separator: " ").prefix(2).joined(separator: " ") }
+            == ["\(capital.key.hex) (shared)", "\(capital.key.hex) beta"])
+        #expect(try NamespaceFixtures.keys(layout.spec, "beta").contains(capital.key.hex), "nothing removed")
+
+        let beta = try await CommandRunner.run(["rm", capital.key.prefix, "--namespace", "beta", "--store", layout.spec])
+        #expect(beta.stdout == "removed \(capital.key.hex) (namespace beta)\n")
+        #expect(try NamespaceFixtures.keys(layout.spec, "").contains(capital.key.hex))
+        let shared = try await CommandRunner.run(["rm", capital.key.prefix, "--store", layout.spec])
+        #expect(shared.status == 0)
+        #expect(shared.stdout == "removed \(capital.key.hex)\n")
+        #expect(try NamespaceFixtures.keys(layout.spec, "") == [layout.cassettes[""]![1].key.hex])
+    }
+}

@@ -78,3 +78,27 @@ import TapedeckTestSupport
         #expect(result.stderr == line + "\n")
     }
 }
+
+/// `show` over a store with cassettes in the shared namespace and in two namespaces, of either kind.
+@Suite struct ShowNamespaceTests {
+    @Test(arguments: StoreKind.allCases)
+    func showsACassetteOfAnyNamespaceNamingIt(_ kind: StoreKind) async throws {
+        let scratch = try ScratchDirectory()
+        defer { scratch.remove() }
+        let layout = try NamespaceFixtures.store(kind, in: scratch.path)
+        let (stream, capital) = (layout.cassettes["alpha"]![1], layout.cassettes[""]![0])
+        let inAlpha = try await CommandRunner.run(["show", stream.key.prefix, "--store", layout.spec])
+        #expect(inAlpha.status == 0, "\(inAlpha.stderr)")
+        #expect(inAlpha.stdout.hasPrefix("key: \(stream.key.hex)\nnamespace: alpha\nmodel: \(CommandFixtures.haiku)\n"))
+
+        let twice = try await CommandRunner.run(["show", capital.key.prefix, "--store", layout.spec])
+        #expect(twice.status == 1)
+        #expect(twice.stderrLines.first?.hasPrefix("tapedeck show: key prefix \(capital.key.prefix) is ambiguous: 2 cassettes") == true)
+        #expect(twice.stderrLines.count == 3)
+
+        let shared = try await CommandRunner.run(["show", capital.key.prefix, "--namespace", "", "--store", layout.spec])
+        #expect(shared.stdout.hasPrefix("key: \(capital.key.hex)\nmodel: "))
+        let beta = try await CommandRunner.run(["show", capital.key.prefix, "--store", layout.spec("beta")])
+        #expect(beta.stdout.hasPrefix("key: \(capital.key.hex)\nnamespace: beta\nmodel: "))
+    }
+}

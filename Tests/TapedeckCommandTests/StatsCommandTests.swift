@@ -91,3 +91,34 @@ import TapedeckTestSupport
         #expect(result.stderr == "tapedeck stats: --prices \(scratch("nope.json")): no such file\n")
     }
 }
+
+/// `stats` over a store with cassettes in the shared namespace and in two namespaces, of either kind.
+@Suite struct StatsNamespaceTests {
+    /// The `total` object's cassettes, hits and misses.
+    private func totals(_ stdout: String) throws -> [String] {
+        let total = try JSONParser.parse(stdout)["total"]
+        return ["cassettes", "hits", "misses"].map { total?[$0]?.numberLiteral ?? "?" }
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func countsCassettesHitsAndMissesOfEveryNamespace(_ kind: StoreKind) async throws {
+        let scratch = try ScratchDirectory()
+        defer { scratch.remove() }
+        let layout = try NamespaceFixtures.store(kind, in: scratch.path)
+        let all = try await CommandRunner.run(["stats", "--json", "--store", layout.spec])
+        #expect(all.status == 0, "\(all.stderr)")
+        let hits = layout.hits.values.joined().reduce(0, +)
+        let misses = layout.misses.values.flatMap(\.values).reduce(0, +)
+        #expect(try totals(all.stdout) == ["6", String(hits), String(misses)])
+        let haiku = try JSONParser.parse(all.stdout)["models"]?.arrayValue?.first { $0["model"]?.stringValue == CommandFixtures.haiku }
+        #expect(haiku?["cassettes"]?.numberLiteral == "3", "the capital question in two namespaces and the stream in alpha")
+        #expect(haiku?["hits"]?.numberLiteral == "50")
+
+        let alpha = try await CommandRunner.run(["stats", "--json", "--namespace", "alpha", "--store", layout.spec])
+        #expect(try totals(alpha.stdout) == ["2", "8", "1"])
+        let shared = try await CommandRunner.run(["stats", "--json", "--namespace", "", "--store", layout.spec])
+        #expect(try totals(shared.stdout) == ["2", "52", "4"])
+        let table = try await CommandRunner.run(["stats", "--store", layout.spec])
+        #expect(table.stdout.split(separator: "\n").contains { $0.hasPrefix("total ") && $0.split(separator: " ")[1] == "6" })
+    }
+}

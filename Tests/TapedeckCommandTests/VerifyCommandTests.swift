@@ -163,3 +163,49 @@ import TapedeckTestSupport
         #expect(result.stderr == line + "\n")
     }
 }
+
+/// `verify` over a store with cassettes in the shared namespace and in two namespaces, of either kind.
+@Suite struct VerifyNamespaceTests {
+    @Test(arguments: StoreKind.allCases)
+    func everyNamespaceIsVerifiedOnItsOwnAndCounted(_ kind: StoreKind) async throws {
+        let scratch = try ScratchDirectory()
+        defer { scratch.remove() }
+        let layout = try NamespaceFixtures.store(kind, in: scratch.path)
+        let all = try await CommandRunner.run(["verify", "--store", layout.spec])
+        #expect(all.status == 0, "\(all.stdout)")
+        // The capital question is in the shared namespace and in beta: not a duplicate, since keys are per namespace.
+        #expect(all.stdout == "verified 6 cassettes across 3 namespaces: 0 corrupt, 0 wrong keys, 0 duplicates\n")
+        let alpha = try await CommandRunner.run(["verify", "--namespace", "alpha", "--store", layout.spec])
+        #expect(alpha.stdout == "verified 2 cassettes: 0 corrupt, 0 wrong keys, 0 duplicates\n")
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func aWrongKeyInANamespaceIsReportedAndRekeyedInThatNamespace(_ kind: StoreKind) async throws {
+        let scratch = try ScratchDirectory()
+        defer { scratch.remove() }
+        let layout = try NamespaceFixtures.store(kind, in: scratch.path)
+        var misfiled = CassetteFixtures.cassette("misfiled in beta")
+        let right = misfiled.key
+        misfiled.key = CassetteFixtures.cassette("some other request").key
+        try StoreLocation.open(layout.spec).namespace("beta").save(misfiled)
+
+        let found = try await CommandRunner.run(["verify", "--store", layout.spec])
+        #expect(found.status == 1)
+        let lines = found.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.count == 2, "\(found.stdout)")
+        let place = kind == .json ? "/namespaces/beta/" : "#beta/"
+        #expect(lines.first?.hasPrefix("wrong key: ") == true && lines.first?.contains(place) == true, "\(lines)")
+        #expect(lines.first?.hasSuffix("holds \(misfiled.key.hex) but its request gives \(right.hex)") == true)
+        #expect(lines.last == "verified 7 cassettes across 3 namespaces: 0 corrupt, 1 wrong keys, 0 duplicates")
+
+        let rekeyed = try await CommandRunner.run(["verify", "--rekey", "--store", layout.spec])
+        #expect(rekeyed.status == 0, "\(rekeyed.stderr)")
+        #expect(rekeyed.stdout.contains("rekeyed \(misfiled.key.hex) → \(right.hex) (namespace beta)\n"))
+        #expect(rekeyed.stdout.hasSuffix("rekeyed 1 cassette, removed 0 duplicates\n"))
+        let beta = try NamespaceFixtures.keys(layout.spec, "beta")
+        #expect(beta.contains(right.hex) && !beta.contains(misfiled.key.hex))
+        #expect(try NamespaceFixtures.keys(layout.spec, "") == layout.cassettes[""]!.map(\.key.hex).sorted())
+        let again = try await CommandRunner.run(["verify", "--store", layout.spec])
+        #expect(again.stdout == "verified 7 cassettes across 3 namespaces: 0 corrupt, 0 wrong keys, 0 duplicates\n")
+    }
+}
