@@ -15,7 +15,7 @@ sys.path.insert(0, SUITE)  # the suite's conftest imports fake_upstream from its
 _spec = importlib.util.spec_from_file_location("tapedeck_suite_fixtures", os.path.join(SUITE, "conftest.py"))
 _suite = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(_suite)
-FakeBedrock = _suite.FakeBedrock
+upstream = _suite.upstream  # the suite's fixture: a FakeBedrock on a loopback port, stopped after the test
 
 MODEL = "us.anthropic.claude-3-5-haiku-20241022-v1:0"
 
@@ -31,13 +31,6 @@ CHAT = textwrap.dedent(f'''
         answer = bedrock.converse(modelId=MODEL, messages=[{{"role": "user", "content": [{{"text": text}}]}}])
         return answer["output"]["message"]["content"][0]["text"]
 ''')
-
-
-@pytest.fixture
-def upstream():
-    fake = FakeBedrock()
-    yield fake
-    fake.stop()
 
 
 @pytest.fixture
