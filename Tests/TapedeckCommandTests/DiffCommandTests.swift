@@ -46,3 +46,35 @@ import TapedeckTestSupport
         #expect(!result.stdout.contains("system prompt added"), "\(result.stdout)")
     }
 }
+
+/// `diff` over a store with cassettes in the shared namespace and in two namespaces, of either kind.
+@Suite struct DiffNamespaceTests {
+    @Test(arguments: StoreKind.allCases)
+    func comparesCassettesOfAnyNamespaceNamedByPrefix(_ kind: StoreKind) async throws {
+        let scratch = try ScratchDirectory()
+        defer { scratch.remove() }
+        let layout = try NamespaceFixtures.store(kind, in: scratch.path)
+        let (capital, tools) = (layout.cassettes[""]![0], layout.cassettes["alpha"]![0])
+
+        let across = try await CommandRunner.run(["diff", "/" + capital.key.prefix, tools.key.prefix, "--store", layout.spec])
+        #expect(across.status == 0, "\(across.stderr)")
+        #expect(across.stdout.hasPrefix("\(capital.key.prefix) → alpha/\(tools.key.prefix)\n"))
+        #expect(!across.stdout.contains("requests are the same"))
+
+        // Two tests' recordings of one question: one key, two namespaces.
+        let twins = try await CommandRunner.run(["diff", "beta/" + capital.key.prefix, "/" + capital.key.prefix, "--store", layout.spec])
+        #expect(twins.status == 0, "\(twins.stderr)")
+        #expect(twins.stdout == "beta/\(capital.key.prefix) → \(capital.key.prefix)\nrequests are the same\n")
+
+        let ambiguous = try await CommandRunner.run(["diff", capital.key.prefix, tools.key.prefix, "--store", layout.spec])
+        #expect(ambiguous.status == 1)
+        #expect(ambiguous.stderr.contains("ambiguous") && ambiguous.stderr.contains("beta"), "\(ambiguous.stderr)")
+
+        let picked = try await CommandRunner.run(["diff", capital.key.prefix, tools.key.prefix, "--namespace", "alpha", "--store", layout.spec])
+        #expect(picked.status == 1)
+        #expect(picked.stderr.contains("no cassette in") && picked.stderr.contains("has a key starting with \(capital.key.prefix)"), "\(picked.stderr)")
+
+        let refused = try await CommandRunner.run(["diff", "../x/" + capital.key.prefix, tools.key.prefix, "--store", layout.spec])
+        #expect(refused.status == 2, "\(refused.stderr)")
+    }
+}
