@@ -69,7 +69,9 @@ extension ProxyEngine {
                 differences = RequestDiff.comparableDifferences(
                     from: nearest.request, to: NearestIndex.condensed(comparable), asConversation: asked.comparesAsConversation)
             }
-            text += " Nearest recorded request: \(nearest.key.prefix(12)) (tapedeck show \(nearest.key.prefix(12)))"
+            // The same key may be recorded in other namespaces too (two tests that ask one question): name this one.
+            let scoped = namespace.isEmpty ? "" : " --namespace \(namespace)"
+            text += " Nearest recorded request: \(nearest.key.prefix(12)) (tapedeck show \(nearest.key.prefix(12))\(scoped))"
             text += differences.isEmpty ? "." : "; it differs: " + differences.joined(separator: "; ") + "."
         }
         if let hint = scope.value.recordHint {

@@ -39,6 +39,8 @@ import TapedeckTestSupport
         let miss = try proxy.post(ProxyHarness.haikuPath, body: changed)
         #expect(miss.status == 404)
         #expect(miss.headers["x-amzn-ErrorType"] == "CassetteNotFoundException")
+        let key = String(try #require(recorded.headers["x-tapedeck-key"]).prefix(12))
+        #expect(try #require(miss.errorMessage).contains("(tapedeck show \(key) --namespace test_one)"), "the key is in test_two too")
         #expect(proxy.origin.requests.count == 2)
 
         let current = try JSONParser.parse(try proxy.request("GET", "/_tapedeck/scope").body)
