@@ -66,10 +66,26 @@ public struct HTTPHeaders: Sendable, Equatable, Sequence {
 
     /// Whether a comma-separated header (such as Connection) lists `token`, case-insensitively.
     public func hasToken(_ token: String, in name: String) -> Bool {
-        for value in values(name) {
-            for part in value.split(separator: ",") where Self.equalsIgnoringCase(String(part).trimmingSpaces, token) {
-                return true
+        for field in fields where Self.equalsIgnoringCase(field.name, name) {
+            // Comma-separated, optional spaces and tabs around each token; compared as bytes, no strings made.
+            var found = false
+            let wanted = token.utf8
+            var value = field.value
+            value.withUTF8 { bytes in
+                var start = 0
+                while start <= bytes.count && !found {
+                    var end = start
+                    while end < bytes.count && bytes[end] != UInt8(ascii: ",") { end += 1 }
+                    var from = start, to = end
+                    while from < to && (bytes[from] == 0x20 || bytes[from] == 0x09) { from += 1 }
+                    while to > from && (bytes[to - 1] == 0x20 || bytes[to - 1] == 0x09) { to -= 1 }
+                    if to - from == wanted.count && zip(bytes[from..<to], wanted).allSatisfy({ Self.lowerASCII($0) == Self.lowerASCII($1) }) {
+                        found = true
+                    }
+                    start = end + 1
+                }
             }
+            if found { return true }
         }
         return false
     }

@@ -100,7 +100,10 @@ extension ProxyEngine {
             } else {
                 guard let cassette = try store.load(key) else { return nil }
                 rendered = render(cassette, operation: operation)
-                if let version { hitCache.keep(rendered, namespace: namespace, key: key, operation: operation, version: version) }
+                if let version {
+                    rendered.prepareHit()
+                    hitCache.keep(rendered, namespace: namespace, key: key, operation: operation, version: version)
+                }
             }
         }
         rendered.namespace = namespace

@@ -22,4 +22,16 @@ import TapedeckHTTP
         #expect(Self.sample.removing(names: []) == Self.sample)
         #expect(Self.sample.removing(names: ["x-dup"]).values("X-Dup").isEmpty, "duplicates go too")
     }
+
+    @Test func aTokenIsFoundInAnyFieldOfItsNameWhateverTheSpacingAndCase() {
+        let headers = HTTPHeaders([("Connection", " Upgrade ,\tKeep-Alive\t"), ("connection", "CLOSE"), ("X-Other", "close")])
+        #expect(headers.hasToken("keep-alive", in: "Connection"))
+        #expect(headers.hasToken("upgrade", in: "connection"))
+        #expect(headers.hasToken("close", in: "Connection"))
+        #expect(!headers.hasToken("keep", in: "Connection"))
+        #expect(!headers.hasToken("alive", in: "Connection"))
+        #expect(!HTTPHeaders([("Connection", "")]).hasToken("close", in: "Connection"))
+        #expect(!HTTPHeaders([("Connection", ",,")]).hasToken("close", in: "Connection"))
+        #expect(!HTTPHeaders([("X-Other", "close")]).hasToken("close", in: "Connection"))
+    }
 }

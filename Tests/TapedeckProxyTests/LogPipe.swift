@@ -37,6 +37,7 @@ final class LogPipe {
     func lines() -> [[String: String]] {
         if open {
             open = false
+            log.flush()  // the request lines the log thread has not written yet
             close(writer)
             drained.wait()
         }
