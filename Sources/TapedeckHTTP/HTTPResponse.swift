@@ -25,14 +25,14 @@ public struct HTTPResponse: Sendable {
         }
         out.reserveCapacity(out.count + 256 + body.count)
         Self.appendStatusLine(status, to: &out)
-        for field in headers.fields
-        where !HTTPHeaders.equalsIgnoringCase(field.name, "Content-Length")
-            && !HTTPHeaders.equalsIgnoringCase(field.name, "Transfer-Encoding")
-            && !HTTPHeaders.equalsIgnoringCase(field.name, "Connection") {
-            out.append(contentsOf: field.name.utf8)
+        headers.forEachField { name, value in
+            guard !HTTPHeaders.equalsIgnoringCase(name, "Content-Length")
+                && !HTTPHeaders.equalsIgnoringCase(name, "Transfer-Encoding")
+                && !HTTPHeaders.equalsIgnoringCase(name, "Connection") else { return }
+            out.append(contentsOf: name)
             out.append(0x3A)
             out.append(0x20)
-            out.append(contentsOf: field.value.utf8)
+            out.append(contentsOf: value)
             out.append(0x0D)
             out.append(0x0A)
         }

@@ -116,11 +116,11 @@ public struct RequestParser {
     }
 
     private mutating func enterBody(for head: HTTPRequestHead) throws(HTTPError) {
-        let encodings = head.headers.values("Transfer-Encoding")
-        let lengths = head.headers.values("Content-Length")
-        if !encodings.isEmpty {
+        let lengths = head.headers.count(of: "Content-Length")
+        if head.headers.contains("Transfer-Encoding") {
+            let encodings = head.headers.values("Transfer-Encoding")
             // RFC 9112 §6.1: a request with both is a smuggling attempt or a broken client; refuse it.
-            if !lengths.isEmpty { throw .badRequest("both Transfer-Encoding and Content-Length are present") }
+            if lengths > 0 { throw .badRequest("both Transfer-Encoding and Content-Length are present") }
             let codings = encodings.flatMap { $0.split(separator: ",") }.map { String($0).trimmingSpaces }
             guard codings.count == 1, HTTPHeaders.equalsIgnoringCase(codings[0], "chunked") else {
                 throw HTTPError(status: 501, "unsupported Transfer-Encoding: \(encodings.joined(separator: ", "))")
@@ -130,16 +130,21 @@ public struct RequestParser {
             return
         }
         var length = 0
-        if !lengths.isEmpty {
-            // RFC 9110 §8.6: repeated values must all be the same valid number.
+        if lengths > 0 {
+            // RFC 9110 §8.6: repeated values must all be the same valid number. Read in place, no strings made.
             var seen: Int?
-            for part in lengths.flatMap({ $0.split(separator: ",", omittingEmptySubsequences: false) }) {
-                let text = String(part).trimmingSpaces
-                guard !text.isEmpty, text.utf8.count <= 18, text.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
-                      let value = Int(text), seen == nil || seen == value
-                else { throw .badRequest("invalid Content-Length") }
-                seen = value
+            var valid = true
+            head.headers.forEachValue("Content-Length") { value in
+                var start = 0
+                while valid && start <= value.count {
+                    var end = start
+                    while end < value.count && value[end] != UInt8(ascii: ",") { end += 1 }
+                    let number = Self.decimal(UnsafeBufferPointer(rebasing: value[start..<end]))
+                    if let number, seen == nil || seen == number { seen = number } else { valid = false }
+                    start = end + 1
+                }
             }
+            guard valid else { throw .badRequest("invalid Content-Length") }
             length = seen ?? 0
         }
         if length > limits.maxBodyBytes {
@@ -204,6 +209,20 @@ public struct RequestParser {
                 preconditionFailure("parseChunked called outside a chunked body")
             }
         }
+    }
+
+    /// The value of 1 to 18 decimal digits with optional spaces and tabs around them, or nil.
+    private static func decimal(_ part: UnsafeBufferPointer<UInt8>) -> Int? {
+        var from = 0, to = part.count
+        while from < to && (part[from] == 0x20 || part[from] == 0x09) { from += 1 }
+        while to > from && (part[to - 1] == 0x20 || part[to - 1] == 0x09) { to -= 1 }
+        guard to > from, to - from <= 18 else { return nil }
+        var value = 0
+        for byte in part[from..<to] {
+            guard byte >= 0x30 && byte <= 0x39 else { return nil }
+            value = value * 10 + Int(byte - 0x30)
+        }
+        return value
     }
 
     /// RFC 9112 §7.1: chunk-size is hex digits, optionally followed by `;` extensions (ignored).
