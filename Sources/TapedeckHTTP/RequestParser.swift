@@ -67,6 +67,12 @@ public struct RequestParser {
             return try parseHead(input)
         case .fixedBody(let remaining):
             let take = min(remaining, input.count)
+            if body.count + take > body.capacity {
+                // The first reservation is at most 1 MiB; once the client has sent that much, the rest of the length
+                // it announced is reserved in one step rather than by doubling (a 13 MiB body: one copy of 1 MiB, no
+                // 16 MiB buffer). A client that only announces a size pins no more than it sent.
+                body.reserveCapacity(body.count + remaining)
+            }
             body.append(contentsOf: UnsafeBufferPointer(rebasing: input[0..<take]))
             if take == remaining { return (take, .request(finish())) }
             state = .fixedBody(remaining: remaining - take)

@@ -181,8 +181,14 @@ extension ProxyEngine {
                 if pending.cassettes[slot]?.ticket == ticket { pending.cassettes[slot] = nil }
             }
             finishWrite(written, of: cassette, to: scoped, then: then)
+            // A large recording (a 10 MB image) leaves tens of MiB of freed temporaries (parse, canonical form,
+            // encoding) that glibc keeps in its heaps for good; hand them back, once, on this writer thread.
+            if encoded.count >= Self.trimAfterRecordingBytes { Heap.returnFreeMemory() }
         }
     }
+
+    /// A recording at least this large hands the heap's free memory back to the system once it is written.
+    static let trimAfterRecordingBytes = 1 << 20
 
     /// After a recording's write on a writer: a failure is counted and logged, `then` sends the answer's last bytes,
     /// and the write's fsyncs go to the syncer.
