@@ -182,8 +182,9 @@ extension ProxyEngine {
             }
             finishWrite(written, of: cassette, to: scoped, then: then)
             // A large recording (a 10 MB image) leaves tens of MiB of freed temporaries (parse, canonical form,
-            // encoding) that glibc keeps in its heaps for good; hand them back, once, on this writer thread.
-            if encoded.count >= Self.trimAfterRecordingBytes { Heap.returnFreeMemory() }
+            // encoding) that glibc keeps in its heaps for good; hand them back once, in a task of its own, so that
+            // this one's cassette and encoding are freed first.
+            if encoded.count >= Self.trimAfterRecordingBytes { writers.submit { Heap.returnFreeMemory(above: 0) } }
         }
     }
 
