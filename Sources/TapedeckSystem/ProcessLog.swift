@@ -16,15 +16,17 @@ public final class ProcessLog: Sendable {
     /// Whether a line is written per request (`--quiet` turns it off).
     public let logsRequests: Bool
     private let fd: Int32
+    /// Whether the log closes `fd` once its last lines are written (at deinit): a log handed a file of its own.
+    private let ownsDescriptor: Bool
 
     /// Creates a log writing events at `level` or above to `fd` (stderr by default) in `format`; `requests: false`
-    /// leaves out the per-request lines.
     /// leaves out the per-request lines. At most `bufferBytes` of request lines wait for the log thread, which
     /// writes them `flushMilliseconds` after the first of a batch (sooner when a quarter of the buffer is used).
     public init(
         level: LogLevel? = .info, format: LogFormat = .text, requests: Bool = true, fd: Int32 = 2,
-        bufferBytes: Int = 1 << 20, flushMilliseconds: Int = 50
+        bufferBytes: Int = 1 << 20, flushMilliseconds: Int = 50, ownsDescriptor: Bool = false
     ) {
+        self.ownsDescriptor = ownsDescriptor
         self.minimum = level
         self.format = format
         self.logsRequests = requests
@@ -40,12 +42,14 @@ public final class ProcessLog: Sendable {
     }
 
     /// Creates a text log at the info level; a disabled log writes nothing.
-    public convenience init(enabled: Bool, fd: Int32 = 2) {
-        self.init(level: enabled ? .info : nil, fd: fd)
+    public convenience init(enabled: Bool, fd: Int32 = 2, ownsDescriptor: Bool = false) {
+        self.init(level: enabled ? .info : nil, fd: fd, ownsDescriptor: ownsDescriptor)
     }
 
     deinit {
         batcher.stop()
+        // Only now: the batch thread's last write went to `fd`, so the number cannot be reused by a file under it.
+        if ownsDescriptor && fd >= 0 { Syscall.close(fd) }
     }
 
     /// Whether an event at `level` would be written.

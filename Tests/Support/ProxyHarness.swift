@@ -87,7 +87,9 @@ package final class ProxyHarness: @unchecked Sendable {
         upstream = url == nil ? nil : UpstreamClient()
         logPath = logging ? "\(directory)/tapedeck.log" : nil
         logFd = logPath.map { open($0, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644) } ?? -1
-        processLog = ProcessLog(enabled: logFd >= 0, fd: logFd)
+        // The log closes the file after its last batch: closed by the harness, its number could be reused by a store
+        // file another test opens while the batcher still has lines for it.
+        processLog = ProcessLog(enabled: logFd >= 0, fd: logFd, ownsDescriptor: true)
         engine = ProxyEngine(configuration: configuration, store: engineStore, upstream: upstream, log: processLog, stats: stats)
         server = HTTPServer(
             configuration: HTTPServer.Configuration(
@@ -101,10 +103,6 @@ package final class ProxyHarness: @unchecked Sendable {
             try? FileManager.default.removeItem(atPath: directory)
             throw error
         }
-    }
-
-    deinit {
-        if logFd >= 0 { close(logFd) }
     }
 
     /// Shuts everything down and removes the temporary directory; safe to call twice.
