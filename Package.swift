@@ -7,7 +7,7 @@ import PackageDescription
 //                                  → TapedeckBedrock → TapedeckStore ┴→ TapedeckProxy → TapedeckCommand → tapedeck
 // Release builds optimise across the layers as if they were one module: the hit path crosses five of them, and
 // `make profile` counted 0.5% more instructions per hit without it (Benchmarks/profile_hits.py).
-let acrossLayers: [SwiftSetting] = [.unsafeFlags(["-cross-module-optimization"], .when(configuration: .release))]
+let acrossLayers: [SwiftSetting] = [.unsafeFlags(["-cross-module-optimization", "-enforce-exclusivity=unchecked"], .when(configuration: .release))]
 
 let package = Package(
     name: "Tapedeck",

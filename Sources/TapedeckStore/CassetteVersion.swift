@@ -2,10 +2,25 @@ import TapedeckBedrock
 /// What identifies one stored version of a cassette cheaply (for a file: inode, size and change time), so a
 /// rendered answer can be reused until the cassette changes.
 public struct CassetteVersion: Sendable, Hashable {
-    public let parts: [Int]
+    /// The identifying numbers, up to six, inline: making and comparing a version allocates nothing.
+    public let parts: (Int, Int, Int, Int, Int, Int)
 
-    /// Creates a version from its identifying numbers.
-    public init(_ parts: [Int]) { self.parts = parts }
+    /// Creates a version from up to six identifying numbers.
+    public init(_ parts: [Int]) {
+        precondition(parts.count <= 6, "a cassette version has at most six numbers")
+        let padded = parts + Array(repeating: 0, count: 6 - parts.count)
+        self.parts = (padded[0], padded[1], padded[2], padded[3], padded[4], padded[5])
+    }
+
+    /// Creates a version from six identifying numbers, inline.
+    public init(_ a: Int, _ b: Int, _ c: Int, _ d: Int, _ e: Int, _ f: Int) { parts = (a, b, c, d, e, f) }
+
+    public static func == (left: CassetteVersion, right: CassetteVersion) -> Bool { left.parts == right.parts }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(parts.0); hasher.combine(parts.1); hasher.combine(parts.2)
+        hasher.combine(parts.3); hasher.combine(parts.4); hasher.combine(parts.5)
+    }
 }
 
 extension CassetteStore {

@@ -41,7 +41,13 @@ public struct UsageCounts: Sendable, Equatable {
 
     /// Records one hit of `key` at `time` (epoch seconds).
     public mutating func hit(_ key: CacheKey, at time: Int) {
-        add(UsageCounts(hits: [key: Hits(count: 1, lastHitAt: time)]))
+        // In place: no dictionary is made per hit (the usual hit finds its key already counted).
+        Self.count(&hits[key, default: Hits(count: 0, lastHitAt: time)], at: time)
+    }
+
+    private static func count(_ hits: inout Hits, at time: Int) {
+        hits.count = hits.count.addingSaturated(1)
+        hits.lastHitAt = max(hits.lastHitAt, time)
     }
 
     /// Records one miss for `model`.
