@@ -54,4 +54,14 @@ static inline int tapedeck_set_thread_name(pthread_t thread, const char *name) {
     cut[15] = 0;
     return pthread_setname_np(thread, cut);
 }
+
+/* inotify(7) and statfs(2), for DirectoryWatch: which directories changed, and whether a directory is on a local
+   file system (whose changes inotify sees; a network one's it does not). */
+#include <sys/inotify.h>
+#include <sys/vfs.h>
+static inline long tapedeck_filesystem_type(const char *path) {
+    struct statfs info;
+    if (statfs(path, &info) != 0) return -1;
+    return (long)info.f_type;
+}
 #endif

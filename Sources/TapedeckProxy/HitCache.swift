@@ -3,7 +3,9 @@ import TapedeckHTTP
 import TapedeckBedrock
 import TapedeckStore
 /// Answers already rendered from cassettes, reused while the cassette's stored version is unchanged, so a hot
-/// hit costs one `stat` instead of a file read, a JSON parse and a re-encode. Bounded: when full it starts over.
+/// hit costs one `stat` instead of a file read, a JSON parse and a re-encode; and, where the store watches for
+/// changes (`CassetteStore.changeStamp`), with the stamp taken before that `stat`, so that a warm hit is decided
+/// in memory (`ProxyEngine+WarmHit`). Bounded: when full it starts over.
 public final class HitCache: Sendable {
     private struct Slot: Hashable, Sendable {
         let namespace: String
@@ -11,8 +13,15 @@ public final class HitCache: Sendable {
         let operation: BedrockOperation
     }
 
+    private struct Entry: Sendable {
+        let version: CassetteVersion
+        let answer: RenderedAnswer
+        /// Vouches that the cassette is still `version`, until the store sees a change.
+        var stamp: ChangeStamp?
+    }
+
     private struct State: Sendable {
-        var answers: [Slot: (version: CassetteVersion, answer: RenderedAnswer)] = [:]
+        var answers: [Slot: Entry] = [:]
         var bytes = 0
     }
 
@@ -24,17 +33,34 @@ public final class HitCache: Sendable {
         self.maxBytes = maxBytes
     }
 
-    /// The answer rendered for `version` of `key`, if it is still that version.
-    public func answer(namespace: String, key: CacheKey, operation: BedrockOperation, version: CassetteVersion) -> RenderedAnswer? {
+    /// The answer rendered for `version` of `key`, if it is still that version; `stamp`, taken before `version` was
+    /// read, then vouches for it.
+    public func answer(
+        namespace: String, key: CacheKey, operation: BedrockOperation, version: CassetteVersion, stamp: ChangeStamp? = nil
+    ) -> RenderedAnswer? {
         let slot = Slot(namespace: namespace, key: key, operation: operation)
         return state.withLock { state in
             guard let cached = state.answers[slot], cached.version == version else { return nil }
+            if let stamp { state.answers[slot]?.stamp = stamp }
             return cached.answer
         }
     }
 
-    /// Keeps `rendered` as the rendering of `version` of `key`.
-    public func keep(_ rendered: RenderedAnswer, namespace: String, key: CacheKey, operation: BedrockOperation, version: CassetteVersion) {
+    /// The answer kept for `key` with the stamp that vouches for it, if it has one; the caller asks the store
+    /// whether the stamp still holds.
+    public func stamped(namespace: String, key: CacheKey, operation: BedrockOperation) -> (answer: RenderedAnswer, stamp: ChangeStamp)? {
+        let slot = Slot(namespace: namespace, key: key, operation: operation)
+        return state.withLock { state in
+            guard let cached = state.answers[slot], let stamp = cached.stamp else { return nil }
+            return (cached.answer, stamp)
+        }
+    }
+
+    /// Keeps `rendered` as the rendering of `version` of `key`, vouched for by `stamp` (taken before `version` was read).
+    public func keep(
+        _ rendered: RenderedAnswer, namespace: String, key: CacheKey, operation: BedrockOperation, version: CassetteVersion,
+        stamp: ChangeStamp? = nil
+    ) {
         let size = rendered.size
         guard size <= maxBytes / 8 else { return }
         let slot = Slot(namespace: namespace, key: key, operation: operation)
@@ -44,7 +70,7 @@ public final class HitCache: Sendable {
                 state.bytes = 0
             }
             if let old = state.answers[slot] { state.bytes -= old.answer.size }
-            state.answers[slot] = (version, rendered)
+            state.answers[slot] = Entry(version: version, answer: rendered, stamp: stamp)
             state.bytes += size
         }
     }

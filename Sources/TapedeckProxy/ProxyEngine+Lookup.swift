@@ -94,15 +94,17 @@ extension ProxyEngine {
         if let recording = pending.cassette(namespace: namespace, key: key) {
             rendered = render(recording, operation: operation)
         } else {
+            // Stamped first: a change after the stamp is seen by the store's watch, one before it by `version`.
+            let stamp = store.changeStamp(for: key)
             let version = try store.version(of: key)
-            if let version, let kept = hitCache.answer(namespace: namespace, key: key, operation: operation, version: version) {
+            if let version, let kept = hitCache.answer(namespace: namespace, key: key, operation: operation, version: version, stamp: stamp) {
                 rendered = kept
             } else {
                 guard let loaded = try loadAndRender(key, operation: operation, from: store) else { return nil }
                 rendered = loaded
                 if let version {
                     rendered.prepareHit()
-                    hitCache.keep(rendered, namespace: namespace, key: key, operation: operation, version: version)
+                    hitCache.keep(rendered, namespace: namespace, key: key, operation: operation, version: version, stamp: stamp)
                 }
             }
         }
@@ -143,6 +145,11 @@ struct PendingRecordings: Sendable {
 }
 
 extension Mutex where Value == PendingRecordings {
+    /// Whether a recording of `key` in `namespace` is waiting for its write.
+    func holds(namespace: String, key: CacheKey) -> Bool {
+        withLock { $0.cassettes.isEmpty ? false : $0.cassettes[NamespacedKey(namespace: namespace, key: key)] != nil }
+    }
+
     /// The recording of `key` in `namespace` still waiting for its write, or nil.
     func cassette(namespace: String, key: CacheKey) -> Cassette? {
         withLock { $0.cassettes[NamespacedKey(namespace: namespace, key: key)]?.cassette }

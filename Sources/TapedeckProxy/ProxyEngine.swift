@@ -117,7 +117,9 @@ public final class ProxyEngine: HTTPHandler {
         guard resolved.mode == .auto || resolved.mode == .replay else {
             return forward(resolved, exchange, afterMiss: false)
         }
-        // The lookup reads the store (a stat, a file, a row), so it runs on a reader, never on this event loop.
+        // A warm hit is answered from memory here; any other lookup reads the store (a stat, a file, a row), so it
+        // runs on a reader, never on this event loop.
+        if let rendered = warmHit(resolved) { return serve(rendered, to: exchange) }
         readers.submit { [self] in answer(resolved, exchange) }
     }
 

@@ -43,6 +43,12 @@ public protocol CassetteStore: Sendable {
     func namespaces() throws(CassetteError) -> [String]
     /// A cheap identity of the stored version of `key` (nil: none, or the store cannot tell).
     func version(of key: CacheKey) throws(CassetteError) -> CassetteVersion?
+    /// A stamp vouching that `key`'s cassette has not changed since it was taken (`isUnchanged(since:)`), or nil
+    /// when this store cannot give one. Take it before reading what it is to vouch for.
+    func changeStamp(for key: CacheKey) -> ChangeStamp?
+    /// Whether nothing a stamp from `changeStamp(for:)` vouches for has changed since; answered from memory, never
+    /// by reading the store, so an event loop may ask.
+    func isUnchanged(since stamp: ChangeStamp) -> Bool
     /// Whether the store can be read but not written (a read-only mount, no write permission): every save fails.
     var isReadOnly: Bool { get }
     /// Claims recording `key` in this view's namespace for this process (`MissLease` has the rules); a lease

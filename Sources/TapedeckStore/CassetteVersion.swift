@@ -1,3 +1,4 @@
+import TapedeckSystem
 import TapedeckBedrock
 /// What identifies one stored version of a cassette cheaply (for a file: inode, size and change time), so a
 /// rendered answer can be reused until the cassette changes.
@@ -26,4 +27,12 @@ public struct CassetteVersion: Sendable, Hashable {
 extension CassetteStore {
     /// Stores that cannot tell versions apart cheaply say nil, and nothing is reused.
     public func version(of key: CacheKey) throws(CassetteError) -> CassetteVersion? { nil }
+
+    /// Stores that cannot watch for changes give no stamp, and every hit checks `version(of:)`.
+    public func changeStamp(for key: CacheKey) -> ChangeStamp? { nil }
+
+    public func isUnchanged(since stamp: ChangeStamp) -> Bool { false }
 }
+
+/// A stamp vouching that a stored cassette has not changed since it was taken (`CassetteStore.changeStamp`).
+public typealias ChangeStamp = DirectoryWatch.Stamp

@@ -17,7 +17,7 @@ extension JSONFileStore {
     /// `namespace(_:)` as a `JSONFileStore`.
     public func namespaceStore(_ name: String) throws(CassetteError) -> JSONFileStore {
         if name.isEmpty {
-            return namespaceName.isEmpty ? self : JSONFileStore(directory: root, maxFileBytes: maxFileBytes)
+            return namespaceName.isEmpty ? self : JSONFileStore(root: root, namespace: "", directory: root, maxFileBytes: maxFileBytes, watch: watch)
         }
         let name = try Namespace.checked(name)
         if name == namespaceName { return self }
@@ -30,7 +30,7 @@ extension JSONFileStore {
               !segment.contains(UInt8(ascii: "/")), !segment.contains(0), name != ".", name != ".." else {
             throw .invalidNamespace(name: name, reason: "it does not name one directory inside \(parent)")
         }
-        return JSONFileStore(root: root, namespace: name, directory: directory, maxFileBytes: maxFileBytes)
+        return JSONFileStore(root: root, namespace: name, directory: directory, maxFileBytes: maxFileBytes, watch: watch)
     }
 
     /// Every directory in `namespacesDirectory` with a valid name and at least one cassette, sorted.

@@ -37,4 +37,14 @@ extension JSONFileStore {
             Int(info.st_ino), Int(info.st_size), Int(info.st_mtim.tv_sec), Int(info.st_mtim.tv_nsec),
             Int(info.st_ctim.tv_sec), Int(info.st_ctim.tv_nsec))
     }
+
+    /// The cassette's shard directory is watched (`DirectoryWatch`): any change in it since the stamp, this
+    /// cassette's or another's, makes the stamp stale, and the next hit checks `version(of:)` again.
+    public func changeStamp(for key: CacheKey) -> ChangeStamp? {
+        watch.stamp("\(directory)/\(key.hex.prefix(2))")
+    }
+
+    public func isUnchanged(since stamp: ChangeStamp) -> Bool {
+        watch.isUnchanged(since: stamp)
+    }
 }

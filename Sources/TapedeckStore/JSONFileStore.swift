@@ -20,6 +20,9 @@ public final class JSONFileStore: CassetteStore {
     public let maxFileBytes: Int
     /// The size limit unless one is given.
     public static let defaultMaxFileBytes = 512 * 1024 * 1024
+    /// The shard directories of cassettes answered from memory, watched for changes; one for the store and every
+    /// view of it.
+    let watch: DirectoryWatch
 
     /// Opens (without creating) the store at `directory`, seen through the shared namespace.
     public init(directory: String, maxFileBytes: Int = JSONFileStore.defaultMaxFileBytes) {
@@ -29,14 +32,16 @@ public final class JSONFileStore: CassetteStore {
         self.directory = root
         self.namespaceName = ""
         self.maxFileBytes = maxFileBytes
+        self.watch = DirectoryWatch()
     }
 
     /// A view of the store at `root` through namespace `name`, whose cassettes are in `directory`.
-    init(root: String, namespace name: String, directory: String, maxFileBytes: Int) {
+    init(root: String, namespace name: String, directory: String, maxFileBytes: Int, watch: DirectoryWatch) {
         self.root = root
         self.directory = directory
         self.namespaceName = name
         self.maxFileBytes = maxFileBytes
+        self.watch = watch
     }
 
     /// `json:DIR`, as `--store` names it, with the namespace when the view has one.

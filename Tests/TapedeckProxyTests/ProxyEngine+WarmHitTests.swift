@@ -1,0 +1,96 @@
+import Dispatch
+import Foundation
+import Testing
+@testable import TapedeckSystem
+@testable import TapedeckProxy
+import TapedeckTestSupport
+
+/// A warm hit is answered from memory on the event loop; anything the store's watch cannot vouch for still takes
+/// a reader, so a cassette changed on disk is never answered from memory.
+@Suite struct ProxyEngineWarmHitTests {
+    static func body(_ text: String) -> String {
+        #"{"messages": [{"role": "user", "content": [{"text": "\#(text)"}]}]}"#
+    }
+
+    /// Holds every reader thread of `engine` until `release` runs.
+    static func holdReaders(_ engine: ProxyEngine) -> () -> Void {
+        let held = DispatchSemaphore(value: 0), gate = DispatchSemaphore(value: 0)
+        let count = engine.readers.threadCount
+        for _ in 0..<count {
+            engine.readers.submit {
+                held.signal()
+                gate.wait()
+            }
+        }
+        for _ in 0..<count { held.wait() }
+        return { for _ in 0..<count { gate.signal() } }
+    }
+
+    @Test func aWarmHitNeedsNoReaderAndAChangedCassetteWaitsForOne() throws {
+        let proxy = try ProxyHarness()
+        defer { proxy.stop() }
+        // Two cassettes in different shard directories: a change in one leaves the other's stamp alone.
+        let warmBody = Self.body("warm")
+        let warmKey = try #require(try proxy.post(ProxyHarness.haikuPath, body: warmBody).headers["x-tapedeck-key"])
+        var changedBody = "", changedKey = ""
+        for index in 0..<64 {
+            changedBody = Self.body("changed \(index)")
+            changedKey = try #require(try proxy.post(ProxyHarness.haikuPath, body: changedBody).headers["x-tapedeck-key"])
+            if changedKey.prefix(2) != warmKey.prefix(2) { break }
+        }
+        #expect(changedKey.prefix(2) != warmKey.prefix(2))
+        // The first hit of each is looked up on a reader, which keeps its answer with the store's stamp.
+        let warmAnswer = try proxy.post(ProxyHarness.haikuPath, body: warmBody)
+        _ = try proxy.post(ProxyHarness.haikuPath, body: changedBody)
+        #expect(warmAnswer.headers["x-tapedeck"] == "hit")
+
+        let release = Self.holdReaders(proxy.engine)
+        var released = false
+        defer { if !released { release() } }
+        // Every reader is held: this hit is answered from memory, or it is not answered at all.
+        let warm = try proxy.post(ProxyHarness.haikuPath, body: warmBody)
+        #expect(warm.status == 200 && warm.headers["x-tapedeck"] == "hit")
+        #expect(warm.body == warmAnswer.body)
+
+        let path = proxy.cassettePath(forKey: changedKey)
+        let text = String(decoding: proxy.fileBytes(path) ?? [], as: UTF8.self)
+        try proxy.writeFile(path, Array(text.replacingOccurrences(of: "answer", with: "edited by hand").utf8))
+        let changed = Mutex<RawResponse?>(nil)
+        let changedRequest = changedBody
+        let client = Thread {
+            let response = try? proxy.post(ProxyHarness.haikuPath, body: changedRequest)
+            changed.withLock { $0 = response }
+        }
+        client.start()
+        // The changed cassette's request waits in the readers' queue, behind the held readers ...
+        #expect(waitUntil { proxy.engine.readers.unfinishedCount == proxy.engine.readers.threadCount + 1 })
+        // ... while warm hits go on being answered.
+        let again = try proxy.post(ProxyHarness.haikuPath, body: warmBody)
+        #expect(again.headers["x-tapedeck"] == "hit" && again.body == warmAnswer.body)
+        #expect(changed.withLock { $0 } == nil)
+        released = true
+        release()
+        #expect(waitUntil { changed.withLock { $0 } != nil })
+        let edited = try #require(changed.withLock { $0 })
+        #expect(edited.status == 200 && edited.text.contains("edited by hand"))
+    }
+
+    @Test func aStoreThatCannotWatchAnswersEveryHitOnAReader() throws {
+        let proxy = try ProxyHarness(storeKind: .sqlite)
+        defer { proxy.stop() }
+        _ = try proxy.post(ProxyHarness.haikuPath, body: ProxyHarness.helloBody)
+        _ = try proxy.post(ProxyHarness.haikuPath, body: ProxyHarness.helloBody)
+        let release = Self.holdReaders(proxy.engine)
+        let answer = Mutex<RawResponse?>(nil)
+        let client = Thread {
+            let response = try? proxy.post(ProxyHarness.haikuPath, body: ProxyHarness.helloBody)
+            answer.withLock { $0 = response }
+        }
+        client.start()
+        #expect(waitUntil { proxy.engine.readers.unfinishedCount == proxy.engine.readers.threadCount + 1 })
+        #expect(answer.withLock { $0 } == nil)
+        release()
+        #expect(waitUntil { answer.withLock { $0 } != nil })
+        #expect(answer.withLock { $0?.headers["x-tapedeck"] } == "hit")
+    }
+}
