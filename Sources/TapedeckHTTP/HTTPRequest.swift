@@ -4,7 +4,9 @@ public struct HTTPRequestHead: Sendable, Equatable {
     /// The method token, e.g. `POST`.
     public var method: String
     /// The request target exactly as sent, e.g. `/model/x/converse?a=b`.
-    public var target: String
+    public var target: String { didSet { pathEnd = Self.split(target).path.endIndex } }
+    /// Where `path` ends in `target`: found once, as the path is read several times per request.
+    private var pathEnd: String.Index
     /// The minor version of HTTP/1.x.
     public var minorVersion: Int
     /// The header fields in order.
@@ -14,12 +16,13 @@ public struct HTTPRequestHead: Sendable, Equatable {
     public init(method: String, target: String, minorVersion: Int = 1, headers: HTTPHeaders = HTTPHeaders()) {
         self.method = method
         self.target = target
+        self.pathEnd = Self.split(target).path.endIndex
         self.minorVersion = minorVersion
         self.headers = headers
     }
 
     /// The target without its query string.
-    public var path: Substring { Self.split(target).path }
+    public var path: Substring { target[..<pathEnd] }
 
     /// `target` cut at its first `?` into the path and the query after it (nil when there is no `?`). The `?` is
     /// found as a byte: a Character search walks grapheme clusters, and the path is read several times per request

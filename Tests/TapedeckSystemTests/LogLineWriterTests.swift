@@ -46,4 +46,31 @@ import TapedeckTestSupport
         let fields = try #require(LogLines.json(String(decoding: bytes.dropLast(), as: UTF8.self)))
         #expect(fields == ["time": time, "level": "info", "msg": "request", "path": "/a \"b\"\n", "bytes_out": "\(Int.max)"])
     }
+
+    /// Fields are written into room made ahead of them; a line longer than that room, bare or escaped, in either
+    /// format, still comes out whole, and the batch holds no room left over.
+    @Test func aLineLongerThanItsRoomComesOutWhole() {
+        let long = String(repeating: "a1/", count: 1_500)
+        let escaped = String(repeating: "q\"", count: 700)
+        let event = LogEvent(.info, "request", [
+            LogField("path", long), LogField("tricky", escaped), LogField("n", Int.min), LogField("after", "end"),
+        ])
+        for format in [LogFormat.text, .json] {
+            let bytes = written(format, level: .info) { line in
+                line.field("path", long)
+                line.field("tricky", escaped)
+                line.field("n", Int.min)
+                line.field("after", "end")
+            }
+            #expect(String(decoding: bytes, as: UTF8.self) == String(decoding: event.rendered(format, time: time), as: UTF8.self))
+            #expect(bytes.last == UInt8(ascii: "\n") && !bytes.contains(0))
+        }
+    }
+
+    @Test func everyByteIsBareExactlyWhenPrintableASCIIOtherThanSpaceQuoteAndBackslash() {
+        for byte in UInt8.min...UInt8.max {
+            let expected = byte > 0x20 && byte < 0x7F && byte != UInt8(ascii: "\"") && byte != UInt8(ascii: "\\")
+            #expect(LogLineWriter.isBare(byte) == expected, "byte \(byte)")
+        }
+    }
 }

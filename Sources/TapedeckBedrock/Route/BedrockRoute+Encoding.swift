@@ -36,6 +36,18 @@ extension BedrockRoute {
         }
     }
 
+    /// Whether all eight bytes of `word` are ASCII, none is `%`, below 0x20 or DEL: they decode to themselves.
+    @inline(__always)
+    static func isPlain(_ word: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+        // A byte of `v` is zero exactly when (v - 1) borrows into its high bit while v's own high bit is clear.
+        func hasZeroByte(_ v: UInt64) -> Bool { (v &- ones) & ~v & highs != 0 }
+        guard word & highs == 0 else { return false }
+        // With every high bit clear, a byte below 0x20 borrows in `word - 0x20…` the same way.
+        let below = (word &- ones &* 0x20) & ~word & highs != 0
+        return !below && !hasZeroByte(word ^ (ones &* 0x25)) && !hasZeroByte(word ^ (ones &* 0x7F))
+    }
+
     /// Percent-decodes one path segment into a model id, refusing anything that could not name a model.
     static func decodeModelId(_ segment: UnsafeRawBufferPointer) -> ModelIdDecoding {
         guard !segment.isEmpty else { return .rejected("empty model id") }
@@ -45,6 +57,16 @@ extension BedrockRoute {
             var count = 0, index = 0
             var ascii = true, control = false
             while index < segment.count {
+                // Eight plain bytes at a time: ASCII, no `%`, no control character (the usual id is all of these).
+                if index + 8 <= segment.count {
+                    let word = segment.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+                    if Self.isPlain(word) {
+                        UnsafeMutableRawPointer(decoded.baseAddress! + count).storeBytes(of: word, as: UInt64.self)
+                        count += 8
+                        index += 8
+                        continue
+                    }
+                }
                 var byte = segment[index]
                 if byte == UInt8(ascii: "%") {
                     // RFC 3986 §2.1: a percent sign is always followed by two hex digits.
