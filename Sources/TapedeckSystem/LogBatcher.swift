@@ -12,6 +12,8 @@ final class LogBatcher: Sendable {
     private struct Pending {
         var bytes: [UInt8]
         var clock = LogClock()
+        /// Where a line is written before it joins `bytes`: scratch memory, kept for the log's life.
+        let room = UnsafeMutableRawBufferPointer.allocate(byteCount: 16 * 1024, alignment: 16)
         var dropped = 0
         var started = false
         var stopping = false
@@ -44,17 +46,20 @@ final class LogBatcher: Sendable {
         output = Mutex(second)
     }
 
+    deinit {
+        pending.withLock { $0.room.deallocate() }
+    }
+
     /// Appends one line rendered by `render` (which calls `begin`, the fields, `end`), or counts it as dropped when
     /// it does not fit. Never waits for a write.
     func append(level: LogLevel, message: StaticString, _ render: (inout LogLineWriter) -> Void) {
         let (start, signal, direct) = pending.withLock { state -> (start: Bool, signal: (wake: Bool, urgent: Bool), direct: Bool) in
             let before = state.bytes.count
-            var line = LogLineWriter(format: format, bytes: [])
-            swap(&line.bytes, &state.bytes)
-            line.begin(level: level, message: message) { state.clock.append(to: &$0) }
+            var line = LogLineWriter(format: format, room: state.room)
+            state.clock.withText { line.begin(level: level, message: message, time: $0) }
             render(&line)
             line.end()
-            swap(&line.bytes, &state.bytes)
+            line.appendLine(to: &state.bytes)
             if state.bytes.count > capacity && before > 0 {
                 state.bytes.removeSubrange(before...)
                 state.dropped += 1
@@ -84,14 +89,15 @@ final class LogBatcher: Sendable {
             }
             if dropped > 0 {
                 // The lines lost came after this batch's: say so after it, in the lines' own format.
-                var note = LogLineWriter(format: format, bytes: [])
-                swap(&note.bytes, &batch)
                 var clock = LogClock()
-                note.begin(level: .warn, message: "log lines dropped") { clock.append(to: &$0) }
-                note.field("count", dropped)
-                note.field("reason", "the log's reader fell behind")
-                note.end()
-                swap(&note.bytes, &batch)
+                clock.withText { time in
+                    LogLineWriter.append(format: format, to: &batch) { note in
+                        note.begin(level: .warn, message: "log lines dropped", time: time)
+                        note.field("count", dropped)
+                        note.field("reason", "the log's reader fell behind")
+                        note.end()
+                    }
+                }
             }
             batch.append(contentsOf: line)
             if !batch.isEmpty { write(batch) }

@@ -10,19 +10,23 @@ public struct LogClock: Sendable {
 
     /// Appends the current time.
     public mutating func append(to out: inout [UInt8]) {
+        withText { out.append(contentsOf: $0) }
+    }
+
+    /// Calls `body` with the current time's text.
+    public mutating func withText<T>(_ body: (UnsafeRawBufferPointer) -> T) -> T {
         var ts = timespec()
         clock_gettime(CLOCK_REALTIME, &ts)
         if Int(ts.tv_sec) != second {
             second = Int(ts.tv_sec)
             // `Timestamp.format` without milliseconds ends in `Z`; the line puts `.mmmZ` there.
-            prefix = Array(Timestamp.format(seconds: second).utf8.dropLast())
+            prefix = Array(Timestamp.format(seconds: second).utf8.dropLast()) + Array(".000Z".utf8)
         }
-        out.append(contentsOf: prefix)
-        let ms = Int(ts.tv_nsec / 1_000_000)
-        out.append(UInt8(ascii: "."))
-        out.append(UInt8(ascii: "0") + UInt8(ms / 100))
-        out.append(UInt8(ascii: "0") + UInt8(ms / 10 % 10))
-        out.append(UInt8(ascii: "0") + UInt8(ms % 10))
-        out.append(UInt8(ascii: "Z"))
+        // The milliseconds go into the kept text in place.
+        let ms = Int(ts.tv_nsec / 1_000_000), at = prefix.count - 4
+        prefix[at] = UInt8(ascii: "0") + UInt8(ms / 100)
+        prefix[at + 1] = UInt8(ascii: "0") + UInt8(ms / 10 % 10)
+        prefix[at + 2] = UInt8(ascii: "0") + UInt8(ms % 10)
+        return prefix.withUnsafeBytes(body)
     }
 }

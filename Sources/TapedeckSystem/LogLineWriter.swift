@@ -5,42 +5,59 @@ import TapedeckCodec
 /// gives for the same fields, but with no `String`, array of fields or JSON value made: what the per-request line
 /// uses on the hot path.
 ///
-/// `begin`, then the fields in order, then `end`. Names are ASCII words; values follow `LogEvent`'s rules (text:
+/// The line is written into `room`, scratch memory its owner lends (the log keeps one, used under its lock), a
+/// pointer copy per piece; a line longer than the room spills into an array and still comes out whole. `begin`,
+/// then the fields in order, then `end`, then `appendLine(to:)`. Names are ASCII words; values follow `LogEvent`'s rules (text:
 /// bare when printable ASCII without spaces, quotes or backslashes, else a JSON string; JSON: strings escaped,
 /// numbers bare).
 public struct LogLineWriter {
-    /// The bytes written so far (the line is appended to what was there). Between `begin` and `end` it also holds
-    /// zeroed room for the fields past `used`, written through a pointer rather than appended piece by piece.
-    public var bytes: [UInt8]
     public let format: LogFormat
-    /// How many of `bytes` are the log's; the rest is room.
-    private var used: Int
+    private let room: UnsafeMutableRawBufferPointer
+    /// How many bytes of `room` the line fills.
+    private var used = 0
+    /// The whole line so far, once it outgrew `room`; every later piece goes here.
+    private var spill: [UInt8]?
 
-    /// A writer appending to `bytes`.
-    public init(format: LogFormat, bytes: [UInt8]) {
+    /// A writer filling `room`, which must outlive it.
+    public init(format: LogFormat, room: UnsafeMutableRawBufferPointer) {
         self.format = format
-        self.bytes = bytes
-        used = bytes.count
+        self.room = room
     }
 
-    /// Starts a line: time (`time` appends the RFC 3339 timestamp), level and message.
-    public mutating func begin(level: LogLevel, message: StaticString, time: (inout [UInt8]) -> Void) {
-        // Whatever `bytes` holds now (callers swap a batch in) is the log's: the line starts after it.
+    /// Renders one line with `render` (which calls `begin`, the fields and `end`) and appends it to `out`, using
+    /// scratch memory of its own: for lines off the hot path.
+    public static func append(format: LogFormat, to out: inout [UInt8], _ render: (inout LogLineWriter) -> Void) {
+        withUnsafeTemporaryAllocation(byteCount: 1024, alignment: 16) { room in
+            var line = LogLineWriter(format: format, room: room)
+            render(&line)
+            line.appendLine(to: &out)
+        }
+    }
+
+    /// Appends the line written so far to `out`.
+    public func appendLine(to out: inout [UInt8]) {
+        if let spill {
+            out.append(contentsOf: spill)
+        } else if used > 0 {
+            out.append(contentsOf: UnsafeRawBufferPointer(rebasing: room[0..<used]))
+        }
+    }
+
+    /// Starts a line: `time` (the RFC 3339 timestamp), level and message.
+    public mutating func begin(level: LogLevel, message: StaticString, time: UnsafeRawBufferPointer) {
         switch format {
         case .text:
-            time(&bytes)
-            used = bytes.count
+            put(time)
             put(UInt8(ascii: " "))
             put(level.label)
             put(UInt8(ascii: " "))
             put(message)
         case .json:
-            bytes.append(contentsOf: #"{"time":""#.utf8)
-            time(&bytes)
-            used = bytes.count
-            put(#"","level":""#)
+            put(#"{"time":""# as StaticString)
+            put(time)
+            put(#"","level":""# as StaticString)
             put(level.rawValue)
-            put(#"","msg":""#)
+            put(#"","msg":""# as StaticString)
             put(message)
             put(UInt8(ascii: "\""))
         }
@@ -61,14 +78,25 @@ public struct LogLineWriter {
     /// A text field from UTF-8 bytes.
     public mutating func field(_ name: StaticString, utf8 value: UnsafeBufferPointer<UInt8>) {
         fieldName(name)
-        let bare = format == .text && !value.isEmpty && value.allSatisfy(Self.isBare)
-        if bare {
-            put(UnsafeRawBufferPointer(value))
-        } else {
-            settle()
-            JSONWriter.appendString(utf8: value, to: &bytes)
-            used = bytes.count
+        if format == .text && !value.isEmpty && spill == nil && used + value.count <= room.count {
+            // Copied and checked in one pass; a value that turns out not to be bare is written again, quoted.
+            var bare = true
+            let out = room.baseAddress!.assumingMemoryBound(to: UInt8.self) + used
+            for index in 0..<value.count {
+                let byte = value[index]
+                if !Self.isBare(byte) { bare = false }
+                out[index] = byte
+            }
+            if bare {
+                used += value.count
+                return
+            }
+        } else if format == .text && !value.isEmpty && value.allSatisfy(Self.isBare) {
+            return put(UnsafeRawBufferPointer(value))
         }
+        var quoted: [UInt8] = []
+        JSONWriter.appendString(utf8: value, to: &quoted)
+        quoted.withUnsafeBytes { put($0) }
     }
 
     /// A whole number.
@@ -90,7 +118,6 @@ public struct LogLineWriter {
     public mutating func end() {
         if format == .json { put(UInt8(ascii: "}")) }
         put(UInt8(ascii: "\n"))
-        settle()
     }
 
     /// Printable ASCII other than space, `"` and `\\`: a bit per byte below 128, one word per 64 bytes.
@@ -107,43 +134,32 @@ public struct LogLineWriter {
             put(name)
             put(UInt8(ascii: "="))
         case .json:
-            put(#",""#)
+            put(#",""# as StaticString)
             put(name)
-            put(#"":"#)
+            put(#"":"# as StaticString)
         }
-    }
-
-    /// Gives back the room not written, so `bytes` holds exactly the log's bytes.
-    private mutating func settle() {
-        if bytes.count > used { bytes.removeLast(bytes.count - used) }
-    }
-
-    /// Makes room for at least `count` more bytes past `used`.
-    @inline(__always)
-    private mutating func reserve(_ count: Int) {
-        if bytes.count - used < count { grow(count) }
-    }
-
-    @inline(never)
-    private mutating func grow(_ count: Int) {
-        bytes.append(contentsOf: repeatElement(0, count: max(count, 512)))
     }
 
     @inline(__always)
     private mutating func put(_ source: UnsafeRawBufferPointer) {
+        guard spill == nil && used + source.count <= room.count else { return spilled(source) }
         guard let base = source.baseAddress, !source.isEmpty else { return }
-        reserve(source.count)
-        let at = used
-        bytes.withUnsafeMutableBytes { ($0.baseAddress! + at).copyMemory(from: base, byteCount: source.count) }
+        (room.baseAddress! + used).copyMemory(from: base, byteCount: source.count)
         used += source.count
     }
 
     @inline(__always)
     private mutating func put(_ byte: UInt8) {
-        reserve(1)
-        let at = used
-        bytes.withUnsafeMutableBufferPointer { $0[at] = byte }
+        guard spill == nil && used < room.count else { return spilled(CollectionOfOne(byte)) }
+        room[used] = byte
         used += 1
+    }
+
+    /// The slow way, once the line outgrew its room.
+    @inline(never)
+    private mutating func spilled<Bytes: Sequence<UInt8>>(_ source: Bytes) {
+        if spill == nil { spill = Array(UnsafeRawBufferPointer(rebasing: room[0..<used])) }
+        spill!.append(contentsOf: source)
     }
 
     private mutating func put(_ text: StaticString) {

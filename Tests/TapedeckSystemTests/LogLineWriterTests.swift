@@ -7,11 +7,17 @@ import TapedeckTestSupport
     private let time = "2026-11-25T17:04:05.123Z"
 
     private func written(_ format: LogFormat, level: LogLevel, _ fields: (inout LogLineWriter) -> Void) -> [UInt8] {
-        var line = LogLineWriter(format: format, bytes: Array("earlier line\n".utf8))
-        line.begin(level: level, message: "request") { $0.append(contentsOf: time.utf8) }
-        fields(&line)
-        line.end()
-        return Array(line.bytes.dropFirst("earlier line\n".utf8.count))
+        var out = Array("earlier line\n".utf8)
+        var time = self.time
+        time.withUTF8 { time in
+            LogLineWriter.append(format: format, to: &out) { line in
+                line.begin(level: level, message: "request", time: UnsafeRawBufferPointer(time))
+                fields(&line)
+                line.end()
+            }
+        }
+        #expect(out.starts(with: "earlier line\n".utf8), "the line goes after what was there")
+        return Array(out.dropFirst("earlier line\n".utf8.count))
     }
 
     @Test func sameBytesAsTheEventRenderingForEveryKindOfValue() {
