@@ -6,7 +6,9 @@ import PackageDescription
 //   TapedeckCodec → TapedeckSystem → TapedeckHTTP → TapedeckUpstream ┐
 //                                  → TapedeckBedrock → TapedeckStore ┴→ TapedeckProxy → TapedeckCommand → tapedeck
 // Release builds optimise across the layers as if they were one module: the hit path crosses five of them, and
-// `make profile` counted 0.5% more instructions per hit without it (Benchmarks/profile_hits.py).
+// `make profile` counted 0.5% more instructions per hit without it (Benchmarks/profile_hits.py). They also leave out
+// the dynamic exclusivity checks (`make profile`: ~3,700 instructions per hit, 8%); debug builds, and so every
+// `swift test` run, keep them, so an overlapping access still traps where it is tested.
 let acrossLayers: [SwiftSetting] = [.unsafeFlags(["-cross-module-optimization", "-enforce-exclusivity=unchecked"], .when(configuration: .release))]
 
 let package = Package(
