@@ -78,20 +78,7 @@ public struct LogLineWriter {
     /// A text field from UTF-8 bytes.
     public mutating func field(_ name: StaticString, utf8 value: UnsafeBufferPointer<UInt8>) {
         fieldName(name)
-        if format == .text && !value.isEmpty && spill == nil && used + value.count <= room.count {
-            // Copied and checked in one pass; a value that turns out not to be bare is written again, quoted.
-            var bare = true
-            let out = room.baseAddress!.assumingMemoryBound(to: UInt8.self) + used
-            for index in 0..<value.count {
-                let byte = value[index]
-                if !Self.isBare(byte) { bare = false }
-                out[index] = byte
-            }
-            if bare {
-                used += value.count
-                return
-            }
-        } else if format == .text && !value.isEmpty && value.allSatisfy(Self.isBare) {
+        if format == .text && !value.isEmpty && Self.isBare(UnsafeRawBufferPointer(value)) {
             return put(UnsafeRawBufferPointer(value))
         }
         var quoted: [UInt8] = []
@@ -118,6 +105,24 @@ public struct LogLineWriter {
     public mutating func end() {
         if format == .json { put(UInt8(ascii: "}")) }
         put(UInt8(ascii: "\n"))
+    }
+
+    /// Whether every byte of `value` is bare: eight at a time, then one at a time.
+    static func isBare(_ value: UnsafeRawBufferPointer) -> Bool {
+        var index = 0
+        while index + 8 <= value.count {
+            let word = ByteWord.load(value, at: index)
+            if ByteWord.hasNonASCII(word) || ByteWord.hasASCII(word, below: 0x21) || ByteWord.has(word, byte: 0x7F)
+                || ByteWord.has(word, byte: UInt8(ascii: "\"")) || ByteWord.has(word, byte: UInt8(ascii: "\\")) {
+                return false
+            }
+            index += 8
+        }
+        while index < value.count {
+            if !isBare(value[index]) { return false }
+            index += 1
+        }
+        return true
     }
 
     /// Printable ASCII other than space, `"` and `\\`: a bit per byte below 128, one word per 64 bytes.

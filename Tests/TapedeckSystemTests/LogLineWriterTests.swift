@@ -79,4 +79,16 @@ import TapedeckTestSupport
             #expect(LogLineWriter.isBare(byte) == expected, "byte \(byte)")
         }
     }
+
+    /// Values are judged eight bytes at a time; each byte in each position of a word, and the tail, is judged as alone.
+    @Test func aValueIsBareExactlyWhenEveryByteIs() {
+        for byte in UInt8.min...UInt8.max {
+            for position in 0..<11 {
+                var value = Array("abcdefghijk".utf8)
+                value[position] = byte
+                let bare = value.withUnsafeBytes { LogLineWriter.isBare($0) }
+                #expect(bare == value.allSatisfy(LogLineWriter.isBare), "byte \(byte) at \(position)")
+            }
+        }
+    }
 }

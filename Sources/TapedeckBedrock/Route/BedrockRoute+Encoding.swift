@@ -39,13 +39,8 @@ extension BedrockRoute {
     /// Whether all eight bytes of `word` are ASCII, none is `%`, below 0x20 or DEL: they decode to themselves.
     @inline(__always)
     static func isPlain(_ word: UInt64) -> Bool {
-        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
-        // A byte of `v` is zero exactly when (v - 1) borrows into its high bit while v's own high bit is clear.
-        func hasZeroByte(_ v: UInt64) -> Bool { (v &- ones) & ~v & highs != 0 }
-        guard word & highs == 0 else { return false }
-        // With every high bit clear, a byte below 0x20 borrows in `word - 0x20…` the same way.
-        let below = (word &- ones &* 0x20) & ~word & highs != 0
-        return !below && !hasZeroByte(word ^ (ones &* 0x25)) && !hasZeroByte(word ^ (ones &* 0x7F))
+        !ByteWord.hasNonASCII(word) && !ByteWord.hasASCII(word, below: 0x20)
+            && !ByteWord.has(word, byte: UInt8(ascii: "%")) && !ByteWord.has(word, byte: 0x7F)
     }
 
     /// Percent-decodes one path segment into a model id, refusing anything that could not name a model.
@@ -59,7 +54,7 @@ extension BedrockRoute {
             while index < segment.count {
                 // Eight plain bytes at a time: ASCII, no `%`, no control character (the usual id is all of these).
                 if index + 8 <= segment.count {
-                    let word = segment.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+                    let word = ByteWord.load(segment, at: index)
                     if Self.isPlain(word) {
                         UnsafeMutableRawPointer(decoded.baseAddress! + count).storeBytes(of: word, as: UInt64.self)
                         count += 8

@@ -1,3 +1,4 @@
+import Glibc
 /// What a request path names: an operation Tapedeck records, one it passes through, one it cannot carry, or a
 /// recorded route whose model id (or guardrail) segment is malformed.
 public enum RouteMatch: Sendable, Equatable {
@@ -75,6 +76,15 @@ public struct BedrockRoute: Sendable, Equatable {
 
     private static let bidirectional = Array("invoke-with-bidirectional-stream".utf8)
 
+    /// Each model operation with the bytes of its last path segment.
+    private static let operationSegments = BedrockOperation.modelOperations.map { (operation: $0, bytes: Array($0.rawValue.utf8)) }
+
+    /// Whether `segment` is `bytes`, compared as memory.
+    @inline(__always)
+    private static func same(_ segment: UnsafeRawBufferPointer, _ bytes: [UInt8]) -> Bool {
+        segment.count == bytes.count && bytes.withUnsafeBytes { memcmp(segment.baseAddress!, $0.baseAddress!, bytes.count) == 0 }
+    }
+
     private static func match(_ path: UnsafeRawBufferPointer) -> RouteMatch {
         for (prefix, model, guardrail) in heads {
             if path.count > model.count, path.starts(with: model) {
@@ -89,12 +99,11 @@ public struct BedrockRoute: Sendable, Equatable {
     /// `{modelId}/{operation}` after `{prefix}/model/`; nil when it is not a recorded operation's route.
     private static func matchModel(_ path: UnsafeRawBufferPointer, after start: Int, prefix: String) -> RouteMatch? {
         // PROTOCOL.md: modelId is exactly one path segment, so it ends at the first '/'.
-        guard let slash = path[start...].firstIndex(of: UInt8(ascii: "/")) else { return nil }
-        let segment = path[(slash + 1)...]
-        if segment.elementsEqual(bidirectional) { return .bidirectionalStream }
-        guard let operation = BedrockOperation.modelOperations.first(where: { segment.elementsEqual($0.rawValue.utf8) }) else {
-            return nil
-        }
+        guard let found = memchr(path.baseAddress! + start, Int32(UInt8(ascii: "/")), path.count - start) else { return nil }
+        let slash = path.baseAddress!.distance(to: UnsafeRawPointer(found))
+        let segment = UnsafeRawBufferPointer(rebasing: path[(slash + 1)...])
+        if Self.same(segment, bidirectional) { return .bidirectionalStream }
+        guard let operation = operationSegments.first(where: { Self.same(segment, $0.bytes) })?.operation else { return nil }
         switch decodeModelId(UnsafeRawBufferPointer(rebasing: path[start..<slash])) {
         case .decoded(let modelId):
             return .recorded(BedrockRoute(prefix: prefix, modelId: modelId, operation: operation))
