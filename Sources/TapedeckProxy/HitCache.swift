@@ -11,6 +11,13 @@ public final class HitCache: Sendable {
         let namespace: String
         let key: CacheKey
         let operation: BedrockOperation
+
+        /// The key's hash alone is spread well enough; hashing the namespace's name too would cost a hit more than
+        /// the rare key kept in two namespaces costs a probe.
+        func hash(into hasher: inout Hasher) {
+            hasher.combine(key)
+            hasher.combine(operation)
+        }
     }
 
     private struct Entry: Sendable {

@@ -136,6 +136,11 @@ extension ProxyEngine {
 struct NamespacedKey: Hashable, Sendable {
     let namespace: String
     let key: CacheKey
+
+    /// Hashed by its key alone (see `HitCache`'s slots): no namespace name is hashed per hit.
+    func hash(into hasher: inout Hasher) {
+        hasher.combine(key)
+    }
 }
 
 /// Recordings answered but not yet written; a ticket tells a newer recording of the same slot from an older one.
