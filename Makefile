@@ -6,7 +6,9 @@
 SWIFT ?= swift
 VENV ?= .venv
 PYTHON ?= python3
-APT_PACKAGES := libcurl4-openssl-dev libsqlite3-dev
+APT_PACKAGES := libcurl4-openssl-dev libsqlite3-dev libpq-dev
+## The PostgreSQL server the Swift tests start and stop themselves (initdb, pg_ctl under /usr/lib/postgresql/*/bin).
+TEST_APT_PACKAGES := postgresql
 PY_PACKAGES := boto3 pytest pytest-xdist awscli langchain-aws "anthropic[bedrock]"
 PLUGIN := Integrations/pytest-tapedeck
 SWIFT_BUILD_FLAGS ?=
@@ -14,9 +16,11 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: deps venv plugin browser-deps build release run test test-quick test-swift test-python fuzz fuzz-short fuzz-build bench bench-quick bench-deps bench-stores bench-slow-reader soak profile clean
 
-## Install the C libraries' headers with apt-get when they are missing.
+## Install the C libraries' headers (curl, SQLite, libpq) with apt-get when they are missing, and the PostgreSQL
+## server the tests run.
 deps:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing $(TEST_APT_PACKAGES)"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing$$missing"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \

@@ -35,7 +35,7 @@ public struct ServeCommand {
                 try total + store.namespace(name).count()
             }
         } catch {
-            log.error("cannot open store", [LogField("store", options.store), LogField("error", "\(error)")])
+            log.error("cannot open store", [LogField("store", StoreLocation.masked(options.store)), LogField("error", "\(error)")])
             return 1
         }
         let configuration = options.proxyConfiguration
