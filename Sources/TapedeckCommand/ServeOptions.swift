@@ -60,7 +60,7 @@ public struct ServeOptions: Sendable {
         FlagSpec("port", value: "PORT", help: "port to listen on; 0 picks a free one and the log says which", default: "8787"),
         FlagSpec("mode", value: "MODE", help: "auto | replay | record | passthrough", default: "replay without --upstream or with --strict, else auto"),
         FlagSpec("upstream", value: "URL", help: "URL of Bedrock (https://bedrock-runtime.us-east-1.amazonaws.com) or Bifrost that misses go to", default: "none: offline"),
-        FlagSpec("store", value: "STORE", help: "where cassettes live: json:DIR (a directory of JSON files), sqlite:FILE (one SQLite database) or postgres://USER[:PASSWORD]@HOST[:PORT]/DB (a PostgreSQL database a team shares; libpq's URL, PG* variables and ~/.pgpass)", default: "json:Cassettes"),
+        FlagSpec("store", value: "STORE", help: "where cassettes live: json:DIR (a directory of JSON files), sqlite:FILE (one SQLite database) or postgres://USER@HOST/DB (PostgreSQL, libpq's URL rules)", default: "json:Cassettes"),
         FlagSpec("ignore-field", value: "PATH", help: "dotted body path left out of the key, e.g. serviceTier; repeatable", default: "none; requestMetadata is always left out", repeatable: true),
         FlagSpec("namespace", value: "NAME", help: "namespace of requests without an x-tapedeck-namespace header: 1-128 of A-Z a-z 0-9 . _ -", default: "the shared namespace"),
         FlagSpec("namespace-fallback", value: nil, help: "a miss in a namespace is looked up in the shared namespace before it counts as a miss", default: "off"),
