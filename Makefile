@@ -101,7 +101,7 @@ test-python: deps venv plugin browser-deps build
 ## is kept in .build-fuzz/artifacts/). `make fuzz-short` is the bounded run `make test` ends with.
 FUZZ_SECONDS ?= 120
 FUZZ_SHORT_SECONDS ?= 10
-FUZZ_TARGETS ?= http json eventstream cassette sqlite-row sqlite-file namespace base64 lease site-guard aws-config aws-cred-doc sts-xml
+FUZZ_TARGETS ?= http json eventstream cassette sqlite-row sqlite-file namespace base64 postgres-url lease site-guard aws-config aws-cred-doc sts-xml
 # Release runs about three times as many inputs a second; --disable-dead-strip keeps the coverage counters.
 # `--sanitize fuzzer --sanitize address` alone is not enough: SwiftPM passes two -sanitize= flags in no fixed order
 # and the driver keeps only the last, so a build got coverage or ASan, never both. `--sanitize fuzzer` tells SwiftPM

@@ -28,6 +28,8 @@ struct FuzzTarget: Sendable {
                    run: NamespaceTarget.run),
         FuzzTarget(name: "base64", summary: "base64 decoder against a reference, re-encoded; any bytes encoded and back",
                    run: Base64Target.run),
+        FuzzTarget(name: "postgres-url", summary: "a --store value through libpq's URL parser and the password masking",
+                   run: PostgresURLTarget.run),
         FuzzTarget(name: "site-guard", summary: "Host, Origin, Sec-Fetch-Site and Content-Type through the guard against web pages",
                    run: SiteGuardTarget.run),
         FuzzTarget(name: "lease", summary: "a JSON store's lock file read when a lease is asked for, taken, released",
