@@ -62,10 +62,10 @@ package final class PostgresServer: @unchecked Sendable {  // Every field is set
         }
     }
 
-    /// Stops the shared server, if one was started.
+    /// Stops the shared server, if one was started, and removes its directory.
     private static func stopShared() {
         let server = sharedServer.withLock { try? $0?.get() }
-        server?.stop()
+        server?.destroy()
     }
 
     /// Initialises a new cluster in a temporary directory and starts it.
