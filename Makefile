@@ -14,7 +14,7 @@ PLUGIN := Integrations/pytest-tapedeck
 SWIFT_BUILD_FLAGS ?=
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps venv plugin browser-deps build release run test test-quick test-swift test-python fuzz fuzz-short fuzz-build bench bench-quick bench-deps bench-stores bench-slow-reader soak profile clean
+.PHONY: deps venv plugin browser-deps build release dist install wheel run test test-quick test-swift test-python fuzz fuzz-short fuzz-build bench bench-quick bench-deps bench-stores bench-slow-reader soak profile clean
 
 ## Install the C libraries' headers (curl, SQLite, libpq) with apt-get when they are missing, and the PostgreSQL
 ## server the tests run.
@@ -66,8 +66,36 @@ browser-deps:
 build: deps
 	$(SWIFT) build
 
+## The release binary as users get it: the Swift standard library linked in, so it runs without a Swift toolchain
+## (ldd lists glibc, libstdc++, libcurl, SQLite and their own dependencies only).
 release: deps
-	$(SWIFT) build -c release $(SWIFT_BUILD_FLAGS)
+	$(SWIFT) build -c release --static-swift-stdlib --product tapedeck $(SWIFT_BUILD_FLAGS)
+
+## The version, from its one place (tapedeck --version prints it).
+VERSION := $(shell sed -n 's/.*static let version = "\(.*\)"/\1/p' Sources/TapedeckProxy/ProxyEngine.swift)
+DIST_NAME := tapedeck-$(VERSION)-linux-$(shell uname -m)
+DIST := dist/$(DIST_NAME).tar.gz
+PREFIX ?= /usr/local
+
+## dist/tapedeck-VERSION-linux-ARCH.tar.gz (the binary, README.md and the sample cassettes) and its .sha256.
+dist: release
+	@rm -rf dist/$(DIST_NAME) && mkdir -p dist/$(DIST_NAME)
+	cp .build/release/tapedeck README.md dist/$(DIST_NAME)/
+	cp -R Cassettes dist/$(DIST_NAME)/Cassettes
+	tar -C dist --exclude='.tapedeck-usage.*' --sort=name --owner=0 --group=0 --numeric-owner \
+	  --mtime='@0' -czf $(DIST) $(DIST_NAME)
+	cd dist && sha256sum $(DIST_NAME).tar.gz > $(DIST_NAME).tar.gz.sha256
+	@rm -rf dist/$(DIST_NAME)
+	@ls -l $(DIST) && cat $(DIST).sha256
+
+## Installs the binary into PREFIX/bin (default /usr/local/bin).
+install: release
+	install -D -m 0755 .build/release/tapedeck $(DESTDIR)$(PREFIX)/bin/tapedeck
+
+## A platform wheel of the pytest plugin with the binary inside: dist/pytest_tapedeck-VERSION-py3-none-linux_ARCH.whl.
+wheel: release venv
+	$(VENV)/bin/python $(PLUGIN)/build_wheel.py --binary .build/release/tapedeck --out dist
+	@rm -rf $(PLUGIN)/build $(PLUGIN)/src/*.egg-info
 
 ## `make run PORT=9001 HOST=…` picks the address; without them serve's own TAPEDECK_PORT / TAPEDECK_HOST or its
 ## default (127.0.0.1:8787) apply. Only make's command line counts: a PORT or HOST in the environment (set by shells
@@ -77,10 +105,14 @@ RUN_ADDRESS = $(if $(filter command line,$(origin PORT)),--port $(PORT)) $(if $(
 run: release
 	.build/release/tapedeck serve --store json:Cassettes $(strip $(RUN_ADDRESS))
 
-test: deps venv plugin browser-deps
+## What the toolchain-free tests (Tests/python/test_dist.py) unpack and install.
+WHEEL := dist/pytest_tapedeck-$(shell sed -n 's/^version = "\(.*\)"/\1/p' $(PLUGIN)/pyproject.toml)-py3-none-linux_$(shell uname -m).whl
+DIST_ENV = TAPEDECK_DIST=$(abspath $(DIST)) TAPEDECK_WHEEL=$(abspath $(WHEEL))
+
+test: deps venv plugin browser-deps dist wheel
 	$(SWIFT) build --build-tests
 	$(SWIFT) test
-	TAPEDECK_BIN=$$($(SWIFT) build --show-bin-path)/tapedeck $(VENV)/bin/python -m pytest -q Tests/python
+	$(DIST_ENV) TAPEDECK_BIN=$$($(SWIFT) build --show-bin-path)/tapedeck $(VENV)/bin/python -m pytest -q Tests/python
 	TAPEDECK_BIN=$$($(SWIFT) build --show-bin-path)/tapedeck $(VENV)/bin/python -m pytest -q $(PLUGIN)/tests
 	$(MAKE) fuzz-short
 
@@ -92,8 +124,8 @@ test-quick: deps
 test-swift: deps
 	$(SWIFT) test
 
-test-python: deps venv plugin browser-deps build
-	TAPEDECK_BIN=$$($(SWIFT) build --show-bin-path)/tapedeck $(VENV)/bin/python -m pytest -q Tests/python
+test-python: deps venv plugin browser-deps build dist wheel
+	$(DIST_ENV) TAPEDECK_BIN=$$($(SWIFT) build --show-bin-path)/tapedeck $(VENV)/bin/python -m pytest -q Tests/python
 	TAPEDECK_BIN=$$($(SWIFT) build --show-bin-path)/tapedeck $(VENV)/bin/python -m pytest -q $(PLUGIN)/tests
 
 ## Fuzzing with libFuzzer (shipped with the Swift toolchain): every target in Sources/TapedeckFuzz/ for FUZZ_SECONDS

@@ -288,10 +288,12 @@ class FakeUpstream:
 
 
 class Tapedeck:
-    def __init__(self, procs, binary, store, upstream, workdir, name, threads=None):
+    def __init__(self, procs, binary, store, upstream, workdir, name, threads=None, quiet=True):
+        """`quiet=False` is the default configuration users run: a log line per request, on stderr, which goes to a
+        file here as a user's `2>serve.log` would send it."""
         self.log_path = os.path.join(workdir, f"{name}.log")
-        argv = [binary, "serve", "--port", "0", "--quiet", "--store", f"json:{store}", "--upstream", upstream,
-                "--mode", "auto", "--shutdown-grace", "2"]
+        argv = [binary, "serve", "--port", "0"] + (["--quiet"] if quiet else []) + [
+                "--store", f"json:{store}", "--upstream", upstream, "--mode", "auto", "--shutdown-grace", "2"]
         if threads:
             argv += ["--threads", str(threads)]
         self.argv = argv
@@ -497,6 +499,14 @@ def fsync_cost(store, count):
         times.append((time.perf_counter() - t0) * 1000)
     shutil.rmtree(scratch, ignore_errors=True)
     return times
+
+
+def count_lines(path):
+    count = 0
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            count += block.count(b"\n")
+    return count
 
 
 def percentile(values, q):
@@ -774,6 +784,10 @@ def benchmark(args, procs, workdir, runs, duration, connections, samples, notes,
     tapedeck = Tapedeck(procs, args.binary, store, fast.url, workdir, "tapedeck")
     version = tapedeck.health().get("version", "?")
     hit_body = prime_tapedeck(tapedeck, body)
+    # The default configuration: no --quiet, so a log line per request, written to a file (stderr redirected).
+    loud = Tapedeck(procs, args.binary, store, fast.url, workdir, "tapedeck-default", quiet=False)
+    status, headers, _ = post_once(loud.port, CONVERSE_PATH, body)
+    check(status == 200 and headers.get("x-tapedeck") == "hit", "tapedeck (default configuration) does not hit the primed cassette")
     tapedeck1 = Tapedeck(procs, args.binary, store, fast.url, workdir, "tapedeck-threads1", threads=1)
     status, headers, _ = post_once(tapedeck1.port, CONVERSE_PATH, body)
     check(status == 200 and headers.get("x-tapedeck") == "hit", "tapedeck --threads 1 does not hit the primed cassette")
@@ -795,8 +809,9 @@ def benchmark(args, procs, workdir, runs, duration, connections, samples, notes,
     _, _, cached = post_once(nginx.cache_port, CONVERSE_PATH, body)
 
     targets = [
-        ("tapedeck hit", tapedeck.port, CONVERSE_PATH, tapedeck.pid, tapedeck),
-        ("tapedeck hit, --threads 1", tapedeck1.port, CONVERSE_PATH, tapedeck1.pid, tapedeck1),
+        ("tapedeck hit, default (log to file)", loud.port, CONVERSE_PATH, loud.pid, loud),
+        ("tapedeck hit, --quiet", tapedeck.port, CONVERSE_PATH, tapedeck.pid, tapedeck),
+        ("tapedeck hit, --quiet --threads 1", tapedeck1.port, CONVERSE_PATH, tapedeck1.pid, tapedeck1),
         ("nginx fixed", nginx.fixed_port, "/fixed", nginx.worker_pid, None),
         ("nginx proxy_cache", nginx.cache_port, CONVERSE_PATH, nginx.worker_pid, None),
     ]
@@ -813,7 +828,7 @@ def benchmark(args, procs, workdir, runs, duration, connections, samples, notes,
                 upstream_before = fast.count()
                 r = run_wrk(f"http://127.0.0.1:{port}{path}", script, c, duration, pid)
                 results.setdefault((name, c), []).append(r)
-                log(f"run {run + 1}/{runs} {name:26} c={c:<3} {fmt_rps(r['rps']):>9} req/s  p50 {fmt_ms(r['p50']):>9}  "
+                log(f"run {run + 1}/{runs} {name:36} c={c:<3} {fmt_rps(r['rps']):>9} req/s  p50 {fmt_ms(r['p50']):>9}  "
                     f"p99 {fmt_ms(r['p99']):>9}  rss {fmt_kb(r['rss_kb'])}")
                 if r["non2xx"] or r["socket_errors"]:
                     problems.append(f"{name} c={c} run {run + 1}: {r['non2xx']} non-2xx responses, "
@@ -995,6 +1010,11 @@ def benchmark(args, procs, workdir, runs, duration, connections, samples, notes,
                           fmt_ratio(m["p99"] / f["p99"]), fmt_ratio(m["p99"] / pc["p99"])]
             w(f"| {name} | {c} | {fmt_rps(m['rps'])} | {fmt_ms(m['p50'])} | {fmt_ms(m['p99'])} | "
               f"{fmt_kb(m['rss_kb'])} | " + " | ".join(ratios) + " |")
+    w("")
+    loud_name, quiet_name = "tapedeck hit, default (log to file)", "tapedeck hit, --quiet"
+    w("The default configuration (a log line per request, stderr to a file) ÷ `--quiet`, req/s: "
+      + ", ".join(f"c={c} {fmt_ratio(cell[(loud_name, c)]['rps'] / cell[(quiet_name, c)]['rps'])}" for c in connections)
+      + f". Its log file held {count_lines(loud.log_path):,} lines at the end.")
     w("")
     w("Peak RSS is the server process's resident set during the cell (Tapedeck's process; nginx's single worker, "
       "which serves both nginx ports): VmHWM reset before each wrk run through `/proc/PID/clear_refs`, together "

@@ -28,6 +28,9 @@ static inline int tapedeck_epoll_wait(int epfd, struct epoll_event *events, int 
 }
 /* accept4 is declared only under _GNU_SOURCE, which would make these headers disagree with Swift's Glibc module. */
 extern int accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags);
+/* malloc.h is not in Swift's Glibc module: glibc's malloc_trim(3), and the free bytes its heaps keep (mallinfo2(3)). */
+#include <malloc.h>
+static inline size_t tapedeck_heap_free_bytes(void) { return mallinfo2().fordblks; }
 static inline int tapedeck_accept4(int fd, int flags) { return accept4(fd, NULL, NULL, flags); }
 
 /* sched_getaffinity is declared only under _GNU_SOURCE; the CPUs this process may run on (taskset), or 0. */

@@ -5,7 +5,8 @@ enum ConfigEnvironment {
     /// Variables with the prefix that are not settings: the pytest plugin's (which binary to run), the test suite's and
     /// the fuzzer's own, accepted and ignored.
     static let ignored: Set<String> = [
-        "TAPEDECK_BINARY", "TAPEDECK_BIN", "TAPEDECK_RECORD_SAMPLES", "TAPEDECK_UPDATE_GOLDEN", "TAPEDECK_UPDATE_SCREENSHOTS",
+        "TAPEDECK_BINARY", "TAPEDECK_BIN", "TAPEDECK_DIST", "TAPEDECK_WHEEL",
+        "TAPEDECK_RECORD_SAMPLES", "TAPEDECK_UPDATE_GOLDEN", "TAPEDECK_UPDATE_SCREENSHOTS",
         "TAPEDECK_FUZZ_TARGET", "TAPEDECK_FUZZ_TMP",
     ]
 

@@ -123,10 +123,12 @@ public struct ServeCommand {
     ) {
         let second = stopSignals.wait()
         cutShort.withLock { $0 = second }
+        // Counted before the cut: once it is made, the shutdown goes on to end the upstream calls, and their flights.
+        let inFlight = engine.coalescer.flightCount
         let dropped = server.cutShutdownShort()
         log.warn("second signal: exiting now", [
             LogField("signal", StopSignals.name(second)), LogField("open_requests", dropped),
-            LogField("misses_in_flight", engine.coalescer.flightCount),
+            LogField("misses_in_flight", inFlight),
             LogField("effect", "open requests are cut off and misses still waiting on upstream are not recorded; "
                      + "recordings already being written are finished (a third signal exits without them)"),
         ])

@@ -21,6 +21,8 @@ public final class HTTPResponder: @unchecked Sendable {  // Its connection is to
 
     /// Sends a whole response.
     public func respond(_ response: HTTPResponse) {
+        // On the loop already (a hit), with no task made.
+        if loop.inEventLoop { return connection.complete(sequence: sequence, response: response) }
         loop.execute { [self] in connection.complete(sequence: sequence, response: response) }
     }
 

@@ -1,8 +1,11 @@
 /// A response to send: status, headers and a body whose length the writer adds.
 public struct HTTPResponse: Sendable {
-    public var status: Int
-    public var headers: HTTPHeaders
-    public var body: [UInt8]
+    public var status: Int { didSet { wire = nil } }
+    public var headers: HTTPHeaders { didSet { wire = nil } }
+    public var body: [UInt8] { didSet { wire = nil } }
+    /// The whole response as sent on a connection kept alive (`prebuild`), for an answer sent many times; any change
+    /// to status, headers or body drops it.
+    private var wire: [UInt8]?
 
     /// Creates a response.
     public init(status: Int, headers: HTTPHeaders = HTTPHeaders(), body: [UInt8] = []) {
@@ -16,16 +19,20 @@ public struct HTTPResponse: Sendable {
     /// With `omitBody` (the answer to HEAD) the body is left out but `Content-Length` still gives its size. With
     /// `announceKeepAlive` (an HTTP/1.0 request's answer) a kept connection says so.
     func serialize(into out: inout [UInt8], keepAlive: Bool, announceKeepAlive: Bool = false, chunked: Bool = false, omitBody: Bool = false) {
+        if let wire, keepAlive, !announceKeepAlive, !chunked, !omitBody {
+            out.append(contentsOf: wire)
+            return
+        }
         out.reserveCapacity(out.count + 256 + body.count)
         Self.appendStatusLine(status, to: &out)
-        for field in headers.fields
-        where !HTTPHeaders.equalsIgnoringCase(field.name, "Content-Length")
-            && !HTTPHeaders.equalsIgnoringCase(field.name, "Transfer-Encoding")
-            && !HTTPHeaders.equalsIgnoringCase(field.name, "Connection") {
-            out.append(contentsOf: field.name.utf8)
+        headers.forEachField { name, value in
+            guard !HTTPHeaders.equalsIgnoringCase(name, "Content-Length")
+                && !HTTPHeaders.equalsIgnoringCase(name, "Transfer-Encoding")
+                && !HTTPHeaders.equalsIgnoringCase(name, "Connection") else { return }
+            out.append(contentsOf: name)
             out.append(0x3A)
             out.append(0x20)
-            out.append(contentsOf: field.value.utf8)
+            out.append(contentsOf: value)
             out.append(0x0D)
             out.append(0x0A)
         }
@@ -48,6 +55,16 @@ public struct HTTPResponse: Sendable {
         // RFC 9112 §6.3: a response to HEAD never has content; RFC 9110 §8.6: its Content-Length is GET's.
         if !chunked && !omitBody { out.append(contentsOf: body) }
     }
+
+    /// Serializes the response once for a kept-alive HTTP/1.1 connection, so each later send is one copy.
+    public mutating func prebuild() {
+        var bytes: [UInt8] = []
+        serialize(into: &bytes, keepAlive: true)
+        wire = bytes
+    }
+
+    /// The bytes `prebuild` keeps (0 when not prebuilt).
+    public var prebuiltSize: Int { wire?.count ?? 0 }
 
     static func appendStatusLine(_ status: Int, to out: inout [UInt8]) {
         out.append(contentsOf: "HTTP/1.1 ".utf8)

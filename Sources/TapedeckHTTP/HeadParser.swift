@@ -4,17 +4,25 @@ enum HeadParser {
     static func parse(_ bytes: UnsafeBufferPointer<UInt8>) throws(HTTPError) -> HTTPRequestHead {
         guard let lineEnd = RequestParser.find(crlf: bytes, from: 0) else { throw .badRequest("missing request line") }
         var head = try requestLine(UnsafeBufferPointer(rebasing: bytes[0..<lineEnd]))
-        var fields: [HTTPField] = []
+        // The header lines' bytes are kept once; each field is offsets into them, so no String is made per field.
+        var spans: [HTTPHeaders.Span] = []
         var at = lineEnd + 2
+        let fieldsStart = at
         while at < bytes.count {
             guard let end = RequestParser.find(crlf: bytes, from: at) else { throw .badRequest("malformed header line") }
-            fields.append(try field(UnsafeBufferPointer(rebasing: bytes[at..<end])))
+            var span = try field(UnsafeBufferPointer(rebasing: bytes[at..<end]))
+            let shift = UInt32(at - fieldsStart)
+            span.nameStart += shift
+            span.nameEnd += shift
+            span.valueStart += shift
+            span.valueEnd += shift
+            spans.append(span)
             at = end + 2
         }
-        head.headers = HTTPHeaders(fields)
+        head.headers = HTTPHeaders(bytes: Array(UnsafeBufferPointer(rebasing: bytes[fieldsStart...])), spans: spans)
         if head.minorVersion >= 1 {
             // RFC 9112 §3.2: an HTTP/1.1 request without exactly one Host is answered 400.
-            let hosts = head.headers.values("Host").count
+            let hosts = head.headers.count(of: "Host")
             if hosts != 1 { throw .badRequest(hosts == 0 ? "missing Host header" : "more than one Host header") }
         }
         return head
@@ -53,7 +61,8 @@ enum HeadParser {
         return String(target[slash...])
     }
 
-    private static func field(_ line: UnsafeBufferPointer<UInt8>) throws(HTTPError) -> HTTPField {
+    /// Where the line's name and trimmed value lie, as offsets into the line.
+    private static func field(_ line: UnsafeBufferPointer<UInt8>) throws(HTTPError) -> HTTPHeaders.Span {
         // RFC 9112 §5.2: obsolete line folding is rejected.
         if let first = line.first, first == 0x20 || first == 0x09 { throw .badRequest("obsolete header line folding") }
         guard let colon = line.firstIndex(of: 0x3A), colon > 0 else { throw .badRequest("malformed header line") }
@@ -66,10 +75,7 @@ enum HeadParser {
         for byte in line[start..<end] where byte == 0x00 || byte == 0x0D || byte == 0x0A || (byte < 0x20 && byte != 0x09) {
             throw .badRequest("invalid character in header value")
         }
-        return HTTPField(
-            String(decoding: line[0..<colon], as: UTF8.self),
-            String(decoding: line[start..<end], as: UTF8.self)
-        )
+        return HTTPHeaders.Span(nameStart: 0, nameEnd: UInt32(colon), valueStart: UInt32(start), valueEnd: UInt32(end))
     }
 
     /// RFC 9110 §5.6.2 tchar.

@@ -66,11 +66,14 @@ final class Exchange: @unchecked Sendable {  // `bytesOut` is touched only on th
         self.namespace = namespace
     }
 
-    /// Sends `response` with Tapedeck's headers after `delayMs`, and logs it.
-    func send(_ response: HTTPResponse, _ disposition: Disposition, delayMs: Int = 0) {
-        guard responder.isOnLoop else { return responder.onLoop { [self] in send(response, disposition, delayMs: delayMs) } }
+    /// Sends `response` with Tapedeck's headers after `delayMs`, and logs it; `decorated` when it has them already
+    /// (a hit's answer prebuilt with them, `RenderedAnswer.hitResponse`).
+    func send(_ response: HTTPResponse, _ disposition: Disposition, delayMs: Int = 0, decorated: Bool = false) {
+        guard responder.isOnLoop else {
+            return responder.onLoop { [self] in send(response, disposition, delayMs: delayMs, decorated: decorated) }
+        }
         var response = response
-        decorate(&response.headers, disposition)
+        if !decorated { decorate(&response.headers, disposition) }
         // RFC 9110 §9.3.2: the answer to HEAD has no body.
         if request.method != "HEAD" { bytesOut += response.body.count }
         finish(status: response.status, disposition)
@@ -147,6 +150,11 @@ final class Exchange: @unchecked Sendable {  // `bytesOut` is touched only on th
     }
 
     private func decorate(_ headers: inout HTTPHeaders, _ disposition: Disposition) {
+        Self.decorate(&headers, disposition, key: key)
+    }
+
+    /// Adds Tapedeck's `x-tapedeck*` headers for `disposition` to an answer to a request whose key is `key`.
+    static func decorate(_ headers: inout HTTPHeaders, _ disposition: Disposition, key: CacheKey?) {
         guard let key = disposition.servedKey ?? key else {
             // A route passed through has no key, but says what Tapedeck did with it.
             if disposition.outcome == .passthrough { headers.set("x-tapedeck", disposition.outcome.rawValue) }

@@ -15,7 +15,12 @@ extension ProxyEngine {
         switch rendered.shape {
         case .converse(let response, let servedAs):
             disposition.servedAs = response.status == 200 ? servedAs : nil
-            exchange.send(response, disposition, delayMs: configuration.hitDelayMs)
+            if !expired, let prepared = rendered.hitResponse {
+                // The same headers `send` would add for this disposition, already in place and serialized.
+                exchange.send(prepared, disposition, delayMs: configuration.hitDelayMs, decorated: true)
+            } else {
+                exchange.send(response, disposition, delayMs: configuration.hitDelayMs)
+            }
         case .stream(let stream):
             disposition.servedAs = stream.servedAs
             exchange.send(stream, disposition, delayMs: configuration.hitDelayMs)

@@ -98,12 +98,27 @@ extension ProxyEngine {
             if let version, let kept = hitCache.answer(namespace: namespace, key: key, operation: operation, version: version) {
                 rendered = kept
             } else {
-                guard let cassette = try store.load(key) else { return nil }
-                rendered = render(cassette, operation: operation)
-                if let version { hitCache.keep(rendered, namespace: namespace, key: key, operation: operation, version: version) }
+                guard let loaded = try loadAndRender(key, operation: operation, from: store) else { return nil }
+                rendered = loaded
+                if let version {
+                    rendered.prepareHit()
+                    hitCache.keep(rendered, namespace: namespace, key: key, operation: operation, version: version)
+                }
             }
         }
         rendered.namespace = namespace
+        return rendered
+    }
+
+    /// The answer rendered from the cassette `store` holds for `key`. Loading a large cassette (a 10 MB image) parses
+    /// tens of MiB that glibc would keep resident once freed: with the cassette gone, much free heap is handed back.
+    private func loadAndRender(_ key: CacheKey, operation: BedrockOperation, from store: CassetteStore) throws(CassetteError) -> RenderedAnswer? {
+        let rendered: RenderedAnswer? = try {
+            () throws(CassetteError) -> RenderedAnswer? in
+            guard let cassette = try store.load(key) else { return nil }
+            return render(cassette, operation: operation)
+        }()
+        Heap.returnFreeMemory()
         return rendered
     }
 

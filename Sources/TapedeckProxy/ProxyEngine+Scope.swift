@@ -39,12 +39,7 @@ extension ProxyEngine {
     /// Sets the scope `asked` for (resolving `once` by the namespace's cassettes) and answers it. Runs on a reader.
     private func setScope(_ asked: ScopeRequest, _ exchange: Exchange) {
         let namespace = asked.namespace ?? scope.defaults.namespace
-        let count: Int
-        do {
-            count = try view(namespace).entries().count
-        } catch {
-            return exchange.fail(.internalServer(clientPaths.scrub("cannot list namespace \(namespace) of \(store.description): \(error)")))
-        }
+        guard let count = cassetteCount(namespace, failing: exchange) else { return }
         let mode: ProxyMode
         switch asked.mode {
         case nil: mode = scope.defaults.mode
@@ -58,13 +53,18 @@ extension ProxyEngine {
     }
 
     private func answerScope(_ value: RequestScope.Value, _ exchange: Exchange) {
-        let count: Int
-        do {
-            count = try view(value.namespace).entries().count
-        } catch {
-            return exchange.fail(.internalServer(clientPaths.scrub("cannot list namespace \(value.namespace) of \(store.description): \(error)")))
-        }
+        guard let count = cassetteCount(value.namespace, failing: exchange) else { return }
         exchange.send(Self.scopeResponse(value, cassettes: count), Exchange.Disposition(.admin))
+    }
+
+    /// How many cassettes `namespace` holds, or nil once `exchange` has been answered with why it cannot be listed.
+    private func cassetteCount(_ namespace: String, failing exchange: Exchange) -> Int? {
+        do {
+            return try view(namespace).entries().count
+        } catch {
+            exchange.fail(.internalServer(clientPaths.scrub("cannot list namespace \(namespace) of \(store.description): \(error)")))
+            return nil
+        }
     }
 
     private static func scopeResponse(_ value: RequestScope.Value, cassettes: Int) -> HTTPResponse {

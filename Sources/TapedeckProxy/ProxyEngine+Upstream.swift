@@ -181,8 +181,15 @@ extension ProxyEngine {
                 if pending.cassettes[slot]?.ticket == ticket { pending.cassettes[slot] = nil }
             }
             finishWrite(written, of: cassette, to: scoped, then: then)
+            // A large recording (a 10 MB image) leaves tens of MiB of freed temporaries (parse, canonical form,
+            // encoding) that glibc keeps in its heaps for good; hand them back once, in a task of its own, so that
+            // this one's cassette and encoding are freed first.
+            if encoded.count >= Self.trimAfterRecordingBytes { writers.submit { Heap.returnFreeMemory(above: 0) } }
         }
     }
+
+    /// A recording at least this large hands the heap's free memory back to the system once it is written.
+    static let trimAfterRecordingBytes = 1 << 20
 
     /// After a recording's write on a writer: a failure is counted and logged, `then` sends the answer's last bytes,
     /// and the write's fsyncs go to the syncer.

@@ -31,7 +31,31 @@ public final class ProxyStats: Sendable {
         public var recordFailures = 0
     }
 
-    private let state = Mutex(Snapshot())
+    /// The counters as the hot path keeps them: by outcome's position in `Outcome.allCases` and by a model's
+    /// position in `models`, so a request hashes no string (`snapshot` turns them into dictionaries).
+    private struct Live {
+        var requests = [Int](repeating: 0, count: Outcome.allCases.count)
+        var durations = [Durations?](repeating: nil, count: Outcome.allCases.count)
+        var models: [(name: String, counts: ModelCounts)] = []
+        /// Model name to position, looked at only past the first `linearModels` (the usual case is one to a few).
+        var modelIndex: [String: Int] = [:]
+        var recordFailures = 0
+
+        static let linearModels = 16
+
+        mutating func position(of model: String) -> Int {
+            if models.count <= Self.linearModels {
+                for index in models.indices where models[index].name == model { return index }
+            } else if let index = modelIndex[model] {
+                return index
+            }
+            models.append((model, ModelCounts()))
+            modelIndex[model] = models.count - 1
+            return models.count - 1
+        }
+    }
+
+    private let state = Mutex(Live())
     /// US$ per million input and output tokens for a model, or nil when unknown.
     public let price: @Sendable (String) -> (input: Double, output: Double)?
 
@@ -42,23 +66,24 @@ public final class ProxyStats: Sendable {
 
     /// Records one finished request.
     public func record(outcome: Outcome, model: String?, seconds: Double, upstreamFailed: Bool, saved: TokenUsage?) {
-        state.withLock { snapshot in
-            snapshot.requests[outcome, default: 0] += 1
-            var durations = snapshot.durations[outcome] ?? Durations()
+        let slot = Outcome.allCases.firstIndex(of: outcome)!
+        state.withLock { live in
+            live.requests[slot] += 1
+            var durations = live.durations[slot] ?? Durations()
+            live.durations[slot] = nil  // so the bucket counts below are changed in place, not copied
             durations.count += 1
             durations.sumSeconds += seconds
             for (index, bound) in Self.buckets.enumerated() where seconds <= bound { durations.bucketCounts[index] += 1 }
-            snapshot.durations[outcome] = durations
+            live.durations[slot] = durations
             guard let model else { return }
-            var counts = snapshot.models[model] ?? ModelCounts()
-            if outcome == .hit { counts.hits += 1 }
-            if outcome.isMiss { counts.misses += 1 }
-            if upstreamFailed { counts.upstreamErrors += 1 }
+            let index = live.position(of: model)
+            if outcome == .hit { live.models[index].counts.hits += 1 }
+            if outcome.isMiss { live.models[index].counts.misses += 1 }
+            if upstreamFailed { live.models[index].counts.upstreamErrors += 1 }
             if let saved {
-                counts.tokensSaved.inputTokens += saved.inputTokens
-                counts.tokensSaved.outputTokens += saved.outputTokens
+                live.models[index].counts.tokensSaved.inputTokens += saved.inputTokens
+                live.models[index].counts.tokensSaved.outputTokens += saved.outputTokens
             }
-            snapshot.models[model] = counts
         }
     }
 
@@ -68,7 +93,17 @@ public final class ProxyStats: Sendable {
     }
 
     /// A copy of the counters.
-    public func snapshot() -> Snapshot { state.withLock { $0 } }
+    public func snapshot() -> Snapshot {
+        state.withLock { live in
+            var snapshot = Snapshot(recordFailures: live.recordFailures)
+            for (slot, outcome) in Outcome.allCases.enumerated() {
+                if live.requests[slot] > 0 { snapshot.requests[outcome] = live.requests[slot] }
+                if let durations = live.durations[slot] { snapshot.durations[outcome] = durations }
+            }
+            for (name, counts) in live.models { snapshot.models[name] = counts }
+            return snapshot
+        }
+    }
 
     /// The money `tokens` of `model` would have cost upstream, or nil for a model without a price.
     public func cost(of tokens: TokenUsage, model: String) -> Double? {

@@ -22,11 +22,25 @@ public struct RenderedAnswer: Sendable {
     public let saved: TokenUsage?
     /// The namespace the cassette was found in ("" is the shared one).
     public var namespace = ""
+    /// A whole answer with a hit's `x-tapedeck*` headers, serialized once (`prepareHit`): what a cached hit sends,
+    /// one copy instead of headers set and written per request.
+    private(set) var hitResponse: HTTPResponse?
+
+    /// Prebuilds `hitResponse`, for an answer kept to be sent many times.
+    mutating func prepareHit() {
+        guard case .converse(var response, let servedAs) = shape else { return }
+        var disposition = Exchange.Disposition(.hit)
+        disposition.servedKey = cassetteKey
+        disposition.servedAs = response.status == 200 ? servedAs : nil
+        Exchange.decorate(&response.headers, disposition, key: cassetteKey)
+        response.prebuild()
+        hitResponse = response
+    }
 
     /// Bytes this answer keeps in memory, roughly.
     var size: Int {
         switch shape {
-        case .converse(let response, _): return response.body.count + 256
+        case .converse(let response, _): return response.body.count + 256 + (hitResponse?.prebuiltSize ?? 0)
         case .stream(let stream): return stream.frames.reduce(256) { $0 + $1.bytes.count }
         }
     }

@@ -10,7 +10,17 @@ import TapedeckStore
 public final class UsageLedger: Sendable {
     private let store: CassetteStore
     private let log: ProcessLog
-    private let pending = Mutex([String: UsageCounts]())
+    /// Counts not yet added: the shared namespace's apart, so the usual hit hashes no namespace name.
+    private struct Pending {
+        var shared = UsageCounts()
+        var named: [String: UsageCounts] = [:]
+
+        mutating func update(_ namespace: String, _ change: (inout UsageCounts) -> Void) {
+            if namespace.isEmpty { change(&shared) } else { change(&named[namespace, default: UsageCounts()]) }
+        }
+    }
+
+    private let pending = Mutex(Pending())
     private let wake = DispatchSemaphore(value: 0)
     private let finished = DispatchSemaphore(value: 0)
     private let stopping = Mutex(false)
@@ -40,19 +50,20 @@ public final class UsageLedger: Sendable {
     /// Notes one hit now of the cassette `key` in `namespace` ("" is the shared one).
     public func hit(_ key: CacheKey, namespace: String = "") {
         let now = Timestamp.nowSeconds()
-        pending.withLock { $0[namespace, default: UsageCounts()].hit(key, at: now) }
+        pending.withLock { $0.update(namespace) { $0.hit(key, at: now) } }
     }
 
     /// Notes one miss for `model` in `namespace`.
     public func miss(model: String, namespace: String = "") {
-        pending.withLock { $0[namespace, default: UsageCounts()].miss(model: model) }
+        pending.withLock { $0.update(namespace) { $0.miss(model: model) } }
     }
 
     /// Adds what is pending to the store; on failure the counts are kept for the next try.
     public func flush() {
         let batches = pending.withLock { counts -> [String: UsageCounts] in
-            let taken = counts
-            counts = [:]
+            var taken = counts.named
+            if !counts.shared.isEmpty { taken[""] = counts.shared }
+            counts = Pending()
             return taken
         }
         for (namespace, batch) in batches.sorted(by: { $0.key < $1.key }) where !batch.isEmpty {
@@ -62,7 +73,7 @@ public final class UsageLedger: Sendable {
                 log.warn("cannot save hit counts", [
                     LogField("namespace", namespace), LogField("error", "\(error)"), LogField("action", "keep them for the next try"),
                 ])
-                pending.withLock { $0[namespace, default: UsageCounts()].add(batch) }
+                pending.withLock { $0.update(namespace) { $0.add(batch) } }
             }
         }
     }

@@ -39,6 +39,8 @@ package final class ProxyHarness: @unchecked Sendable {
     /// The file the engine's log goes to when the harness was made with `logging`, else nil.
     let logPath: String?
     private let logFd: Int32
+    /// The engine's log (its request lines are written in batches: `logLines` flushes them first).
+    private let processLog: ProcessLog
 
     /// The proxy's port on 127.0.0.1.
     package var port: Int { server.port }
@@ -85,8 +87,10 @@ package final class ProxyHarness: @unchecked Sendable {
         upstream = url == nil ? nil : UpstreamClient()
         logPath = logging ? "\(directory)/tapedeck.log" : nil
         logFd = logPath.map { open($0, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644) } ?? -1
-        engine = ProxyEngine(configuration: configuration, store: engineStore, upstream: upstream,
-                             log: ProcessLog(enabled: logFd >= 0, fd: logFd), stats: stats)
+        // The log closes the file after its last batch: closed by the harness, its number could be reused by a store
+        // file another test opens while the batcher still has lines for it.
+        processLog = ProcessLog(enabled: logFd >= 0, fd: logFd, ownsDescriptor: true)
+        engine = ProxyEngine(configuration: configuration, store: engineStore, upstream: upstream, log: processLog, stats: stats)
         server = HTTPServer(
             configuration: HTTPServer.Configuration(
                 host: "127.0.0.1", port: 0, eventLoops: eventLoops, limits: limits, errorResponse: BedrockError.forHTTPError),
@@ -99,10 +103,6 @@ package final class ProxyHarness: @unchecked Sendable {
             try? FileManager.default.removeItem(atPath: directory)
             throw error
         }
-    }
-
-    deinit {
-        if logFd >= 0 { close(logFd) }
     }
 
     /// Shuts everything down and removes the temporary directory; safe to call twice.
@@ -137,6 +137,7 @@ package final class ProxyHarness: @unchecked Sendable {
 
     /// Every line the engine logged so far (empty unless the harness was made with `logging`).
     package func logLines() -> [String] {
+        processLog.flush()
         guard let logPath, let data = FileManager.default.contents(atPath: logPath) else { return [] }
         return String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init)
     }

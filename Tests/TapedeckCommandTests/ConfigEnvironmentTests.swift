@@ -64,7 +64,7 @@ import TapedeckTestSupport
     }
 
     @Test func thePluginsAndTheTestSuitesOwnVariablesAreIgnored() throws {
-        let own = ["TAPEDECK_BINARY": "/x", "TAPEDECK_BIN": "/x", "TAPEDECK_RECORD_SAMPLES": "1", "TAPEDECK_UPDATE_GOLDEN": "1", "TAPEDECK_FUZZ_TMP": "/tmp"]
+        let own = ["TAPEDECK_BINARY": "/x", "TAPEDECK_BIN": "/x", "TAPEDECK_DIST": "/d", "TAPEDECK_WHEEL": "/w", "TAPEDECK_RECORD_SAMPLES": "1", "TAPEDECK_UPDATE_GOLDEN": "1", "TAPEDECK_FUZZ_TMP": "/tmp"]
         #expect(try values(own).isEmpty)
         #expect(ConfigEnvironment.unknown(own).isEmpty)
     }

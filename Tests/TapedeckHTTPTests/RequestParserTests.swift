@@ -213,4 +213,15 @@ import TapedeckTestSupport
         #expect(plain.first?.head.keepAlive == false)
         #expect(asked.first?.head.keepAlive == true)
     }
+
+    @Test func aLargeBodyIsReadIntoOneBufferOfItsLengthWhateverTheSplits() throws {
+        let body = (0..<(5 << 19)).map { UInt8(truncatingIfNeeded: $0 &* 31) }
+        let input = Array("POST /x HTTP/1.1\r\nHost: h\r\nContent-Length: \(body.count)\r\n\r\n".utf8) + body
+        for pieces in [[input.count], [65536], [1000, 70001]] {
+            let request = try #require(Self.requests(try Self.feed(input, pieces: pieces)).first)
+            #expect(request.body == body, "pieces \(pieces)")
+            #expect(request.body.capacity < body.count + (1 << 20), "no doubling past the announced length, pieces \(pieces)")
+        }
+    }
 }
+

@@ -25,6 +25,24 @@ import TapedeckTestSupport
         #expect(gone.status == 404, "a removed cassette is not served from memory")
     }
 
+    /// A hit answered from memory sends its prebuilt bytes: the same answer and headers as the first rendering,
+    /// while a HEAD and an HTTP/1.0 request get theirs written afresh.
+    @Test func aPrebuiltHitIsTheSameAnswerAsARenderedOne() throws {
+        let stats = ProxyStats()
+        let proxy = try ProxyHarness(stats: stats)
+        defer { proxy.stop() }
+        let recorded = try proxy.post(ProxyHarness.haikuPath, body: ProxyHarness.helloBody)
+        let hits = try (0..<3).map { _ in try proxy.post(ProxyHarness.haikuPath, body: ProxyHarness.helloBody) }
+        for hit in hits {
+            #expect(hit.status == 200 && hit.body == hits[0].body)
+            #expect(hit.headers.fields == hits[0].headers.fields)
+            #expect(hit.headers["x-tapedeck"] == "hit" && hit.headers["x-tapedeck-key"] == recorded.headers["x-tapedeck-key"])
+            #expect(hit.headers["x-tapedeck-served-as"] != nil)
+            #expect(hit.headers.values("x-tapedeck").count == 1 && hit.headers["Content-Length"] == "\(hit.body.count)")
+        }
+        #expect(stats.snapshot().requests[.hit] == 3)
+    }
+
     @Test func plansAreKeptPerVersionAndOperation() throws {
         let cache = HitCache(maxBytes: 1 << 20)
         let key = CassetteFixtures.cassette().key

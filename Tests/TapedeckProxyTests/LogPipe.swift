@@ -18,7 +18,8 @@ final class LogPipe {
         guard pipe(&fds) == 0 else { throw SystemError("pipe", errno: errno) }
         let reader = fds[0]
         writer = fds[1]
-        log = ProcessLog(format: .json, fd: writer)
+        // The log owns the write end and closes it after its last batch; see `lines()`.
+        log = ProcessLog(format: .json, fd: writer, ownsDescriptor: true)
         let (collected, drained) = (self.collected, self.drained)
         Thread {
             var buffer = [UInt8](repeating: 0, count: 65_536)
@@ -37,14 +38,16 @@ final class LogPipe {
     func lines() -> [[String: String]] {
         if open {
             open = false
-            close(writer)
+            log.flush()  // the request lines the log thread has not written yet
+            // The pipe's write end becomes /dev/null under the same number, so the reader sees the end, while the
+            // number stays the log's until it closes it: a late line never lands in a file that reused it.
+            let null = Glibc.open("/dev/null", O_WRONLY | O_CLOEXEC)
+            dup2(null, writer)
+            close(null)
             drained.wait()
         }
         let text = String(decoding: collected.withLock { $0 }, as: UTF8.self)
         return text.split(separator: "\n").map { LogLines.json(String($0)) ?? ["unreadable": String($0)] }
     }
 
-    deinit {
-        if open { close(writer) }
-    }
 }

@@ -45,4 +45,23 @@ import TapedeckTestSupport
         #expect(stats.json()["recordFailures"]?.numberLiteral == "2")
         #expect(stats.prometheus().contains("# TYPE tapedeck_record_failures_total counter\ntapedeck_record_failures_total 2\n"))
     }
+
+    /// Past the first sixteen models the counters find a model through an index: every model keeps its own counts.
+    @Test func manyModelsEachKeepTheirOwnCounts() {
+        let stats = ProxyStats()
+        for round in 1...3 {
+            for model in 0..<40 {
+                for _ in 0..<(model % 3 + 1) {
+                    stats.record(outcome: .hit, model: "model-\(model)", seconds: 0.001, upstreamFailed: false, saved: nil)
+                }
+            }
+            stats.record(outcome: .miss, model: "model-39", seconds: 0.2, upstreamFailed: true, saved: nil)
+            let snapshot = stats.snapshot()
+            #expect(snapshot.models.count == 40)
+            for model in 0..<40 { #expect(snapshot.models["model-\(model)"]?.hits == round * (model % 3 + 1)) }
+            #expect(snapshot.models["model-39"]?.misses == round && snapshot.models["model-39"]?.upstreamErrors == round)
+            #expect(snapshot.requests == [.hit: round * 79, .miss: round])
+            #expect(snapshot.durations[.miss]?.count == round && snapshot.durations[.admin] == nil)
+        }
+    }
 }

@@ -12,8 +12,12 @@ from conftest import BINARY, ROOT
 
 
 def run_command(*args, env=None):
-    """The serve line `make -n run ARGS` prints, as words."""
-    result = subprocess.run(["make", "-n", "run", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    """The serve line `make -n run ARGS` prints, as words. The make that runs this suite (`make test`) is left out of
+    it: its MAKEFLAGS and MAKELEVEL would make this one a sub-make that prints directory lines."""
+    env = {name: value for name, value in (os.environ if env is None else env).items()
+           if name not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES")}
+    result = subprocess.run(["make", "--no-print-directory", "-n", "run", *args], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     line = result.stdout.strip().split("\n")[-1]
     assert line.startswith(".build/release/tapedeck serve "), line

@@ -13,6 +13,8 @@ not show, saying how it is checked (a block without one fails `test_every_comman
 - `<!-- test: commands -->` shell commands run in a scratch copy of the bundled cassettes with `tapedeck` on PATH
                            (for the cassette commands); each must exit 0.
 - `<!-- test: file PATH -->` the block appears verbatim in PATH, which another test runs.
+- `<!-- test: ci-recipe -->` a CI job (GitHub Actions or GitLab CI YAML): it must parse, and its commands must be the
+                           ones test_dist.py runs (CI_COMMANDS), besides an apt-get of the runtime packages.
 - `<!-- test: pytest -->`  the pytest plugin's commands, run in order in a copy of Examples/pytest without its
                            cassettes: `pip install DIR` must name the plugin (make test has installed it), each
                            `pytest …` runs (upstream URLs rewritten to a fake) and must pass.
@@ -161,7 +163,7 @@ def run(command, cwd, env, shell=False):
 def test_every_command_block_has_a_directive():
     missing = [block for block in blocks() if block.language in COMMAND_LANGUAGES and block.kind is None]
     assert not missing, f"README command blocks nobody runs: {missing}"
-    known = {"ci", "client", "serve", "commands", "file", "output", "pytest"}
+    known = {"ci", "client", "serve", "commands", "file", "output", "pytest", "ci-recipe"}
     unknown = [block for block in blocks() if block.kind and block.kind not in known]
     assert not unknown, f"unknown directives: {unknown}"
 
@@ -170,6 +172,40 @@ def test_there_is_something_to_run():
     kinds = [block.kind for block in blocks()]
     for kind in ("ci", "client", "serve", "commands"):
         assert kind in kinds, f"no README block is checked as {kind}"
+
+
+def recipe_commands(node):
+    """The shell commands of a CI job: GitHub Actions' `run` steps, GitLab CI's `before_script` and `script`."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "run" and isinstance(value, str):
+                yield from (line for line in value.splitlines() if line.strip())
+            elif key in ("script", "before_script") and isinstance(value, list):
+                yield from value
+            else:
+                yield from recipe_commands(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from recipe_commands(item)
+
+
+@pytest.mark.parametrize("block", [b for b in blocks() if b.kind == "ci-recipe"], ids=repr)
+def test_ci_recipe_block(block):
+    import yaml  # PyYAML, which the AWS CLI brings into the venv
+
+    from test_dist import CI_COMMANDS, RUNTIME_PACKAGES
+
+    assert block.language == "yaml", block
+    commands = [part.strip() for command in recipe_commands(yaml.safe_load(block.text)) for part in command.split("&&")]
+    tested = []
+    for command in commands:
+        words = command.split()
+        if "apt-get" in words[:2]:
+            assert words[-1] == "update" or words[words.index("install") + 1:] == ["-y", *RUNTIME_PACKAGES], command
+            continue
+        assert command in CI_COMMANDS, f"{block}: {command!r} is not a command test_dist.py runs"
+        tested.append(command)
+    assert tested == CI_COMMANDS[1:], f"{block}: runs {tested}, the tests ran {CI_COMMANDS[1:]}"
 
 
 @pytest.mark.parametrize("block", [b for b in blocks() if b.kind == "pytest"], ids=repr)

@@ -39,35 +39,41 @@ extension BedrockRoute {
     /// Percent-decodes one path segment into a model id, refusing anything that could not name a model.
     static func decodeModelId(_ segment: UnsafeRawBufferPointer) -> ModelIdDecoding {
         guard !segment.isEmpty else { return .rejected("empty model id") }
-        var decoded: [UInt8] = []
-        decoded.reserveCapacity(segment.count)
-        var index = 0
-        while index < segment.count {
-            let byte = segment[index]
-            guard byte == UInt8(ascii: "%") else {
-                decoded.append(byte)
-                index += 1
-                continue
+        // One pass into scratch memory (a decoded id is never longer than its segment); the String is made once, and
+        // without UTF-8 validation when every byte is ASCII (every model id SDKs send).
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: segment.count) { decoded in
+            var count = 0, index = 0
+            var ascii = true, control = false
+            while index < segment.count {
+                var byte = segment[index]
+                if byte == UInt8(ascii: "%") {
+                    // RFC 3986 §2.1: a percent sign is always followed by two hex digits.
+                    guard index + 2 < segment.count,
+                          let high = HexDigits.value(of: segment[index + 1]),
+                          let low = HexDigits.value(of: segment[index + 2]) else {
+                        return .rejected("invalid percent-encoding at byte \(index) of the model id")
+                    }
+                    byte = high << 4 | low
+                    index += 3
+                } else {
+                    index += 1
+                }
+                // The cache key separates the model id from the body with a newline; no control character may hide there.
+                if byte < 0x20 || byte == 0x7F { control = true }
+                if byte >= 0x80 { ascii = false }
+                decoded[count] = byte
+                count += 1
             }
-            // RFC 3986 §2.1: a percent sign is always followed by two hex digits.
-            guard index + 2 < segment.count,
-                  let high = HexDigits.value(of: segment[index + 1]),
-                  let low = HexDigits.value(of: segment[index + 2]) else {
-                return .rejected("invalid percent-encoding at byte \(index) of the model id")
+            guard count <= maxModelIdBytes else {
+                return .rejected("model id longer than \(maxModelIdBytes) bytes")
             }
-            decoded.append(high << 4 | low)
-            index += 3
+            guard !control else { return .rejected("control character in model id") }
+            let bytes = UnsafeBufferPointer(rebasing: decoded[0..<count])
+            if ascii { return .decoded(String(decoding: bytes, as: UTF8.self)) }
+            guard let modelId = String(validating: bytes, as: UTF8.self) else {
+                return .rejected("model id is not valid UTF-8")
+            }
+            return .decoded(modelId)
         }
-        guard decoded.count <= maxModelIdBytes else {
-            return .rejected("model id longer than \(maxModelIdBytes) bytes")
-        }
-        // The cache key separates the model id from the body with a newline; no control character may hide there.
-        guard !decoded.contains(where: { $0 < 0x20 || $0 == 0x7F }) else {
-            return .rejected("control character in model id")
-        }
-        guard let modelId = String(validating: decoded, as: UTF8.self) else {
-            return .rejected("model id is not valid UTF-8")
-        }
-        return .decoded(modelId)
     }
 }

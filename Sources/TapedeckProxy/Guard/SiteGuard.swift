@@ -43,19 +43,18 @@ public struct SiteGuard: Sendable, Equatable {
     /// Why `request` is refused before anything else looks at it (a `Host` not on the list, a cross-site
     /// `Origin` or `Sec-Fetch-Site`), or nil when it may go on.
     public func refusal(_ request: HTTPRequest) -> String? {
-        let host = request.headers["Host"]
         if let allowedHosts {
             // RFC 9112 §3.2: an HTTP/1.1 request has exactly one Host (the parser refuses others); HTTP/1.0 may have
             // none, and a browser always sends one, so a request without it is no page's.
-            if let host {
-                // Compared in place, byte by byte, against the few allowed names: nothing is allocated on a hit's path.
-                guard allowedHosts.contains(where: { Self.host(host, names: $0) }) else {
-                    return "Host \(Self.quoted(host)) is not a name this Tapedeck server answers to (\(Self.listed(allowedHosts))), "
-                        + "so it is refused as a DNS-rebinding web page's request would be; to reach it by this name, start it with --allowed-host NAME"
-                }
+            // Compared in place, byte by byte, against the few allowed names: nothing is allocated on a hit's path.
+            let allowed = request.headers.withValue("Host") { host in allowedHosts.contains { Self.host(host, names: $0) } }
+            if allowed == false, let host = request.headers["Host"] {
+                return "Host \(Self.quoted(host)) is not a name this Tapedeck server answers to (\(Self.listed(allowedHosts))), "
+                    + "so it is refused as a DNS-rebinding web page's request would be; to reach it by this name, start it with --allowed-host NAME"
             }
         }
-        if request.headers["Origin"] != nil {
+        if request.headers.contains("Origin") {
+            let host = request.headers["Host"]
             let origins = request.headers.values("Origin")
             // RFC 6454 §7.3: Origin is one serialized origin, "null" for an opaque one (a sandboxed frame, a file).
             guard origins.count == 1, let host, Self.isSameOrigin(origins[0], host: host) else {
@@ -75,7 +74,9 @@ public struct SiteGuard: Sendable, Equatable {
         guard request.method != "GET" && request.method != "HEAD" else { return nil }
         // Fetch §2.2.2 (CORS-safelisted request-header): these are the types a page may post cross-site without a
         // preflight; Authorization and X-Amz-* are not safelisted, so a request carrying one is no page's.
-        guard let type = Self.simpleType(request.headers["Content-Type"]) else { return nil }
+        // No type at all is "" (a simple one); the value is read in place.
+        let simple: String?? = request.headers.withValue("Content-Type", Self.simpleType(bytes:))
+        guard let type = simple ?? "" else { return nil }
         let signed = request.headers.contains { field in
             HTTPHeaders.equalsIgnoringCase(field.name, "Authorization") || Self.asciiLowercased(field.name).hasPrefix("x-amz-")
         }
@@ -92,7 +93,11 @@ public struct SiteGuard: Sendable, Equatable {
     /// the `application/json` of every Bedrock request.
     static func simpleType(_ value: String?) -> String? {
         guard let value else { return "" }
-        let bytes = value.utf8
+        return HTTPHeaders.withUTF8(value, simpleType(bytes:))
+    }
+
+    /// `simpleType` of a value's bytes.
+    static func simpleType(bytes: UnsafeBufferPointer<UInt8>) -> String? {
         func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 }
         var start = bytes.startIndex
         while start != bytes.endIndex, isSpace(bytes[start]) { start = bytes.index(after: start) }
@@ -124,7 +129,12 @@ public struct SiteGuard: Sendable, Equatable {
     /// Whether `host` (a `Host` value) names `name` (lower-case, as `allowedHosts` keeps it), with or without a
     /// port: what `name(ofHost:)` would say, without making a string.
     static func host(_ host: String, names name: String) -> Bool {
-        var bytes = host.utf8.makeIterator()
+        HTTPHeaders.withUTF8(host) { Self.host($0, names: name) }
+    }
+
+    /// `host(_:names:)` of a `Host` value's bytes.
+    static func host(_ host: UnsafeBufferPointer<UInt8>, names name: String) -> Bool {
+        var bytes = host.makeIterator()
         for expected in name.utf8 {
             guard let byte = bytes.next(), (byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte) == expected else { return false }
         }

@@ -89,4 +89,18 @@ import TapedeckTestSupport
         #expect(CacheKey(hex: derived.hex) == derived)
         #expect(Set([derived, derived]).count == 1)
     }
+
+    /// Keys hash by their first 16 hex digits but compare whole: two keys alike up to there are still two keys.
+    @Test func keysAlikeInTheirFirstDigitsStayApartInADictionary() throws {
+        let common = String(repeating: "0123456789abcdef", count: 3)
+        let first = try #require(CacheKey(hex: common + String(repeating: "a", count: 16)))
+        let second = try #require(CacheKey(hex: common + String(repeating: "b", count: 16)))
+        let again = try #require(CacheKey(hex: common + String(repeating: "a", count: 16)))
+        #expect(first != second && first == again && first.hashValue == again.hashValue)
+        var counts: [CacheKey: Int] = [:]
+        for key in [first, second, again, second, second] { counts[key, default: 0] += 1 }
+        #expect(counts == [first: 2, second: 3])
+        let spread = Set((0..<256).compactMap { CacheKey(hex: String(0x100 + $0, radix: 16).dropFirst() + String(repeating: "0", count: 62))?.hashValue })
+        #expect(spread.count == 256)
+    }
 }

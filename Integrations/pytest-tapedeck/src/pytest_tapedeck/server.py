@@ -15,9 +15,13 @@ class TapedeckError(Exception):
     """Tapedeck could not be found, started or reached; the message says what to do."""
 
 
+# Where a platform wheel (`make wheel`) carries the binary.
+BUNDLED = os.path.join(os.path.dirname(os.path.abspath(__file__)), "bin", "tapedeck")
+
+
 def find_binary(configured, rootdir, environ):
-    """The `tapedeck` to run: ini `tapedeck_binary`, `TAPEDECK_BINARY`, `PATH`, then a `.build/release/tapedeck`
-    (or `.build/debug/tapedeck`) in the rootdir or a directory above it."""
+    """The `tapedeck` to run: one named by ini `tapedeck_binary` or `TAPEDECK_BINARY`, else the one the wheel carries,
+    else `PATH`'s, else a `.build/release/tapedeck` (or `.build/debug/tapedeck`) in the rootdir or a directory above."""
     tried = []
     for source, value in (("ini tapedeck_binary", configured), ("TAPEDECK_BINARY", environ.get("TAPEDECK_BINARY"))):
         if value:
@@ -25,6 +29,11 @@ def find_binary(configured, rootdir, environ):
             if os.access(path, os.X_OK) and os.path.isfile(path):
                 return path
             raise TapedeckError(f"{source} names {path}, which is not an executable file")
+    if os.path.isfile(BUNDLED):
+        if not os.access(BUNDLED, os.X_OK):
+            os.chmod(BUNDLED, 0o755)  # an installer that dropped the wheel's file mode
+        return BUNDLED
+    tried.append("the binary a platform wheel carries")
     found = shutil.which("tapedeck", path=environ.get("PATH"))
     if found:
         return found
@@ -42,7 +51,7 @@ def find_binary(configured, rootdir, environ):
     tried.append(f".build/release/tapedeck in {rootdir} and above")
     raise TapedeckError(
         "cannot find the tapedeck binary (tried ini tapedeck_binary, TAPEDECK_BINARY, " + ", ".join(tried)
-        + "); build it with `swift build -c release` or set TAPEDECK_BINARY=/path/to/tapedeck")
+        + "); install the platform wheel (make wheel), build it with `make release`, or set TAPEDECK_BINARY=/path/to/tapedeck")
 
 
 class Server:

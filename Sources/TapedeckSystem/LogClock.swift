@@ -1,0 +1,28 @@
+import Glibc
+
+/// The wall clock as log lines show it, `2026-11-25T17:04:05.123Z`, with the part up to the seconds formatted once
+/// per second rather than once per line.
+public struct LogClock: Sendable {
+    private var second = -1
+    private var prefix: [UInt8] = []
+
+    public init() {}
+
+    /// Appends the current time.
+    public mutating func append(to out: inout [UInt8]) {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        if Int(ts.tv_sec) != second {
+            second = Int(ts.tv_sec)
+            // `Timestamp.format` without milliseconds ends in `Z`; the line puts `.mmmZ` there.
+            prefix = Array(Timestamp.format(seconds: second).utf8.dropLast())
+        }
+        out.append(contentsOf: prefix)
+        let ms = Int(ts.tv_nsec / 1_000_000)
+        out.append(UInt8(ascii: "."))
+        out.append(UInt8(ascii: "0") + UInt8(ms / 100))
+        out.append(UInt8(ascii: "0") + UInt8(ms / 10 % 10))
+        out.append(UInt8(ascii: "0") + UInt8(ms % 10))
+        out.append(UInt8(ascii: "Z"))
+    }
+}
