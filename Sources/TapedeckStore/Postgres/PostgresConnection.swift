@@ -88,6 +88,22 @@ final class PostgresConnection {
         throw PostgresError(sqlState: state, message: Self.scrub(message, secrets), context: context, connectionLost: lost)
     }
 
+    /// The connection's socket, for `poll` (LISTEN connections wait on it for notifications).
+    var socket: Int32 { PQsocket(handle) }
+
+    /// The payloads of every notification that has arrived (reading what the socket holds, never waiting).
+    func takeNotifications() throws(PostgresError) -> [String] {
+        guard PQconsumeInput(handle) == 1 else {
+            throw PostgresError(sqlState: "", message: Self.scrub(lastMessage, secrets), context: "LISTEN", connectionLost: true)
+        }
+        var payloads: [String] = []
+        while let notification = PQnotifies(handle) {
+            payloads.append(notification.pointee.extra.map { String(cString: $0) } ?? "")
+            PQfreemem(notification)
+        }
+        return payloads
+    }
+
     /// libpq's message for the connection's last failure.
     private var lastMessage: String {
         PQerrorMessage(handle).map { String(cString: $0) } ?? "unknown error"

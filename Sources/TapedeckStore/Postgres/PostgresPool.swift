@@ -13,6 +13,9 @@ final class PostgresPool: Sendable {
     private let idle = Mutex([PostgresConnection]())
     /// How many idle connections are kept; more are closed when given back.
     let maxIdle: Int
+    /// Set while a serving process's listener cannot reach the database (`PostgresListener`): a statement needing
+    /// a new connection fails at once rather than waiting for a connection timeout.
+    private let isAway = Mutex(false)
 
     /// A pool for `url`; nothing is opened yet.
     init(url: PostgresURL, maxIdle: Int = 8) {
@@ -37,6 +40,10 @@ final class PostgresPool: Sendable {
         if let kept = idle.withLock({ $0.popLast() }) {
             connection = kept
         } else {
+            if isAway.withLock({ $0 }) {
+                throw PostgresError(sqlState: "", message: "the database is unreachable (retrying in the background)",
+                                    context: "connect", connectionLost: true)
+            }
             connection = try PostgresConnection(url)
         }
         do {
@@ -58,6 +65,15 @@ final class PostgresPool: Sendable {
     private func giveBack(_ connection: PostgresConnection) {
         guard connection.isOpen else { return }
         idle.withLock { if $0.count < maxIdle { $0.append(connection) } }
+    }
+
+    /// Whether the database is known to be unreachable.
+    var away: Bool { isAway.withLock { $0 } }
+
+    /// Marks the database unreachable (idle connections are dropped: they died with it) or reachable again.
+    func setAway(_ away: Bool) {
+        isAway.withLock { $0 = away }
+        if away { idle.withLock { $0.removeAll() } }
     }
 
     /// How many connections are open and idle (for tests, with no statement running).

@@ -49,7 +49,30 @@ enum PostgresSchema {
                 PRIMARY KEY(namespace, key)
             );
             """),
+        // Every change to a cassette (a save, a re-recording, a removal, by Tapedeck or by hand) notifies channel
+        // `tapedeck_changes` with `namespace/key`, in the writing transaction: delivered at its commit, never for a
+        // rollback. Hit counts (`hits`, `last_hit_at`) change no cassette and notify nobody.
+        Migration(version: 2, sql: """
+            CREATE FUNCTION tapedeck_notify_change() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                IF TG_OP = 'DELETE' THEN
+                    PERFORM pg_notify('\(changesChannel)', OLD.namespace || '/' || OLD.key);
+                ELSE
+                    PERFORM pg_notify('\(changesChannel)', NEW.namespace || '/' || NEW.key);
+                    IF TG_OP = 'UPDATE' AND (OLD.namespace, OLD.key) IS DISTINCT FROM (NEW.namespace, NEW.key) THEN
+                        PERFORM pg_notify('\(changesChannel)', OLD.namespace || '/' || OLD.key);
+                    END IF;
+                END IF;
+                RETURN NULL;
+            END $$;
+            CREATE TRIGGER tapedeck_cassettes_changed
+                AFTER INSERT OR DELETE OR UPDATE OF namespace, key, revision, document ON tapedeck_cassettes
+                FOR EACH ROW EXECUTE FUNCTION tapedeck_notify_change();
+            """),
     ]
+
+    /// The channel the change trigger notifies and every serving process listens on.
+    static let changesChannel = "tapedeck_changes"
 
     /// The version this build writes and reads.
     static var currentVersion: Int { migrations.count }

@@ -19,6 +19,9 @@ public final class PostgresStore: CassetteStore {
     public let namespaceName: String
     /// Shared by every namespace's view of the database.
     let pool: PostgresPool
+    /// What a serving process adds (`serveThroughOutages`): remembered revisions, the listener, the outbox. Shared
+    /// by every namespace's view; nil for commands.
+    let serving: Mutex<PostgresServing?>
 
     /// Connects to the database `url` names and makes its schema current (creating it when `create`; without, a
     /// database with no Tapedeck tables is refused as a missing store). A newer schema is refused untouched.
@@ -27,6 +30,7 @@ public final class PostgresStore: CassetteStore {
         self.url = url
         self.namespaceName = ""
         self.pool = PostgresPool(url: url)
+        self.serving = Mutex(nil)
         try PostgresSchema.prepare(pool, store: url.masked, create: create)
     }
 
@@ -35,6 +39,7 @@ public final class PostgresStore: CassetteStore {
         url = store.url
         namespaceName = name
         pool = store.pool
+        serving = store.serving
     }
 
     /// The server accepts writes; a read-only role's saves fail as errors.
@@ -73,6 +78,7 @@ public final class PostgresStore: CassetteStore {
 
     /// One primary-key lookup; the row's document is decoded and checked against `key`.
     public func load(_ key: CacheKey) throws(CassetteError) -> Cassette? {
+        if let queued = serving.withLock({ $0 })?.outbox.recording(for: slot(key)) { return queued.cassette }
         let rows = try run { connection throws(PostgresError) in
             try connection.execute(
                 "SELECT document FROM tapedeck_cassettes WHERE namespace = $1 AND key = $2", [.text(namespaceName), .text(key.hex)])
@@ -81,15 +87,40 @@ public final class PostgresStore: CassetteStore {
         return try decode(rows.bytes(0, 0), key: key)
     }
 
-    /// The row's `revision`, renewed by every save: one indexed read of one number, no document.
+    /// The row's `revision`, renewed by every save: one indexed read of one number, no document. A serving
+    /// process answers from memory what its listener keeps current (`PostgresRevisions`), and while the database
+    /// is away, whatever it remembers.
     public func version(of key: CacheKey) throws(CassetteError) -> CassetteVersion? {
+        guard let serving = serving.withLock({ $0 }) else { return try readRevision(key).map { CassetteVersion([Int($0)]) } }
+        let slot = slot(key)
+        if let queued = serving.outbox.recording(for: slot) { return CassetteVersion([Int(queued.ticket)]) }
+        serving.listener.catchUp()
+        if let known = serving.revisions.revision(of: slot, onlyIfListening: true) { return known.map { CassetteVersion([Int($0)]) } }
+        let epoch = serving.revisions.epoch
+        do {
+            let revision = try readRevision(key)
+            serving.revisions.remember(revision, for: slot, readAfter: epoch)
+            return revision.map { CassetteVersion([Int($0)]) }
+        } catch {
+            guard case .postgres(_, let failure) = error, failure.connectionLost,
+                  let known = serving.revisions.revision(of: slot, onlyIfListening: false) else { throw error }
+            return known.map { CassetteVersion([Int($0)]) }
+        }
+    }
+
+    /// The slot `key` fills in this view's namespace.
+    func slot(_ key: CacheKey) -> PostgresRevisions.Slot {
+        PostgresRevisions.Slot(namespace: namespaceName, key: key)
+    }
+
+    /// The row's revision read from the database; nil when there is no row.
+    private func readRevision(_ key: CacheKey) throws(CassetteError) -> Int64? {
         let rows = try run { connection throws(PostgresError) in
             try connection.execute(
                 "SELECT revision FROM tapedeck_cassettes WHERE namespace = $1 AND key = $2", [.text(namespaceName), .text(key.hex)])
         }
         guard rows.rowCount == 1 else { return nil }
-        let revision = try CassetteError.postgres(description) { () throws(PostgresError) in try rows.int64(0, 0) }
-        return CassetteVersion([Int(revision)])
+        return try CassetteError.postgres(description) { () throws(PostgresError) in try rows.int64(0, 0) }
     }
 
     /// The cassette's compact JSON document with sorted keys: the row's `document`.
@@ -100,19 +131,42 @@ public final class PostgresStore: CassetteStore {
     /// Compact documents with sorted keys: a row's `document`.
     public var layout: CassetteLayout { .compactSorted }
 
-    /// Inserts or replaces the cassette's row in one statement, keeping its hit counts and renewing its revision.
+    /// Inserts or replaces the cassette's row in one statement, keeping its hit counts and renewing its revision
+    /// (the schema's trigger notifies every listener in the same transaction). A serving process whose database is
+    /// away queues the recording (`PostgresOutbox`) and answers it from memory until it is written.
     public func save(_ cassette: Cassette, encoded document: [UInt8]) throws(CassetteError) {
-        try run { connection throws(PostgresError) in
-            try connection.execute("""
-                INSERT INTO tapedeck_cassettes(namespace, key, model_id, operation, recorded_at, revision, document)
-                VALUES($1, $2, $3, $4, $5, nextval('tapedeck_revisions'), $6)
-                ON CONFLICT(namespace, key) DO UPDATE SET model_id = excluded.model_id, operation = excluded.operation,
-                recorded_at = excluded.recorded_at, revision = excluded.revision, document = excluded.document
-                """, [
-                    .text(namespaceName), .text(cassette.key.hex), .text(cassette.modelId), .text(cassette.operation.rawValue),
-                    .text(cassette.recordedAt), .bytes(document),
-                ])
+        let slot = slot(cassette.key)
+        guard let serving = serving.withLock({ $0 }) else {
+            return try run { connection throws(PostgresError) in try Self.write(slot, cassette, document, on: connection) }
         }
+        defer { serving.revisions.forget(slot) }
+        if serving.outbox.isEmpty && !pool.away {
+            do {
+                return try run { connection throws(PostgresError) in try Self.write(slot, cassette, document, on: connection) }
+            } catch {
+                guard case .postgres(_, let failure) = error, failure.connectionLost else { throw error }
+            }
+        }
+        guard serving.outbox.enqueue(slot, cassette, document: document) else {
+            throw .postgres(store: description, error: PostgresError(
+                sqlState: "", message: "the database is unreachable and the queue for it is full", context: "save",
+                connectionLost: true))
+        }
+    }
+
+    /// The upsert of one cassette's row: one statement, so all of it or nothing.
+    static func write(
+        _ slot: PostgresRevisions.Slot, _ cassette: Cassette, _ document: [UInt8], on connection: PostgresConnection
+    ) throws(PostgresError) {
+        try connection.execute("""
+            INSERT INTO tapedeck_cassettes(namespace, key, model_id, operation, recorded_at, revision, document)
+            VALUES($1, $2, $3, $4, $5, nextval('tapedeck_revisions'), $6)
+            ON CONFLICT(namespace, key) DO UPDATE SET model_id = excluded.model_id, operation = excluded.operation,
+            recorded_at = excluded.recorded_at, revision = excluded.revision, document = excluded.document
+            """, [
+                .text(slot.namespace), .text(cassette.key.hex), .text(cassette.modelId), .text(cassette.operation.rawValue),
+                .text(cassette.recordedAt), .bytes(document),
+            ])
     }
 
     /// Counts the rows `load` can find.
@@ -136,6 +190,7 @@ public final class PostgresStore: CassetteStore {
 
     /// Deletes the cassette's row, and with it its hit counts.
     public func remove(_ key: CacheKey) throws(CassetteError) -> Bool {
+        defer { serving.withLock({ $0 })?.revisions.forget(slot(key)) }
         let rows = try run { connection throws(PostgresError) in
             try connection.execute(
                 "DELETE FROM tapedeck_cassettes WHERE namespace = $1 AND key = $2", [.text(namespaceName), .text(key.hex)])

@@ -189,7 +189,7 @@ struct PostgresStoreTests {
         #expect {
             _ = try PostgresStore(url: url)
         } throws: { error in
-            "\(error)".contains("has schema version 99, written by a newer Tapedeck; this one knows up to 1")
+            "\(error)".contains("has schema version 99, written by a newer Tapedeck; this one knows up to \(PostgresSchema.currentVersion)")
                 && !"\(error)".contains(server.password)
         }
         #expect(try server.psql("SELECT version FROM tapedeck_schema", database: database).trimmingCharacters(in: .whitespacesAndNewlines) == "99")

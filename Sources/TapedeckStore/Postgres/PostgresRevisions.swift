@@ -1,0 +1,103 @@
+import TapedeckSystem
+import TapedeckBedrock
+
+/// What a serving process remembers of the database's cassettes: each looked-up key's `revision` (or that it has no
+/// row), kept only while a LISTEN connection would have heard of a change to it.
+///
+/// The rules:
+/// - A remembered revision answers `version(of:)` without a round trip while `listening`; every notification for
+///   the key, and every write by this process, forgets it.
+/// - A notification can only be missed while the listener is down, so its reconnection forgets everything.
+/// - A reader notes `epoch` before it asks the database and remembers the answer only if no notification or
+///   reconnection came meanwhile: an answer read before a change is never kept after the change was heard.
+/// - While the database is away, what is remembered answers even without the listener (warm hits keep being served
+///   from memory); what is not remembered fails as the database does.
+/// - Bounded: past `maxEntries` it starts over.
+final class PostgresRevisions: Sendable {
+    /// A cassette's place in the database.
+    struct Slot: Hashable, Sendable {
+        let namespace: String
+        let key: CacheKey
+    }
+
+    private struct State {
+        /// The revision of each remembered slot; nil: it has no row.
+        var known: [Slot: Int64?] = [:]
+        /// Bumped by every change heard and every reconnection.
+        var epoch: UInt64 = 0
+        /// Whether the LISTEN connection is up.
+        var listening = false
+    }
+
+    private let state = Mutex(State())
+    let maxEntries: Int
+
+    /// Remembers up to `maxEntries` slots.
+    init(maxEntries: Int = 200_000) {
+        self.maxEntries = maxEntries
+    }
+
+    /// Whether the LISTEN connection is up, so remembered revisions are current.
+    var listening: Bool { state.withLock { $0.listening } }
+
+    /// The slot's remembered revision (`.some(nil)`: no row); nil when not remembered, or when `onlyIfListening`
+    /// and the listener is down.
+    func revision(of slot: Slot, onlyIfListening: Bool) -> Int64?? {
+        state.withLock { state in
+            guard state.listening || !onlyIfListening else { return nil }
+            return state.known[slot]
+        }
+    }
+
+    /// The count of changes heard so far: note it before asking the database, hand it to `remember`.
+    var epoch: UInt64 { state.withLock { $0.epoch } }
+
+    /// Keeps `revision` (nil: no row) for `slot` as read after `epoch` was noted, unless a change was heard since.
+    func remember(_ revision: Int64?, for slot: Slot, readAfter epoch: UInt64) {
+        state.withLock { state in
+            guard state.epoch == epoch else { return }
+            if state.known.count >= maxEntries { state.known.removeAll(keepingCapacity: true) }
+            state.known[slot] = .some(revision)
+        }
+    }
+
+    /// Forgets the slots named by notification payloads (`namespace/key`); an unreadable payload forgets all.
+    func heard(_ payloads: [String]) {
+        guard !payloads.isEmpty else { return }
+        state.withLock { state in
+            state.epoch &+= 1
+            for payload in payloads {
+                guard let cut = payload.lastIndex(of: "/"), let key = CacheKey(hex: String(payload[payload.index(after: cut)...])) else {
+                    state.known.removeAll()
+                    return
+                }
+                state.known[Slot(namespace: String(payload[..<cut]), key: key)] = nil
+            }
+        }
+    }
+
+    /// Forgets `slot`: this process just changed it.
+    func forget(_ slot: Slot) {
+        state.withLock { state in
+            state.epoch &+= 1
+            state.known[slot] = nil
+        }
+    }
+
+    /// The listener is listening again: changes made while it was down were not heard, so everything is forgotten.
+    func listenerUp() {
+        state.withLock { state in
+            state.epoch &+= 1
+            state.known.removeAll()
+            state.listening = true
+        }
+    }
+
+    /// The listener lost its connection: remembered revisions answer only while the database is away.
+    func listenerDown() {
+        state.withLock { $0.listening = false }
+    }
+
+    /// How many slots are remembered (for tests).
+    var count: Int { state.withLock { $0.known.count } }
+}
