@@ -7,9 +7,9 @@ import TapedeckSystem
 ///
 /// Its thread waits on the socket and reads notifications as they arrive; a request that finds a remembered
 /// revision first looks whether the socket holds unread ones (`catchUp`, one `poll` that never waits), so a
-/// change delivered before the request is never missed. The connection doubles as the database's heartbeat: while
-/// it cannot be made the pool is told the database is away (`PostgresPool.away`), so requests fail at once
-/// instead of each waiting for a connection timeout, and it is tried again every `retryMilliseconds`.
+/// change delivered before the request is never missed (one still in flight when the request comes is heard on the
+/// next). The connection doubles as the database's heartbeat: while it cannot be made the pool is told the database
+/// is away (`PostgresPool.away`), so recordings queue at once, and it is tried again every `retryMilliseconds`.
 final class PostgresListener: Sendable {
     private let pool: PostgresPool
     private let revisions: PostgresRevisions

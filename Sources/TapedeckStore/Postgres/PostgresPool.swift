@@ -13,8 +13,8 @@ final class PostgresPool: Sendable {
     private let idle = Mutex([PostgresConnection]())
     /// How many idle connections are kept; more are closed when given back.
     let maxIdle: Int
-    /// Set while a serving process's listener cannot reach the database (`PostgresListener`): a statement needing
-    /// a new connection fails at once rather than waiting for a connection timeout.
+    /// Set while a serving process's listener cannot reach the database (`PostgresListener`): recordings are queued
+    /// at once rather than tried first (lookups still try, so the first request after the database is back finds it).
     private let isAway = Mutex(false)
 
     /// A pool for `url`; nothing is opened yet.
@@ -40,10 +40,6 @@ final class PostgresPool: Sendable {
         if let kept = idle.withLock({ $0.popLast() }) {
             connection = kept
         } else {
-            if isAway.withLock({ $0 }) {
-                throw PostgresError(sqlState: "", message: "the database is unreachable (retrying in the background)",
-                                    context: "connect", connectionLost: true)
-            }
             connection = try PostgresConnection(url)
         }
         do {

@@ -10,8 +10,9 @@ import TapedeckBedrock
 /// - A notification can only be missed while the listener is down, so its reconnection forgets everything.
 /// - A reader notes `epoch` before it asks the database and remembers the answer only if no notification or
 ///   reconnection came meanwhile: an answer read before a change is never kept after the change was heard.
-/// - While the database is away, what is remembered answers even without the listener (warm hits keep being served
-///   from memory); what is not remembered fails as the database does.
+/// - Apart from that, the last revision read or heard of each slot is kept (`lastSeen`, whatever the epoch): while
+///   the database is away it answers (warm hits keep being served from memory); what was never seen fails as the
+///   database does.
 /// - Bounded: past `maxEntries` it starts over.
 final class PostgresRevisions: Sendable {
     /// A cassette's place in the database.
@@ -23,6 +24,8 @@ final class PostgresRevisions: Sendable {
     private struct State {
         /// The revision of each remembered slot; nil: it has no row.
         var known: [Slot: Int64?] = [:]
+        /// The last revision read or heard of each slot, current or not.
+        var seen: [Slot: Int64?] = [:]
         /// Bumped by every change heard and every reconnection.
         var epoch: UInt64 = 0
         /// Whether the LISTEN connection is up.
@@ -40,13 +43,17 @@ final class PostgresRevisions: Sendable {
     /// Whether the LISTEN connection is up, so remembered revisions are current.
     var listening: Bool { state.withLock { $0.listening } }
 
-    /// The slot's remembered revision (`.some(nil)`: no row); nil when not remembered, or when `onlyIfListening`
-    /// and the listener is down.
-    func revision(of slot: Slot, onlyIfListening: Bool) -> Int64?? {
+    /// The slot's remembered revision (`.some(nil)`: no row) while the listener keeps it current; nil otherwise.
+    func current(_ slot: Slot) -> Int64?? {
         state.withLock { state in
-            guard state.listening || !onlyIfListening else { return nil }
+            guard state.listening else { return nil }
             return state.known[slot]
         }
+    }
+
+    /// The last revision read or heard of the slot, current or not (for while the database is away); nil: never seen.
+    func lastSeen(_ slot: Slot) -> Int64?? {
+        state.withLock { $0.seen[slot] }
     }
 
     /// The count of changes heard so far: note it before asking the database, hand it to `remember`.
@@ -55,25 +62,46 @@ final class PostgresRevisions: Sendable {
     /// Keeps `revision` (nil: no row) for `slot` as read after `epoch` was noted, unless a change was heard since.
     func remember(_ revision: Int64?, for slot: Slot, readAfter epoch: UInt64) {
         state.withLock { state in
+            if state.seen.count >= maxEntries { state.seen.removeAll(keepingCapacity: true) }
+            state.seen[slot] = .some(revision)
             guard state.epoch == epoch else { return }
             if state.known.count >= maxEntries { state.known.removeAll(keepingCapacity: true) }
             state.known[slot] = .some(revision)
         }
     }
 
-    /// Forgets the slots named by notification payloads (`namespace/key`); an unreadable payload forgets all.
+    /// Takes in notification payloads (`namespace/key/revision`, `-` for a removal): a slot remembered at another
+    /// revision is forgotten, one remembered at the notified revision kept (the late news of a change already read).
+    /// An unreadable payload forgets everything.
     func heard(_ payloads: [String]) {
         guard !payloads.isEmpty else { return }
         state.withLock { state in
             state.epoch &+= 1
             for payload in payloads {
-                guard let cut = payload.lastIndex(of: "/"), let key = CacheKey(hex: String(payload[payload.index(after: cut)...])) else {
+                guard let change = Self.change(payload) else {
                     state.known.removeAll()
                     return
                 }
-                state.known[Slot(namespace: String(payload[..<cut]), key: key)] = nil
+                if state.seen[change.slot] != nil { state.seen[change.slot] = .some(change.revision) }
+                if let known = state.known[change.slot], known == change.revision { continue }
+                state.known[change.slot] = nil
             }
         }
+    }
+
+    /// The slot and revision (nil: removed) a payload names; nil when it is not one.
+    static func change(_ payload: String) -> (slot: Slot, revision: Int64?)? {
+        let parts = payload.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count >= 3, let key = CacheKey(hex: String(parts[parts.count - 2])) else { return nil }
+        let last = parts[parts.count - 1]
+        let revision: Int64?
+        if last == "-" {
+            revision = nil
+        } else {
+            guard let number = Int64(last) else { return nil }
+            revision = number
+        }
+        return (Slot(namespace: parts[..<(parts.count - 2)].joined(separator: "/"), key: key), revision)
     }
 
     /// Forgets `slot`: this process just changed it.

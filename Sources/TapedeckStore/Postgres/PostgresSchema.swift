@@ -50,17 +50,18 @@ enum PostgresSchema {
             );
             """),
         // Every change to a cassette (a save, a re-recording, a removal, by Tapedeck or by hand) notifies channel
-        // `tapedeck_changes` with `namespace/key`, in the writing transaction: delivered at its commit, never for a
-        // rollback. Hit counts (`hits`, `last_hit_at`) change no cassette and notify nobody.
+        // `tapedeck_changes` with `namespace/key/revision` (`-` for a removal), in the writing transaction:
+        // delivered at its commit, never for a rollback. Hit counts (`hits`, `last_hit_at`) change no cassette and
+        // notify nobody.
         Migration(version: 2, sql: """
             CREATE FUNCTION tapedeck_notify_change() RETURNS trigger LANGUAGE plpgsql AS $$
             BEGIN
                 IF TG_OP = 'DELETE' THEN
-                    PERFORM pg_notify('\(changesChannel)', OLD.namespace || '/' || OLD.key);
+                    PERFORM pg_notify('\(changesChannel)', OLD.namespace || '/' || OLD.key || '/-');
                 ELSE
-                    PERFORM pg_notify('\(changesChannel)', NEW.namespace || '/' || NEW.key);
+                    PERFORM pg_notify('\(changesChannel)', NEW.namespace || '/' || NEW.key || '/' || NEW.revision);
                     IF TG_OP = 'UPDATE' AND (OLD.namespace, OLD.key) IS DISTINCT FROM (NEW.namespace, NEW.key) THEN
-                        PERFORM pg_notify('\(changesChannel)', OLD.namespace || '/' || OLD.key);
+                        PERFORM pg_notify('\(changesChannel)', OLD.namespace || '/' || OLD.key || '/-');
                     END IF;
                 END IF;
                 RETURN NULL;

@@ -95,7 +95,7 @@ public final class PostgresStore: CassetteStore {
         let slot = slot(key)
         if let queued = serving.outbox.recording(for: slot) { return CassetteVersion([Int(queued.ticket)]) }
         serving.listener.catchUp()
-        if let known = serving.revisions.revision(of: slot, onlyIfListening: true) { return known.map { CassetteVersion([Int($0)]) } }
+        if let known = serving.revisions.current(slot) { return known.map { CassetteVersion([Int($0)]) } }
         let epoch = serving.revisions.epoch
         do {
             let revision = try readRevision(key)
@@ -103,7 +103,7 @@ public final class PostgresStore: CassetteStore {
             return revision.map { CassetteVersion([Int($0)]) }
         } catch {
             guard case .postgres(_, let failure) = error, failure.connectionLost,
-                  let known = serving.revisions.revision(of: slot, onlyIfListening: false) else { throw error }
+                  let known = serving.revisions.lastSeen(slot) else { throw error }
             return known.map { CassetteVersion([Int($0)]) }
         }
     }
