@@ -30,6 +30,8 @@ struct FuzzTarget: Sendable {
                    run: Base64Target.run),
         FuzzTarget(name: "postgres-url", summary: "a --store value through libpq's URL parser and the password masking",
                    run: PostgresURLTarget.run),
+        FuzzTarget(name: "pg-notify", summary: "a change notification's payload read into the revisions a serve remembers",
+                   run: PostgresNotifyTarget.run),
         FuzzTarget(name: "site-guard", summary: "Host, Origin, Sec-Fetch-Site and Content-Type through the guard against web pages",
                    run: SiteGuardTarget.run),
         FuzzTarget(name: "lease", summary: "a JSON store's lock file read when a lease is asked for, taken, released",

@@ -14,11 +14,17 @@ import TapedeckBedrock
 ///   the database is away it answers (warm hits keep being served from memory); what was never seen fails as the
 ///   database does.
 /// - Bounded: past `maxEntries` it starts over.
-final class PostgresRevisions: Sendable {
+package final class PostgresRevisions: Sendable {
     /// A cassette's place in the database.
-    struct Slot: Hashable, Sendable {
-        let namespace: String
-        let key: CacheKey
+    package struct Slot: Hashable, Sendable {
+        package let namespace: String
+        package let key: CacheKey
+
+        /// The slot of `key` in namespace `namespace` ("" the shared one).
+        package init(namespace: String, key: CacheKey) {
+            self.namespace = namespace
+            self.key = key
+        }
     }
 
     private struct State {
@@ -36,7 +42,7 @@ final class PostgresRevisions: Sendable {
     let maxEntries: Int
 
     /// Remembers up to `maxEntries` slots.
-    init(maxEntries: Int = 200_000) {
+    package init(maxEntries: Int = 200_000) {
         self.maxEntries = maxEntries
     }
 
@@ -44,7 +50,7 @@ final class PostgresRevisions: Sendable {
     var listening: Bool { state.withLock { $0.listening } }
 
     /// The slot's remembered revision (`.some(nil)`: no row) while the listener keeps it current; nil otherwise.
-    func current(_ slot: Slot) -> Int64?? {
+    package func current(_ slot: Slot) -> Int64?? {
         state.withLock { state in
             guard state.listening else { return nil }
             return state.known[slot]
@@ -57,10 +63,10 @@ final class PostgresRevisions: Sendable {
     }
 
     /// The count of changes heard so far: note it before asking the database, hand it to `remember`.
-    var epoch: UInt64 { state.withLock { $0.epoch } }
+    package var epoch: UInt64 { state.withLock { $0.epoch } }
 
     /// Keeps `revision` (nil: no row) for `slot` as read after `epoch` was noted, unless a change was heard since.
-    func remember(_ revision: Int64?, for slot: Slot, readAfter epoch: UInt64) {
+    package func remember(_ revision: Int64?, for slot: Slot, readAfter epoch: UInt64) {
         state.withLock { state in
             if state.seen.count >= maxEntries { state.seen.removeAll(keepingCapacity: true) }
             state.seen[slot] = .some(revision)
@@ -73,7 +79,7 @@ final class PostgresRevisions: Sendable {
     /// Takes in notification payloads (`namespace/key/revision`, `-` for a removal): a slot remembered at another
     /// revision is forgotten, one remembered at the notified revision kept (the late news of a change already read).
     /// An unreadable payload forgets everything.
-    func heard(_ payloads: [String]) {
+    package func heard(_ payloads: [String]) {
         guard !payloads.isEmpty else { return }
         state.withLock { state in
             state.epoch &+= 1
@@ -89,8 +95,12 @@ final class PostgresRevisions: Sendable {
         }
     }
 
+    /// The longest payload read (PostgreSQL's own limit is under 8000 bytes); a longer one is not a change.
+    package static let maxPayloadBytes = 8000
+
     /// The slot and revision (nil: removed) a payload names; nil when it is not one.
-    static func change(_ payload: String) -> (slot: Slot, revision: Int64?)? {
+    package static func change(_ payload: String) -> (slot: Slot, revision: Int64?)? {
+        guard payload.utf8.count <= maxPayloadBytes else { return nil }
         let parts = payload.split(separator: "/", omittingEmptySubsequences: false)
         guard parts.count >= 3, let key = CacheKey(hex: String(parts[parts.count - 2])) else { return nil }
         let last = parts[parts.count - 1]
@@ -113,7 +123,7 @@ final class PostgresRevisions: Sendable {
     }
 
     /// The listener is listening again: changes made while it was down were not heard, so everything is forgotten.
-    func listenerUp() {
+    package func listenerUp() {
         state.withLock { state in
             state.epoch &+= 1
             state.known.removeAll()

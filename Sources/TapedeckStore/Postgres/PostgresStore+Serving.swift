@@ -22,12 +22,6 @@ extension PostgresStore {
         stopped.outbox.stop()
         stopped.listener.stop()
     }
-
-    /// Recordings waiting for the database, and recordings dropped because the queue was full.
-    public var queuedRecordings: (queued: Int, dropped: Int) {
-        guard let serving = serving.withLock({ $0 }) else { return (0, 0) }
-        return (serving.outbox.count, serving.outbox.dropped)
-    }
 }
 
 /// The parts `serveThroughOutages` starts, shared by every namespace view of one store.
