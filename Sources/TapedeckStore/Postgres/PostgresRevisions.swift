@@ -36,6 +36,8 @@ package final class PostgresRevisions: Sendable {
         var epoch: UInt64 = 0
         /// Whether the LISTEN connection is up.
         var listening = false
+        /// How many notifications were heard (for tests).
+        var heard = 0
     }
 
     private let state = Mutex(State())
@@ -83,6 +85,7 @@ package final class PostgresRevisions: Sendable {
         guard !payloads.isEmpty else { return }
         state.withLock { state in
             state.epoch &+= 1
+            state.heard += payloads.count
             for payload in payloads {
                 guard let change = Self.change(payload) else {
                     state.known.removeAll()
@@ -135,6 +138,9 @@ package final class PostgresRevisions: Sendable {
     func listenerDown() {
         state.withLock { $0.listening = false }
     }
+
+    /// How many notifications were heard (for tests).
+    var heardCount: Int { state.withLock { $0.heard } }
 
     /// How many slots are remembered (for tests).
     var count: Int { state.withLock { $0.known.count } }

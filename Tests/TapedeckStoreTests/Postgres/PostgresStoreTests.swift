@@ -182,6 +182,22 @@ struct PostgresStoreTests {
             .trimmingCharacters(in: .whitespacesAndNewlines) == "0")
     }
 
+    @Test func aVersionOneDatabaseGainsTheChangeTriggerAndKeepsItsCassettes() throws {
+        let (server, url, store) = try store()
+        let cassette = CassetteFixtures.cassette("kept across the migration")
+        try store.save(cassette)
+        let database = String(url[url.index(after: url.lastIndex(of: "/")!)...])
+        try server.psql("""
+            DROP TRIGGER tapedeck_cassettes_changed ON tapedeck_cassettes; DROP FUNCTION tapedeck_notify_change();
+            UPDATE tapedeck_schema SET version = 1
+            """, database: database)
+        let migrated = try PostgresStore(url: url)
+        #expect(try server.psql("SELECT version FROM tapedeck_schema", database: database).trimmingCharacters(in: .whitespacesAndNewlines) == "2")
+        #expect(try server.psql("SELECT count(*) FROM pg_trigger WHERE tgname = 'tapedeck_cassettes_changed'", database: database)
+            .trimmingCharacters(in: .whitespacesAndNewlines) == "1")
+        #expect(try migrated.load(cassette.key) == CassetteFixtures.asLoaded(cassette))
+    }
+
     @Test func aNewerSchemaIsRefusedAndLeftAsItIs() throws {
         let (server, url, _) = try store()
         let database = String(url[url.index(after: url.lastIndex(of: "/")!)...])
