@@ -28,8 +28,8 @@ public struct PostgresURL: Sendable, Equatable, CustomStringConvertible {
         guard let options = PQconninfoParse(raw, &message) else {
             let reason = message.map { String(cString: $0) } ?? "out of memory"
             if let message { PQfreemem(message) }
-            let password = Self.passwordLike(raw)
-            throw .unsupportedStore("invalid PostgreSQL URL \(Self.mask(raw)): \(Self.scrub(reason, password: password).trimmingTrailingNewlines)")
+            let scrubbed = Self.passwordsLike(raw).reduce(reason) { Self.scrub($0, password: $1) }
+            throw .unsupportedStore("invalid PostgreSQL URL \(Self.mask(raw)): \(scrubbed.trimmingTrailingNewlines)")
         }
         defer { PQconninfoFree(options) }
         var found: String?
@@ -81,13 +81,22 @@ public struct PostgresURL: Sendable, Equatable, CustomStringConvertible {
         return result + rest
     }
 
-    /// What looks like the password in a URL libpq could not parse, so its error message can be scrubbed anyway.
-    private static func passwordLike(_ url: String) -> String? {
-        guard let scheme = schemes.first(where: { url.hasPrefix($0) }) else { return nil }
+    /// What may be the password in a URL libpq could not parse, so its error message can be scrubbed anyway: the
+    /// user part as libpq reads it (up to the first '@' before any '/') and as `mask` reads it (up to the last '@'
+    /// before the first '/' or '?').
+    private static func passwordsLike(_ url: String) -> [String] {
+        guard let scheme = schemes.first(where: { url.hasPrefix($0) }) else { return [] }
         let rest = url.dropFirst(scheme.count)
-        guard let at = rest.lastIndex(of: "@"), let colon = rest[..<at].firstIndex(of: ":") else { return nil }
-        let password = String(rest[rest.index(after: colon)..<at])
-        return password.isEmpty ? nil : password
+        let libpqEnd = rest.firstIndex { $0 == "@" || $0 == "/" }
+        let authorityEnd = rest.firstIndex { $0 == "/" || $0 == "?" } ?? rest.endIndex
+        var ats: [Substring.Index] = []
+        if let libpqEnd, rest[libpqEnd] == "@" { ats.append(libpqEnd) }
+        if let last = rest[..<authorityEnd].lastIndex(of: "@") { ats.append(last) }
+        return ats.compactMap { at in
+            guard let colon = rest[..<at].firstIndex(of: ":") else { return nil }
+            let password = String(rest[rest.index(after: colon)..<at])
+            return password.isEmpty ? nil : password
+        }
     }
 
     /// `text` percent-encoded as a URL's user part would carry it (every byte outside unreserved characters).

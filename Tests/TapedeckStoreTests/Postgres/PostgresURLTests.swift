@@ -32,6 +32,16 @@ import Testing
         }
     }
 
+    @Test func aPasswordLibpqCannotDecodeIsNotEchoedEvenWithAnAtInTheQuery() {
+        // libpq names the bad token (the password); its user part ends at the first '@', not the query's last one.
+        #expect {
+            _ = try PostgresURL("postgres://u:pa%zz-Secret1@localhost/tapes?application_name=a@b")
+        } throws: { error in
+            let text = "\(error)"
+            return text.contains("invalid PostgreSQL URL") && text.contains("percent") && !text.contains("Secret1")
+        }
+    }
+
     @Test func onlyPostgresSchemesNameAPostgresStore() {
         #expect(PostgresURL.names("postgres://h/db"))
         #expect(PostgresURL.names("postgresql://h/db"))
