@@ -20,7 +20,10 @@ enum PostgresURLTarget {
                 let parsed = try PostgresURL(url)
                 Property.check(parsed.description == shown, "the URL names itself \(parsed.description), not \(shown)")
             } catch {
-                Property.check(!"\(error)".contains(password), "the refusal shows the password: \(error)")
+                // The masked URL is shown on purpose; its query (the input's own text) may run into the message's
+                // next characters and spell the password, so it is taken out before looking.
+                let refusal = "\(error)".replacing(shown, with: "<url>")
+                Property.check(!refusal.contains(password), "the refusal shows the password: \(error)")
             }
         }
         _ = try? PostgresURL(text)

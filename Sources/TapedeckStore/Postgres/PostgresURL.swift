@@ -65,9 +65,11 @@ public struct PostgresURL: Sendable, Equatable, CustomStringConvertible {
                 text.replaceSubrange(text.index(after: colon)..<at, with: "***")
             }
         }
-        // `?password=...&` anywhere in the query.
-        var result = ""
-        var rest = Substring(text)
+        // `?password=...&` anywhere in the query, and only there: a value masked before the first '?' could take that
+        // '?' with it, and masking the result again would read a longer user part.
+        guard let query = text.firstIndex(of: "?") else { return text }
+        var result = String(text[..<query])
+        var rest = text[query...]
         while let range = rest.firstRange(of: "password=") {
             let before = rest[..<range.lowerBound]
             let boundary = before.last.map { $0 == "?" || $0 == "&" } ?? false
