@@ -6,7 +6,9 @@
 SWIFT ?= swift
 VENV ?= .venv
 PYTHON ?= python3
-APT_PACKAGES := libcurl4-openssl-dev libsqlite3-dev
+APT_PACKAGES := libcurl4-openssl-dev libsqlite3-dev libpq-dev
+## The PostgreSQL server the Swift tests start and stop themselves (initdb, pg_ctl under /usr/lib/postgresql/*/bin).
+TEST_APT_PACKAGES := postgresql
 PY_PACKAGES := boto3 pytest pytest-xdist awscli langchain-aws "anthropic[bedrock]"
 PLUGIN := Integrations/pytest-tapedeck
 SWIFT_BUILD_FLAGS ?=
@@ -14,9 +16,11 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: deps venv plugin browser-deps build release dist install wheel run test test-quick test-swift test-python fuzz fuzz-short fuzz-build bench bench-quick bench-deps bench-stores bench-slow-reader soak profile clean
 
-## Install the C libraries' headers with apt-get when they are missing.
+## Install the C libraries' headers (curl, SQLite, libpq) with apt-get when they are missing, and the PostgreSQL
+## server the tests run.
 deps:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing $(TEST_APT_PACKAGES)"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing$$missing"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
@@ -129,7 +133,7 @@ test-python: deps venv plugin browser-deps build dist wheel
 ## is kept in .build-fuzz/artifacts/). `make fuzz-short` is the bounded run `make test` ends with.
 FUZZ_SECONDS ?= 120
 FUZZ_SHORT_SECONDS ?= 10
-FUZZ_TARGETS ?= http json eventstream cassette sqlite-row sqlite-file namespace base64 lease site-guard aws-config aws-cred-doc sts-xml
+FUZZ_TARGETS ?= http json eventstream cassette sqlite-row sqlite-file namespace base64 postgres-url pg-notify lease site-guard aws-config aws-cred-doc sts-xml
 # Release runs about three times as many inputs a second; --disable-dead-strip keeps the coverage counters.
 # `--sanitize fuzzer --sanitize address` alone is not enough: SwiftPM passes two -sanitize= flags in no fixed order
 # and the driver keeps only the last, so a build got coverage or ASan, never both. `--sanitize fuzzer` tells SwiftPM
@@ -182,9 +186,13 @@ bench-deps:
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
 	fi
 
-## Store scale: lookups in stores of 1,000 vs 1,000,000 cassettes, and serve start-up on 100,000 JSON files.
-bench-stores: release
-	$(PYTHON) Benchmarks/store_scale.py --binary .build/release/tapedeck
+## Store scale: cold and warm hits in JSON, SQLite and PostgreSQL stores of 1,000 and 100,000 cassettes (SQLite also
+## 1,000,000), serve start-up, warm hit throughput (wrk), and tapedeck export of 100,000 JSON files into PostgreSQL
+## (a server of its own, started and stopped by the script; postgresql is installed when missing).
+BENCH_STORES_ARGS ?= --json-sizes 1000,100000 --sqlite-sizes 1000,100000,1000000 --postgres-sizes 1000,100000
+
+bench-stores: release bench-deps
+	$(PYTHON) Benchmarks/store_scale.py --binary .build/release/tapedeck $(BENCH_STORES_ARGS)
 
 ## Ten minutes of mixed load on the release binary (a JSON store for the first half, SQLite for the second): no crash,
 ## RSS and descriptors flat after warm-up, `tapedeck verify` clean, every recorded miss replays byte for byte.

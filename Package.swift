@@ -27,6 +27,11 @@ let package = Package(
             path: "Sources/CSQLite",
             providers: [.apt(["libsqlite3-dev"])]
         ),
+        .systemLibrary(
+            name: "CPostgres",
+            path: "Sources/CPostgres",
+            providers: [.apt(["libpq-dev"])]
+        ),
         .systemLibrary(name: "CLinux", path: "Sources/CLinux"),
         .systemLibrary(name: "CSHA256", path: "Sources/CSHA256"),
 
@@ -38,9 +43,10 @@ let package = Package(
         .target(name: "TapedeckHTTP", dependencies: ["TapedeckSystem", "TapedeckCodec", "CLinux"], swiftSettings: acrossLayers),
         // Bedrock's model: operations and routes, cache keys, content blocks, stream events, request diffs.
         .target(name: "TapedeckBedrock", dependencies: ["TapedeckSystem", "TapedeckCodec"], swiftSettings: acrossLayers),
-        // Cassettes and where they are kept: the model, the CassetteStore protocol, the JSON-file and SQLite stores.
+        // Cassettes and where they are kept: the model, the CassetteStore protocol, the JSON-file, SQLite and
+        // PostgreSQL stores.
         .target(
-            name: "TapedeckStore", dependencies: ["TapedeckBedrock", "TapedeckSystem", "TapedeckCodec", "CSQLite"],
+            name: "TapedeckStore", dependencies: ["TapedeckBedrock", "TapedeckSystem", "TapedeckCodec", "CSQLite", "CPostgres"],
             swiftSettings: acrossLayers
         ),
         // The client side: libcurl's multi loop, SigV4, credentials.

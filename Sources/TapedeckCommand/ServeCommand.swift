@@ -26,18 +26,9 @@ public struct ServeCommand {
                 LogField("variable", unknown.variable), LogField(unknown.isTypo ? "did_you_mean" : "nearest_known", unknown.nearest),
             ])
         }
-        let store: CassetteStore
-        let cassettes: Int
-        do {
-            store = try StoreLocation.open(options.store)
-            // Every namespace's, so per-test cassettes count too.
-            cassettes = try ([""] + store.namespaces()).reduce(0) { total, name throws(CassetteError) in
-                try total + store.namespace(name).count()
-            }
-        } catch {
-            log.error("cannot open store", [LogField("store", options.store), LogField("error", "\(error)")])
-            return 1
-        }
+        guard let (store, cassettes) = openStore(log: log, stopSignals: stopSignals) else { return 1 }
+        // A fleet's shared database: changes heard from every process at once, and service through an outage.
+        (store as? PostgresStore)?.serveThroughOutages(log: log)
         let configuration = options.proxyConfiguration
         let upstream = configuration.upstream == nil ? nil : UpstreamClient()
         // Hit counts of a read-only store could never be saved: no ledger, rather than a failed write every flush.
@@ -104,6 +95,7 @@ public struct ServeCommand {
         upstream?.shutdown()
         engine.finishRecordings()
         ledger?.stop()
+        (store as? PostgresStore)?.stopServing()
         let second = cutShort.withLock { $0 }
         if configuration.strict && second == nil { reportUnused(engine, log: log) }
         engine.shutdown()
@@ -113,6 +105,37 @@ public struct ServeCommand {
         }
         log.info("stopped", [LogField("status", Int(StopSignals.exitStatus(second)))])
         return StopSignals.exitStatus(second)
+    }
+
+    /// The store and how many cassettes it holds in every namespace; nil (logged) when it cannot be opened. A
+    /// PostgreSQL database that cannot be reached is waited for, retried every second, until a stop signal.
+    private func openStore(log: ProcessLog, stopSignals: StopSignals) -> (CassetteStore, Int)? {
+        var waiting = false
+        while true {
+            do throws(CassetteError) {
+                let store = try StoreLocation.open(options.store)
+                // Every namespace's, so per-test cassettes count too.
+                var cassettes = 0
+                for name in try [""] + store.namespaces() { cassettes += try store.namespace(name).count() }
+                if waiting { log.info("database reachable", [LogField("store", store.description)]) }
+                return (store, cassettes)
+            } catch {
+                guard case .postgres(let name, let failure) = error, failure.connectionLost else {
+                    log.error("cannot open store", [LogField("store", StoreLocation.masked(options.store)), LogField("error", "\(error)")])
+                    return nil
+                }
+                if !waiting {
+                    log.warn("waiting for the database", [
+                        LogField("store", name), LogField("error", "\(failure)"), LogField("action", "retry every second until it answers"),
+                    ])
+                    waiting = true
+                }
+                if let signal = stopSignals.wait(milliseconds: 1000) {
+                    log.info("stopped while waiting for the database", [LogField("signal", StopSignals.name(signal))])
+                    return nil
+                }
+            }
+        }
     }
 
     /// During the shutdown: a second SIGINT/SIGTERM stops waiting for open requests (their connections are closed,

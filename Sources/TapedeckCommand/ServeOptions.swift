@@ -60,7 +60,7 @@ public struct ServeOptions: Sendable {
         FlagSpec("port", value: "PORT", help: "port to listen on; 0 picks a free one and the log says which", default: "8787"),
         FlagSpec("mode", value: "MODE", help: "auto | replay | record | passthrough", default: "replay without --upstream or with --strict, else auto"),
         FlagSpec("upstream", value: "URL", help: "URL of Bedrock (https://bedrock-runtime.us-east-1.amazonaws.com) or Bifrost that misses go to", default: "none: offline"),
-        FlagSpec("store", value: "STORE", help: "where cassettes live: json:DIR (a directory of JSON files) or sqlite:FILE (one SQLite database)", default: "json:Cassettes"),
+        FlagSpec("store", value: "STORE", help: "where cassettes live: json:DIR (a directory of JSON files), sqlite:FILE (one SQLite database) or postgres://USER@HOST/DB (PostgreSQL, libpq's URL rules)", default: "json:Cassettes"),
         FlagSpec("ignore-field", value: "PATH", help: "dotted body path left out of the key, e.g. serviceTier; repeatable", default: "none; requestMetadata is always left out", repeatable: true),
         FlagSpec("namespace", value: "NAME", help: "namespace of requests without an x-tapedeck-namespace header: 1-128 of A-Z a-z 0-9 . _ -", default: "the shared namespace"),
         FlagSpec("namespace-fallback", value: nil, help: "a miss in a namespace is looked up in the shared namespace before it counts as a miss", default: "off"),
@@ -186,9 +186,9 @@ public struct ServeOptions: Sendable {
             throw UsageError("--strict cannot be used with --mode \(mode.rawValue): strict runs replay cassettes\(from("mode"))")
         }
         options.store = try value("store") { store throws(UsageError) -> String in
-            let named = store.hasPrefix("json:") ? 5 : store.hasPrefix("sqlite:") ? 7 : 0
+            let named = store.hasPrefix("json:") ? 5 : store.hasPrefix("sqlite:") ? 7 : PostgresURL.names(store) ? 11 : 0
             guard named > 0, store.utf8.count > named else {
-                throw UsageError("--store must be json:DIR or sqlite:FILE, not \"\(store)\"")
+                throw UsageError("--store must be json:DIR, sqlite:FILE or postgres://USER@HOST/DB, not \"\(StoreLocation.masked(store))\"")
             }
             return store
         } ?? options.store

@@ -20,9 +20,10 @@ extension StoreCopier {
         let (location, into) = try StoreOption.split(destination, flag: destinationFlag)
         if !into.isEmpty, !scope.isPicked, scope.views.count > 1 {
             let names = scope.views.map(\.label).joined(separator: ", ")
+            let source = StoreLocation.masked(source)
             let pick = sourceFlag == "store" ? "--store \(source)#NAME or --namespace NAME" : "--\(sourceFlag) \(source)#NAME"
             throw CommandFailure(usage: UsageError(
-                "--\(destinationFlag) \(destination) names one namespace, but \(scope.description) has several: \(names); pick the one to copy with \(pick)"))
+                "--\(destinationFlag) \(StoreLocation.masked(destination)) names one namespace, but \(scope.description) has several: \(names); pick the one to copy with \(pick)"))
         }
         let target = try StoreOption.openLocation(location, spec: destination, flag: destinationFlag, create: true)
         var routes: [Route] = []

@@ -50,7 +50,7 @@ enum StoreOption {
         guard let hash = spec.lastIndex(of: "#") else { return (spec, "") }
         let namespace = String(spec[spec.index(after: hash)...])
         if case .failure(let error) = Namespace.validate(namespace) {
-            throw CommandFailure(usage: UsageError("--\(flag): invalid namespace in \"\(spec)\": \(error)"))
+            throw CommandFailure(usage: UsageError("--\(flag): invalid namespace in \"\(StoreLocation.masked(spec))\": \(error)"))
         }
         return (String(spec[..<hash]), namespace)
     }
@@ -64,7 +64,7 @@ enum StoreOption {
             // These name the file and say what to do already.
             if case .missingStore = error { throw CommandFailure("\(error)") }
             if case .foreignFile = error { throw CommandFailure("\(error)") }
-            throw CommandFailure("cannot open store \(spec): \(error)")
+            throw CommandFailure("cannot open store \(StoreLocation.masked(spec)): \(error)")
         }
     }
 

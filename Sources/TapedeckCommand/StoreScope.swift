@@ -44,7 +44,7 @@ struct StoreScope {
             throw CommandFailure(usage: UsageError("--namespace \"\(chosen)\" is refused: \(error)"))
         }
         if let chosen, !named.isEmpty, chosen != named {
-            throw CommandFailure(usage: UsageError("--\(flag) \(spec) names namespace \(named) but --namespace says \"\(chosen)\"; give one"))
+            throw CommandFailure(usage: UsageError("--\(flag) \(StoreLocation.masked(spec)) names namespace \(named) but --namespace says \"\(chosen)\"; give one"))
         }
         let store = try StoreOption.openLocation(location, spec: spec, flag: flag, create: false)
         if let name = named.isEmpty ? chosen : named {

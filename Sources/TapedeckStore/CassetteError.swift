@@ -15,6 +15,11 @@ public enum CassetteError: Error, Sendable, CustomStringConvertible {
     case io(path: String, error: SystemError)
     /// A database store's file could not be opened, read or written.
     case database(path: String, error: SQLiteError)
+    /// A PostgreSQL store's server could not be reached, or a statement failed; `store` is named with its password
+    /// masked.
+    case postgres(store: String, error: PostgresError)
+    /// A PostgreSQL store whose schema a newer Tapedeck wrote (this build knows up to `known`); it is left as it is.
+    case newerDatabaseSchema(store: String, version: Int, known: Int)
     /// A database store whose schema a newer Tapedeck wrote; it is left exactly as it is.
     case newerSchema(path: String, version: Int)
     /// A database store with an older schema that cannot be migrated, because the file cannot be written.
@@ -36,6 +41,9 @@ public enum CassetteError: Error, Sendable, CustomStringConvertible {
         case .corrupt(let path, let reason): return "corrupt cassette \(path): \(reason)"
         case .io(let path, let error): return "\(error.call) \(path): \(String(cString: strerror(error.errno)))"
         case .database(let path, let error): return "store \(path): \(error)"
+        case .postgres(let store, let error): return "store \(store): \(error)"
+        case .newerDatabaseSchema(let store, let version, let known):
+            return "store \(store) has schema version \(version), written by a newer Tapedeck; this one knows up to \(known) and leaves it unchanged"
         case .newerSchema(let path, let version):
             return "store \(path) has schema version \(version), written by a newer Tapedeck; this one knows up to \(SQLiteSchema.currentVersion) and leaves it unchanged"
         case .readOnlyMigration(let path, let version):
@@ -56,5 +64,16 @@ extension CassetteError {
     public var isNewerFormat: Bool {
         if case .newerFormat = self { return true }
         return false
+    }
+}
+
+extension CassetteError {
+    /// Runs `body`, reporting a PostgreSQL failure as a `.postgres` error for the store named `store` (masked).
+    static func postgres<T>(_ store: String, _ body: () throws(PostgresError) -> T) throws(CassetteError) -> T {
+        do {
+            return try body()
+        } catch {
+            throw .postgres(store: store, error: error)
+        }
     }
 }

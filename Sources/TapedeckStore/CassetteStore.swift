@@ -109,7 +109,9 @@ public struct StoreEntry: Sendable, Equatable {
 public enum StoreLocation {
     /// Opens the store `spec` names: `json:DIR` is a directory of JSON files, `sqlite:FILE` one SQLite database
     /// (with `create`, the file is made if missing, its directory is not; without, a missing store is refused, and
-    /// so is a missing JSON directory); anything else is refused.
+    /// so is a missing JSON directory), `postgres://…` or `postgresql://…` a PostgreSQL database (libpq's URL,
+    /// environment and `~/.pgpass` rules; with `create` its tables are made, the database is not); anything else
+    /// is refused.
     public static func open(_ spec: String, create: Bool = true) throws(CassetteError) -> CassetteStore {
         if spec.hasPrefix("json:") && spec.utf8.count > 5 {
             let store = JSONFileStore(directory: String(spec.dropFirst(5)))
@@ -117,6 +119,12 @@ public enum StoreLocation {
             return store
         }
         if spec.hasPrefix("sqlite:") && spec.utf8.count > 7 { return try SQLiteStore(path: String(spec.dropFirst(7)), create: create) }
-        throw .unsupportedStore("unknown store \"\(spec)\"; expected json:DIR or sqlite:FILE")
+        if PostgresURL.names(spec) { return try PostgresStore(url: spec, create: create) }
+        throw .unsupportedStore("unknown store \"\(masked(spec))\"; expected json:DIR, sqlite:FILE or postgres://USER@HOST/DB")
+    }
+
+    /// `spec` fit to show: a PostgreSQL URL with its password masked, any other spec as it is.
+    public static func masked(_ spec: String) -> String {
+        PostgresURL.mask(spec)
     }
 }

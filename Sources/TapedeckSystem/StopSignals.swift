@@ -24,6 +24,15 @@ public struct StopSignals: Sendable {
         return received
     }
 
+    /// Waits up to `milliseconds` for a SIGINT or SIGTERM; nil when none came (a start-up that waits for something
+    /// else can still be stopped).
+    public func wait(milliseconds: Int) -> Int32? {
+        var set = self.set
+        var timeout = timespec(tv_sec: milliseconds / 1000, tv_nsec: (milliseconds % 1000) * 1_000_000)
+        let received = sigtimedwait(&set, nil, &timeout)
+        return received > 0 ? received : nil
+    }
+
     /// `SIGINT` or `SIGTERM`.
     public static func name(_ signal: Int32) -> String {
         signal == SIGINT ? "SIGINT" : "SIGTERM"

@@ -31,6 +31,8 @@ for target in "$@"; do
         sqlite-file) max_len=16384 dict=sqlite-file ;;
         namespace) max_len=256 dict=namespace ;;
         base64) max_len=1024 dict=base64 ;;
+        postgres-url) max_len=1024 dict=postgres-url ;;
+        pg-notify) max_len=8192 dict=pg-notify ;;
         lease) max_len=1024 dict=json ;;
         site-guard) max_len=512 dict=http ;;
         aws-config) max_len=2048 dict=aws-config ;;

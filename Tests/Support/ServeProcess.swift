@@ -31,8 +31,9 @@ package final class ServeProcess: @unchecked Sendable {
     private let readerDone = DispatchSemaphore(value: 0)
 
     /// Starts `tapedeck serve --port 0 arguments…` (through `launcher` when given: a command found on PATH, e.g.
-    /// `["setpriv", …]`) and waits for its `listening` line.
-    package init(_ arguments: [String], environment: [String: String] = [:], launcher: [String] = []) throws {
+    /// `["setpriv", …]`) and waits for its `listening` line, or with `startedWhen`, for a line holding that text
+    /// (then `awaitListening` waits for the `listening` line).
+    package init(_ arguments: [String], environment: [String: String] = [:], launcher: [String] = [], startedWhen: String? = nil) throws {
         guard let binary = TapedeckBinary.path else { throw TapedeckBinary.NotFound() }
         let serve = [binary, "serve", "--port", "0"] + arguments
         process.executableURL = URL(fileURLWithPath: launcher.isEmpty ? binary : "/usr/bin/env")
@@ -51,6 +52,18 @@ package final class ServeProcess: @unchecked Sendable {
             withExtendedLifetime(stderr) { ServeProcess.readLines(fd: fd, into: output) }
             done.signal()
         }.start()
+        if let startedWhen {
+            guard waitForLine(containing: startedWhen) != nil else {
+                kill()
+                throw DidNotStart(lines: lines)
+            }
+            return
+        }
+        try awaitListening()
+    }
+
+    /// Waits for the `listening` line and takes the port from it.
+    package func awaitListening() throws {
         guard let line = waitForLine(containing: " INFO  listening address="),
               let port = TapedeckBinary.port(inListening: line) else {
             kill()

@@ -109,7 +109,7 @@ import TapedeckTestSupport
         (["serve", "--log-levle", "debug"], "tapedeck serve: unknown flag --log-levle; did you mean --log-level?"),
         (["serve", "--port", "70000"], #"tapedeck serve: --port must be a whole number from 0 to 65535, not "70000""#),
         (["serve", "--mode", "auto"], "tapedeck serve: --mode auto needs --upstream URL"),
-        (["serve", "--store", "Cassettes"], #"tapedeck serve: --store must be json:DIR or sqlite:FILE, not "Cassettes""#),
+        (["serve", "--store", "Cassettes"], #"tapedeck serve: --store must be json:DIR, sqlite:FILE or postgres://USER@HOST/DB, not "Cassettes""#),
         (["serve", "--log-format", "xml"], #"tapedeck serve: --log-format must be text or json, not "xml""#),
         (["nonsense"], #"tapedeck: unknown command "nonsense" (see tapedeck --help)"#),
         (["serv"], #"tapedeck: unknown command "serv"; did you mean "serve"?"#),

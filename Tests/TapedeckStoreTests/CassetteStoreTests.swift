@@ -16,7 +16,7 @@ import TapedeckTestSupport
         let error = #expect(throws: CassetteError.self) { try StoreLocation.open(spec) }
         guard case .unsupportedStore(let reason)? = error else { return }
         #expect(reason.contains("\"\(spec)\""))
-        #expect(reason.hasSuffix("; expected json:DIR or sqlite:FILE"))
+        #expect(reason.hasSuffix("; expected json:DIR, sqlite:FILE or postgres://USER@HOST/DB"))
         #expect(!reason.contains("\n"))
         #expect(error?.description == reason)
     }
