@@ -55,11 +55,13 @@ public final class HitCache: Sendable {
 
     /// The answer kept for `key` with the stamp that vouches for it, if it has one; the caller asks the store
     /// whether the stamp still holds.
-    public func stamped(namespace: String, key: CacheKey, operation: BedrockOperation) -> (answer: RenderedAnswer, stamp: ChangeStamp)? {
+    public func stamped(
+        namespace: String, key: CacheKey, operation: BedrockOperation
+    ) -> (answer: RenderedAnswer, version: CassetteVersion, stamp: ChangeStamp)? {
         let slot = Slot(namespace: namespace, key: key, operation: operation)
         return state.withLock { state in
             guard let cached = state.answers[slot], let stamp = cached.stamp else { return nil }
-            return (cached.answer, stamp)
+            return (cached.answer, cached.version, stamp)
         }
     }
 

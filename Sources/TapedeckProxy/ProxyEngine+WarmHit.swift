@@ -11,10 +11,9 @@ extension ProxyEngine {
     /// The answer for `resolved` when memory alone can give it, else nil.
     func warmHit(_ resolved: ResolvedRequest) -> RenderedAnswer? {
         let namespace = resolved.namespace, key = resolved.key
-        guard case (var answer, let stamp)? = hitCache.stamped(namespace: namespace, key: key, operation: resolved.route.operation) else {
-            return nil
-        }
-        guard !pending.holds(namespace: namespace, key: key), resolved.store.isUnchanged(since: stamp),
+        guard case (var answer, let version, let stamp)? = hitCache.stamped(
+            namespace: namespace, key: key, operation: resolved.route.operation) else { return nil }
+        guard !pending.holds(namespace: namespace, key: key), resolved.store.isUnchanged(key, version: version, since: stamp),
               !isExpired(answer.recordedAt) else { return nil }
         answer.namespace = namespace
         return answer

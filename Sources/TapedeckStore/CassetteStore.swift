@@ -43,12 +43,13 @@ public protocol CassetteStore: Sendable {
     func namespaces() throws(CassetteError) -> [String]
     /// A cheap identity of the stored version of `key` (nil: none, or the store cannot tell).
     func version(of key: CacheKey) throws(CassetteError) -> CassetteVersion?
-    /// A stamp vouching that `key`'s cassette has not changed since it was taken (`isUnchanged(since:)`), or nil
+    /// A stamp vouching that `key`'s cassette has not changed since it was taken (`isUnchanged(_:version:since:)`), or nil
     /// when this store cannot give one. Take it before reading what it is to vouch for.
     func changeStamp(for key: CacheKey) -> ChangeStamp?
-    /// Whether nothing a stamp from `changeStamp(for:)` vouches for has changed since; answered from memory, never
-    /// by reading the store, so an event loop may ask.
-    func isUnchanged(since stamp: ChangeStamp) -> Bool
+    /// Whether `key`'s cassette is still `version`, as a stamp from `changeStamp(for:)` taken before `version` was
+    /// read vouches; answered from memory (and kernel queues read without waiting), never by reading the store, so an
+    /// event loop may ask.
+    func isUnchanged(_ key: CacheKey, version: CassetteVersion, since stamp: ChangeStamp) -> Bool
     /// Whether the store can be read but not written (a read-only mount, no write permission): every save fails.
     var isReadOnly: Bool { get }
     /// Claims recording `key` in this view's namespace for this process (`MissLease` has the rules); a lease

@@ -31,8 +31,14 @@ extension CassetteStore {
     /// Stores that cannot watch for changes give no stamp, and every hit checks `version(of:)`.
     public func changeStamp(for key: CacheKey) -> ChangeStamp? { nil }
 
-    public func isUnchanged(since stamp: ChangeStamp) -> Bool { false }
+    public func isUnchanged(_ key: CacheKey, version: CassetteVersion, since stamp: ChangeStamp) -> Bool { false }
 }
 
-/// A stamp vouching that a stored cassette has not changed since it was taken (`CassetteStore.changeStamp`).
-public typealias ChangeStamp = DirectoryWatch.Stamp
+/// A stamp vouching that a stored cassette has not changed since it was taken (`CassetteStore.changeStamp`): the
+/// JSON-file store's is its shard directory's watch; a store that hears of changes otherwise gives `.listening`.
+public enum ChangeStamp: Sendable, Equatable {
+    /// Nothing has changed while `DirectoryWatch` saw no event in the directory.
+    case directory(DirectoryWatch.Stamp)
+    /// The store hears of every change (PostgreSQL's LISTEN): the version it remembers is the cassette's.
+    case listening
+}

@@ -41,10 +41,11 @@ extension JSONFileStore {
     /// The cassette's shard directory is watched (`DirectoryWatch`): any change in it since the stamp, this
     /// cassette's or another's, makes the stamp stale, and the next hit checks `version(of:)` again.
     public func changeStamp(for key: CacheKey) -> ChangeStamp? {
-        watch.stamp("\(directory)/\(key.hex.prefix(2))")
+        watch.stamp("\(directory)/\(key.hex.prefix(2))").map(ChangeStamp.directory)
     }
 
-    public func isUnchanged(since stamp: ChangeStamp) -> Bool {
-        watch.isUnchanged(since: stamp)
+    public func isUnchanged(_ key: CacheKey, version: CassetteVersion, since stamp: ChangeStamp) -> Bool {
+        guard case .directory(let watched) = stamp else { return false }
+        return watch.isUnchanged(since: watched)
     }
 }

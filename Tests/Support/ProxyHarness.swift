@@ -53,6 +53,7 @@ package final class ProxyHarness: @unchecked Sendable {
         limits: RequestParser.Limits = RequestParser.Limits(),
         eventLoops: Int = 2,
         storeKind: StoreKind = .json,
+        engineStore given: CassetteStore? = nil,
         stats: ProxyStats = ProxyStats(),
         logging: Bool = false,
         configure: (inout ProxyConfiguration) -> Void = { _ in },
@@ -69,7 +70,7 @@ package final class ProxyHarness: @unchecked Sendable {
         directory = String(cString: made)
         store = JSONFileStore(directory: "\(directory)/cassettes")
         do {
-            engineStore = storeKind == .json ? store : try SQLiteStore(path: "\(directory)/tapes.db")
+            engineStore = try given ?? (storeKind == .json ? store : SQLiteStore(path: "\(directory)/tapes.db"))
         } catch {
             origin.stop()
             try? FileManager.default.removeItem(atPath: directory)

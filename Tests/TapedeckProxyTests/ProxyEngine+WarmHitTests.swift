@@ -3,6 +3,8 @@ import Foundation
 import Testing
 @testable import TapedeckSystem
 @testable import TapedeckProxy
+@testable import TapedeckStore
+import TapedeckBedrock
 import TapedeckTestSupport
 
 /// A warm hit is answered from memory on the event loop; anything the store's watch cannot vouch for still takes
@@ -92,5 +94,45 @@ import TapedeckTestSupport
         release()
         #expect(waitUntil { answer.withLock { $0 } != nil })
         #expect(answer.withLock { $0?.headers["x-tapedeck"] } == "hit")
+    }
+
+    /// A PostgreSQL store hears of every change (LISTEN): while it listens, a warm hit needs no reader either, and a
+    /// cassette another process removed is looked up again.
+    @Test(.enabled(if: PostgresServer.isAvailable, "needs PostgreSQL's server binaries (make test installs them)"))
+    func aListeningPostgresStoreAnswersWarmHitsWithoutAReaderAndHearsARemoval() throws {
+        let url = try PostgresServer.shared().newDatabase()
+        let store = try PostgresStore(url: url)
+        store.serveThroughOutages(log: ProcessLog(enabled: false))
+        defer { store.stopServing() }
+        let parts = try #require(store.serving.withLock { $0 })
+        #expect(waitUntil { parts.revisions.listening })
+        let proxy = try ProxyHarness(engineStore: store)
+        defer { proxy.stop() }
+        let key = try #require(try proxy.post(ProxyHarness.haikuPath, body: ProxyHarness.helloBody).headers["x-tapedeck-key"])
+        let first = try proxy.post(ProxyHarness.haikuPath, body: ProxyHarness.helloBody)
+        #expect(first.headers["x-tapedeck"] == "hit")
+
+        let release = Self.holdReaders(proxy.engine)
+        var released = false
+        defer { if !released { release() } }
+        let warm = try proxy.post(ProxyHarness.haikuPath, body: ProxyHarness.helloBody)
+        #expect(warm.headers["x-tapedeck"] == "hit" && warm.body == first.body)
+
+        // Another process removes the cassette; once its notification has come, the next request takes a reader.
+        let heard = parts.revisions.heardCount
+        #expect(try PostgresStore(url: url).remove(try #require(CacheKey(hex: key))))
+        #expect(waitUntil { parts.revisions.heardCount > heard })
+        let after = Mutex<RawResponse?>(nil)
+        let client = Thread {
+            let response = try? proxy.post(ProxyHarness.haikuPath, body: ProxyHarness.helloBody)
+            after.withLock { $0 = response }
+        }
+        client.start()
+        #expect(waitUntil { proxy.engine.readers.unfinishedCount == proxy.engine.readers.threadCount + 1 })
+        #expect(after.withLock { $0 } == nil)
+        released = true
+        release()
+        #expect(waitUntil { after.withLock { $0 } != nil })
+        #expect(after.withLock { $0?.headers["x-tapedeck"] } == "miss", "recorded again, not served from memory")
     }
 }

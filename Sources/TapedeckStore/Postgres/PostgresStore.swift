@@ -108,6 +108,21 @@ public final class PostgresStore: CassetteStore {
         }
     }
 
+    /// While a serving process listens for changes, the revision it remembers is the row's (`PostgresRevisions`).
+    public func changeStamp(for key: CacheKey) -> ChangeStamp? {
+        guard let serving = serving.withLock({ $0 }), serving.revisions.listening else { return nil }
+        return .listening
+    }
+
+    /// Whether the revision remembered for `key`, with the notifications already on the socket taken in (a `poll`
+    /// that never waits), is still `version`'s: never a round trip.
+    public func isUnchanged(_ key: CacheKey, version: CassetteVersion, since stamp: ChangeStamp) -> Bool {
+        guard stamp == .listening, let serving = serving.withLock({ $0 }) else { return false }
+        serving.listener.catchUp()
+        guard case .some(.some(let revision)) = serving.revisions.current(slot(key)) else { return false }
+        return version == CassetteVersion(Int(revision), 0, 0, 0, 0, 0)
+    }
+
     /// The slot `key` fills in this view's namespace.
     func slot(_ key: CacheKey) -> PostgresRevisions.Slot {
         PostgresRevisions.Slot(namespace: namespaceName, key: key)
