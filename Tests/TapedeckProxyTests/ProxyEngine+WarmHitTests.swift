@@ -77,8 +77,43 @@ import TapedeckTestSupport
         #expect(edited.status == 200 && edited.text.contains("edited by hand"))
     }
 
-    @Test func aStoreThatCannotWatchAnswersEveryHitOnAReader() throws {
+    /// A SQLite store's directory is watched as a JSON store's are: a warm hit needs no reader, and a commit by
+    /// another connection (another process's) sends the next request to one.
+    @Test func aSQLiteStoreAnswersWarmHitsWithoutAReaderAndSeesAnotherConnectionsCommit() throws {
         let proxy = try ProxyHarness(storeKind: .sqlite)
+        defer { proxy.stop() }
+        let key = try #require(try proxy.post(ProxyHarness.haikuPath, body: ProxyHarness.helloBody).headers["x-tapedeck-key"])
+        let first = try proxy.post(ProxyHarness.haikuPath, body: ProxyHarness.helloBody)
+        #expect(first.headers["x-tapedeck"] == "hit")
+
+        let release = Self.holdReaders(proxy.engine)
+        var released = false
+        defer { if !released { release() } }
+        let warm = try proxy.post(ProxyHarness.haikuPath, body: ProxyHarness.helloBody)
+        #expect(warm.headers["x-tapedeck"] == "hit" && warm.body == first.body)
+
+        let path = try #require((proxy.engineStore as? SQLiteStore)?.path)
+        #expect(try SQLiteStore(path: path).remove(try #require(CacheKey(hex: key))))
+        let after = Mutex<RawResponse?>(nil)
+        let client = Thread {
+            let response = try? proxy.post(ProxyHarness.haikuPath, body: ProxyHarness.helloBody)
+            after.withLock { $0 = response }
+        }
+        client.start()
+        #expect(waitUntil { proxy.engine.readers.unfinishedCount == proxy.engine.readers.threadCount + 1 })
+        #expect(after.withLock { $0 } == nil)
+        released = true
+        release()
+        #expect(waitUntil { after.withLock { $0 } != nil })
+        #expect(after.withLock { $0?.headers["x-tapedeck"] } == "miss", "recorded again, not served from memory")
+    }
+
+    /// A store that cannot vouch for what it holds (here PostgreSQL without its LISTEN connection) answers every
+    /// hit on a reader.
+    @Test(.enabled(if: PostgresServer.isAvailable, "needs PostgreSQL's server binaries (make test installs them)"))
+    func aStoreThatCannotVouchAnswersEveryHitOnAReader() throws {
+        let store = try PostgresStore(url: try PostgresServer.shared().newDatabase())
+        let proxy = try ProxyHarness(engineStore: store)
         defer { proxy.stop() }
         _ = try proxy.post(ProxyHarness.haikuPath, body: ProxyHarness.helloBody)
         _ = try proxy.post(ProxyHarness.haikuPath, body: ProxyHarness.helloBody)

@@ -14,7 +14,7 @@ from toolchain_free import run_without_toolchain
 
 # The Debian/Ubuntu packages the binary needs beyond libc6, libstdc++6 and libgcc-s1 (there on every system), as the
 # README lists them.
-RUNTIME_PACKAGES = ["libcurl4", "libsqlite3-0"]
+RUNTIME_PACKAGES = ["libcurl4", "libsqlite3-0", "libpq5"]
 ALWAYS_THERE = {"libc6", "libstdc++6", "libgcc-s1"}
 
 # The commands of the README's CI recipes (test_readme.py checks their YAML holds these and nothing else): the

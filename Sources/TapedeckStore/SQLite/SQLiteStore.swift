@@ -23,6 +23,8 @@ public final class SQLiteStore: CassetteStore {
 
     /// Whether the file could only be opened for reading: cassettes are served, every save fails.
     public let isReadOnly: Bool
+    /// The database's directory, watched once answers are served from memory; shared by every view.
+    let watch: DirectoryWatch
 
     /// Opens the database at `path`, creating the file (not its directory) when `create` and migrating an older
     /// schema; a file that cannot be written (read-only mount, no write permission) is opened read-only instead. A
@@ -36,6 +38,7 @@ public final class SQLiteStore: CassetteStore {
         self.isReadOnly = database.isReadOnly
         self.connections = SQLiteConnections(writer: statements)
         self.leases = SQLiteLeases(path: path)
+        self.watch = DirectoryWatch()
     }
 
     /// A view of `store`'s file through namespace `name`, on the same connection.
@@ -45,6 +48,7 @@ public final class SQLiteStore: CassetteStore {
         isReadOnly = store.isReadOnly
         connections = store.connections
         leases = store.leases
+        watch = store.watch
     }
 
     /// A connection to `path` ready for the store: read-write with the schema current, or else read-only.
