@@ -226,23 +226,6 @@ public final class PostgresStore: CassetteStore {
 
     /// The cassette in a row's `document`, checked against the key it was looked up by.
     private func decode(_ document: [UInt8], key: CacheKey) throws(CassetteError) -> Cassette {
-        let location = location(of: key)
-        let json: JSONValue
-        do {
-            json = try JSONParser.parse(document)
-        } catch {
-            throw .corrupt(path: location, reason: error.description)
-        }
-        let cassette: Cassette
-        do {
-            cassette = try Cassette(json: json)
-        } catch {
-            if case .newerFormat(_, let format) = error { throw .newerFormat(path: location, format: format) }
-            throw .corrupt(path: location, reason: "\(error)")
-        }
-        guard cassette.key == key else {
-            throw .corrupt(path: location, reason: "it holds key \(cassette.key.hex), not the key its row says")
-        }
-        return cassette
+        try Cassette(row: document, key: key, location: location(of: key))
     }
 }
