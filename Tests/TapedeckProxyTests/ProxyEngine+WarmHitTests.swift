@@ -28,6 +28,20 @@ import TapedeckTestSupport
         return { for _ in 0..<count { gate.signal() } }
     }
 
+    /// Sends `body` from a thread of its own and returns once the request waits in the readers' queue, behind the
+    /// held readers; the answer lands in the returned box once a reader takes it.
+    static func sendBehindHeldReaders(_ proxy: ProxyHarness, body: String) -> Mutex<RawResponse?> {
+        let answer = Mutex<RawResponse?>(nil)
+        let client = Thread {
+            let response = try? proxy.post(ProxyHarness.haikuPath, body: body)
+            answer.withLock { $0 = response }
+        }
+        client.start()
+        #expect(waitUntil { proxy.engine.readers.unfinishedCount == proxy.engine.readers.threadCount + 1 })
+        #expect(answer.withLock { $0 } == nil, "no reader has taken it yet")
+        return answer
+    }
+
     @Test func aWarmHitNeedsNoReaderAndAChangedCassetteWaitsForOne() throws {
         let proxy = try ProxyHarness()
         defer { proxy.stop() }
@@ -57,15 +71,8 @@ import TapedeckTestSupport
         let path = proxy.cassettePath(forKey: changedKey)
         let text = String(decoding: proxy.fileBytes(path) ?? [], as: UTF8.self)
         try proxy.writeFile(path, Array(text.replacingOccurrences(of: "answer", with: "edited by hand").utf8))
-        let changed = Mutex<RawResponse?>(nil)
-        let changedRequest = changedBody
-        let client = Thread {
-            let response = try? proxy.post(ProxyHarness.haikuPath, body: changedRequest)
-            changed.withLock { $0 = response }
-        }
-        client.start()
         // The changed cassette's request waits in the readers' queue, behind the held readers ...
-        #expect(waitUntil { proxy.engine.readers.unfinishedCount == proxy.engine.readers.threadCount + 1 })
+        let changed = Self.sendBehindHeldReaders(proxy, body: changedBody)
         // ... while warm hits go on being answered.
         let again = try proxy.post(ProxyHarness.haikuPath, body: warmBody)
         #expect(again.headers["x-tapedeck"] == "hit" && again.body == warmAnswer.body)
@@ -94,14 +101,7 @@ import TapedeckTestSupport
 
         let path = try #require((proxy.engineStore as? SQLiteStore)?.path)
         #expect(try SQLiteStore(path: path).remove(try #require(CacheKey(hex: key))))
-        let after = Mutex<RawResponse?>(nil)
-        let client = Thread {
-            let response = try? proxy.post(ProxyHarness.haikuPath, body: ProxyHarness.helloBody)
-            after.withLock { $0 = response }
-        }
-        client.start()
-        #expect(waitUntil { proxy.engine.readers.unfinishedCount == proxy.engine.readers.threadCount + 1 })
-        #expect(after.withLock { $0 } == nil)
+        let after = Self.sendBehindHeldReaders(proxy, body: ProxyHarness.helloBody)
         released = true
         release()
         #expect(waitUntil { after.withLock { $0 } != nil })
@@ -118,14 +118,7 @@ import TapedeckTestSupport
         _ = try proxy.post(ProxyHarness.haikuPath, body: ProxyHarness.helloBody)
         _ = try proxy.post(ProxyHarness.haikuPath, body: ProxyHarness.helloBody)
         let release = Self.holdReaders(proxy.engine)
-        let answer = Mutex<RawResponse?>(nil)
-        let client = Thread {
-            let response = try? proxy.post(ProxyHarness.haikuPath, body: ProxyHarness.helloBody)
-            answer.withLock { $0 = response }
-        }
-        client.start()
-        #expect(waitUntil { proxy.engine.readers.unfinishedCount == proxy.engine.readers.threadCount + 1 })
-        #expect(answer.withLock { $0 } == nil)
+        let answer = Self.sendBehindHeldReaders(proxy, body: ProxyHarness.helloBody)
         release()
         #expect(waitUntil { answer.withLock { $0 } != nil })
         #expect(answer.withLock { $0?.headers["x-tapedeck"] } == "hit")
@@ -157,14 +150,7 @@ import TapedeckTestSupport
         let heard = parts.revisions.heardCount
         #expect(try PostgresStore(url: url).remove(try #require(CacheKey(hex: key))))
         #expect(waitUntil { parts.revisions.heardCount > heard })
-        let after = Mutex<RawResponse?>(nil)
-        let client = Thread {
-            let response = try? proxy.post(ProxyHarness.haikuPath, body: ProxyHarness.helloBody)
-            after.withLock { $0 = response }
-        }
-        client.start()
-        #expect(waitUntil { proxy.engine.readers.unfinishedCount == proxy.engine.readers.threadCount + 1 })
-        #expect(after.withLock { $0 } == nil)
+        let after = Self.sendBehindHeldReaders(proxy, body: ProxyHarness.helloBody)
         released = true
         release()
         #expect(waitUntil { after.withLock { $0 } != nil })
