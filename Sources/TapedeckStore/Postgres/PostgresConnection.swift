@@ -36,6 +36,7 @@ final class PostgresConnection {
             PQfinish(connection)
             throw PostgresError(sqlState: "", message: Self.scrub(message, secrets), context: "connect", connectionLost: true)
         }
+        tapedeck_pq_quiet_notices(connection)
         handle = connection
         self.secrets = secrets
     }
