@@ -54,7 +54,14 @@ extension ProxyEngine {
             if mode == .replay || error.isNewerFormat {
                 return .failed(.internalServer(clientPaths.scrub("cassette for key \(wanted.hex) cannot be read: \(error)")))
             }
-            log.warn("cassette unreadable", [LogField("key", wanted.prefix), LogField("error", "\(error)"), LogField("action", "record again")])
+            if error.isUnreachable {
+                // A database that is away: nothing is known of the cassette, and the upstream answers.
+                log.warn("store unreachable", [
+                    LogField("key", wanted.prefix), LogField("error", "\(error)"), LogField("action", "answer from the upstream"),
+                ])
+            } else {
+                log.warn("cassette unreadable", [LogField("key", wanted.prefix), LogField("error", "\(error)"), LogField("action", "record again")])
+            }
             return .stale
         }
     }

@@ -65,6 +65,12 @@ extension CassetteError {
         if case .newerFormat = self { return true }
         return false
     }
+
+    /// Whether the store could not be reached at all (a database that is away), so nothing is known of the cassette.
+    public var isUnreachable: Bool {
+        if case .postgres(_, let failure) = self { return failure.connectionLost }
+        return false
+    }
 }
 
 extension CassetteError {

@@ -28,6 +28,8 @@ struct ServePostgresOutageSlowTests {
         let miss = try serve.post(ProxyHarness.haikuPath, body: new)
         #expect(miss.status == 200 && miss.headers["x-tapedeck"] != "hit", "a miss is answered from the upstream: \(miss.text)")
         #expect(serve.waitForLine(containing: "recording queued") != nil)
+        #expect(serve.waitForLine(containing: "store unreachable") != nil, "the lookup says why it asked the upstream")
+        #expect(!serve.lines.contains { $0.contains("cassette unreadable") }, "a cassette never seen is not called unreadable")
         let repeated = try serve.post(ProxyHarness.haikuPath, body: new)
         #expect(repeated.headers["x-tapedeck"] == "hit", "the queued recording answers a repeat")
         #expect(origin.requests.count == 2)
