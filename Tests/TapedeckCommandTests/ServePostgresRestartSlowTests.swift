@@ -30,5 +30,7 @@ struct ServePostgresRestartSlowTests {
         #expect(after.status == 200)
         #expect(waitUntil { (try? PostgresStore(url: url).count()) == 2 }, "the recording after the restart landed")
         #expect(!serve.lines.contains { $0.contains(server.password) })
+        #expect(serve.stop() == 0)
+        print("restart log:\n" + serve.lines.joined(separator: "\n"))
     }
 }
