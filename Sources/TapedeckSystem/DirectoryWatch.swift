@@ -23,6 +23,8 @@ public final class DirectoryWatch: Sendable {
     private struct State {
         var fd: Int32 = -1
         var opened = false
+        /// Where events are read into: kept for the watch's life, so a hit's drain allocates nothing.
+        var buffer: UnsafeMutableRawBufferPointer?
         /// The generation of each watched directory, by watch descriptor.
         var generations: [Int32: UInt64] = [:]
         /// Watched directories by path, and the paths refused.
@@ -55,6 +57,7 @@ public final class DirectoryWatch: Sendable {
     deinit {
         state.withLock { state in
             if state.fd >= 0 { close(state.fd) }
+            state.buffer?.deallocate()
         }
     }
 
@@ -101,6 +104,7 @@ public final class DirectoryWatch: Sendable {
         if !state.opened {
             state.opened = true
             state.fd = inotify_init1(Int32(IN_NONBLOCK | IN_CLOEXEC))
+            if state.fd >= 0 { state.buffer = .allocate(byteCount: 16 * 1024, alignment: 8) }
         }
         guard state.fd >= 0 else { errno = EMFILE; return nil }
         let type = tapedeck_filesystem_type(directory)
@@ -114,16 +118,12 @@ public final class DirectoryWatch: Sendable {
 
     /// Takes in every queued event without waiting.
     private static func drain(_ state: inout State) {
-        guard state.fd >= 0 else { return }
-        let fd = state.fd
-        let capacity = 16 * 1024
-        withUnsafeTemporaryAllocation(byteCount: capacity, alignment: 8) { buffer in
-            while true {
-                let count = read(fd, buffer.baseAddress, capacity)
-                guard count > 0 else { return }  // EAGAIN: nothing queued (or an error: nothing to take in)
-                apply(UnsafeRawBufferPointer(rebasing: buffer[0..<count]), &state)
-                if count < capacity - 4096 { return }
-            }
+        guard state.fd >= 0, let buffer = state.buffer else { return }
+        while true {
+            let count = read(state.fd, buffer.baseAddress, buffer.count)
+            guard count > 0 else { return }  // EAGAIN: nothing queued (or an error: nothing to take in)
+            apply(UnsafeRawBufferPointer(rebasing: buffer[0..<count]), &state)
+            if count < buffer.count - 4096 { return }
         }
     }
 
