@@ -79,8 +79,7 @@ enum HeadParser {
         return HTTPHeaders.Span(nameStart: 0, nameEnd: UInt32(colon), valueStart: UInt32(start), valueEnd: UInt32(end))
     }
 
-    /// RFC 9110 §5.6.2 tchar.
-    /// A bit per byte below 128, one word per 64 bytes: DIGIT, ALPHA and `!#$%&'*+-.^_`|~`.
+    /// RFC 9110 §5.6.2 tchar (DIGIT, ALPHA and `!#$%&'*+-.^_`|~`): a bit per byte below 128, one word per 64 bytes.
     @inline(__always)
     static func isTokenByte(_ byte: UInt8) -> Bool {
         let word: UInt64 = byte < 64 ? 0x03FF_6CFA_0000_0000 : 0x57FF_FFFF_C7FF_FFFE

@@ -2,10 +2,10 @@ import TapedeckSystem
 import TapedeckHTTP
 import TapedeckBedrock
 import TapedeckStore
-/// Answers already rendered from cassettes, reused while the cassette's stored version is unchanged, so a hot
-/// hit costs one `stat` instead of a file read, a JSON parse and a re-encode; and, where the store watches for
-/// changes (`CassetteStore.changeStamp`), with the stamp taken before that `stat`, so that a warm hit is decided
-/// in memory (`ProxyEngine+WarmHit`). Bounded: when full it starts over.
+/// Answers already rendered from cassettes, reused while the cassette's stored version is unchanged: a lookup
+/// costs one `version(of:)` (a `stat`) instead of a file read, a JSON parse and a re-encode. Where the store can
+/// vouch for what it holds (`CassetteStore.changeStamp`), the answer is kept with the stamp taken before that
+/// check, and a warm hit costs neither (`ProxyEngine+WarmHit`). Bounded: when full it starts over.
 public final class HitCache: Sendable {
     private struct Slot: Hashable, Sendable {
         let namespace: String

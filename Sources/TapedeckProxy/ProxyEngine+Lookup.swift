@@ -159,7 +159,7 @@ struct PendingRecordings: Sendable {
 extension Mutex where Value == PendingRecordings {
     /// Whether a recording of `key` in `namespace` is waiting for its write.
     func holds(namespace: String, key: CacheKey) -> Bool {
-        withLock { $0.cassettes.isEmpty ? false : $0.cassettes[NamespacedKey(namespace: namespace, key: key)] != nil }
+        withLock { !$0.cassettes.isEmpty && $0.cassettes[NamespacedKey(namespace: namespace, key: key)] != nil }
     }
 
     /// The recording of `key` in `namespace` still waiting for its write, or nil.

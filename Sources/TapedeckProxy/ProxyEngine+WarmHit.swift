@@ -6,7 +6,8 @@ import TapedeckStore
 /// (`CassetteStore.changeStamp`). While the store says nothing has changed since (for a JSON store: no inotify
 /// event in the cassette's shard directory, asked of the kernel's queue without waiting), the answer is still
 /// the cassette's. Anything else takes the lookup hop on a reader as before: a cold or changed cassette, a
-/// recording still being written, an expired cassette, a store that cannot watch (SQLite, a network file system).
+/// recording still being written, an expired cassette, a store that cannot vouch (a network file system, a
+/// PostgreSQL store whose LISTEN connection is down).
 extension ProxyEngine {
     /// The answer for `resolved` when memory alone can give it, else nil.
     func warmHit(_ resolved: ResolvedRequest) -> RenderedAnswer? {

@@ -8,11 +8,6 @@ public struct LogClock: Sendable {
 
     public init() {}
 
-    /// Appends the current time.
-    public mutating func append(to out: inout [UInt8]) {
-        withText { out.append(contentsOf: $0) }
-    }
-
     /// Calls `body` with the current time's text.
     public mutating func withText<T>(_ body: (UnsafeRawBufferPointer) -> T) -> T {
         var ts = timespec()

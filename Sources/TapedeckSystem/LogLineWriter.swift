@@ -6,10 +6,11 @@ import TapedeckCodec
 /// uses on the hot path.
 ///
 /// The line is written into `room`, scratch memory its owner lends (the log keeps one, used under its lock), a
-/// pointer copy per piece; a line longer than the room spills into an array and still comes out whole. `begin`,
-/// then the fields in order, then `end`, then `appendLine(to:)`. Names are ASCII words; values follow `LogEvent`'s rules (text:
-/// bare when printable ASCII without spaces, quotes or backslashes, else a JSON string; JSON: strings escaped,
-/// numbers bare).
+/// pointer copy per piece; a line longer than the room spills into an array and still comes out whole.
+///
+/// `begin`, then the fields in order, then `end`, then `appendLine(to:)`. Names are ASCII words; values follow
+/// `LogEvent`'s rules (text: bare when printable ASCII without spaces, quotes or backslashes, else a JSON string;
+/// JSON: strings escaped, numbers bare).
 public struct LogLineWriter {
     public let format: LogFormat
     private let room: UnsafeMutableRawBufferPointer
@@ -80,6 +81,12 @@ public struct LogLineWriter {
         fieldName(name)
         if format == .text && !value.isEmpty && Self.isBare(UnsafeRawBufferPointer(value)) {
             return put(UnsafeRawBufferPointer(value))
+        }
+        if !value.contains(where: JSONWriter.needsEscape) {
+            // A JSON string with nothing to escape (every value of a usual request line): its quotes around it.
+            put(UInt8(ascii: "\""))
+            put(UnsafeRawBufferPointer(value))
+            return put(UInt8(ascii: "\""))
         }
         var quoted: [UInt8] = []
         JSONWriter.appendString(utf8: value, to: &quoted)

@@ -8,7 +8,7 @@ import Testing
         for _ in 0..<3 {
             let before = Timestamp.now()
             var out: [UInt8] = []
-            clock.append(to: &out)
+            clock.withText { out.append(contentsOf: $0) }
             let after = Timestamp.now()
             let text = String(decoding: out, as: UTF8.self)
             #expect(text.utf8.count == 24 && text.hasSuffix("Z"), "\(text)")

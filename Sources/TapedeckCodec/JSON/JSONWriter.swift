@@ -96,13 +96,19 @@ public enum JSONWriter {
         text.withUTF8 { appendString(utf8: $0, to: &out) }
     }
 
+    /// Whether `appendString` writes `byte` escaped: a control character, `"` or `\`.
+    @inline(__always)
+    package static func needsEscape(_ byte: UInt8) -> Bool {
+        byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\")
+    }
+
     /// `appendString` for UTF-8 bytes already at hand (a `Substring`'s, a log line's), with no `String` made.
     package static func appendString(utf8: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
         var runStart = 0
         for index in utf8.indices {
             let byte = utf8[index]
-            guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
+            guard needsEscape(byte) else { continue }
             out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<index]))
             runStart = index + 1
             out.append(UInt8(ascii: "\\"))

@@ -91,20 +91,20 @@ public final class PostgresStore: CassetteStore {
     /// process answers from memory what its listener keeps current (`PostgresRevisions`), and while the database
     /// is away, whatever it remembers.
     public func version(of key: CacheKey) throws(CassetteError) -> CassetteVersion? {
-        guard let serving = serving.withLock({ $0 }) else { return try readRevision(key).map { CassetteVersion([Int($0)]) } }
+        guard let serving = serving.withLock({ $0 }) else { return try readRevision(key).map { Self.version($0) } }
         let slot = slot(key)
-        if let queued = serving.outbox.recording(for: slot) { return CassetteVersion([Int(queued.ticket)]) }
+        if let queued = serving.outbox.recording(for: slot) { return Self.version(queued.ticket) }
         serving.listener.catchUp()
-        if let known = serving.revisions.current(slot) { return known.map { CassetteVersion([Int($0)]) } }
+        if let known = serving.revisions.current(slot) { return known.map { Self.version($0) } }
         let epoch = serving.revisions.epoch
         do {
             let revision = try readRevision(key)
             serving.revisions.remember(revision, for: slot, readAfter: epoch)
-            return revision.map { CassetteVersion([Int($0)]) }
+            return revision.map { Self.version($0) }
         } catch {
             guard case .postgres(_, let failure) = error, failure.connectionLost,
                   let known = serving.revisions.lastSeen(slot) else { throw error }
-            return known.map { CassetteVersion([Int($0)]) }
+            return known.map { Self.version($0) }
         }
     }
 
@@ -120,7 +120,12 @@ public final class PostgresStore: CassetteStore {
         guard stamp == .listening, let serving = serving.withLock({ $0 }) else { return false }
         serving.listener.catchUp()
         guard case .some(.some(let revision)) = serving.revisions.current(slot(key)) else { return false }
-        return version == CassetteVersion(Int(revision), 0, 0, 0, 0, 0)
+        return version == Self.version(revision)
+    }
+
+    /// The version a row's revision (or a queued recording's ticket) stands for.
+    static func version(_ revision: Int64) -> CassetteVersion {
+        CassetteVersion(Int(revision), 0, 0, 0, 0, 0)
     }
 
     /// The slot `key` fills in this view's namespace.
