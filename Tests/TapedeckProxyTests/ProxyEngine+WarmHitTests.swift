@@ -84,11 +84,10 @@ import TapedeckTestSupport
         #expect(edited.status == 200 && edited.text.contains("edited by hand"))
     }
 
-    /// A SQLite store's directory is watched as a JSON store's are: a warm hit needs no reader, and a commit by
-    /// another connection (another process's) sends the next request to one.
-    @Test func aSQLiteStoreAnswersWarmHitsWithoutAReaderAndSeesAnotherConnectionsCommit() throws {
-        let proxy = try ProxyHarness(storeKind: .sqlite)
-        defer { proxy.stop() }
+    /// Records a cassette and hits it once (a reader keeps its answer with the store's stamp); then, with every
+    /// reader held, a warm hit is answered; `remove` takes the cassette away as another process would, and the next
+    /// request waits for a reader and is recorded again.
+    static func warmHitsThenARemovalElsewhere(_ proxy: ProxyHarness, remove: (CacheKey) throws -> Void) throws {
         let key = try #require(try proxy.post(ProxyHarness.haikuPath, body: ProxyHarness.helloBody).headers["x-tapedeck-key"])
         let first = try proxy.post(ProxyHarness.haikuPath, body: ProxyHarness.helloBody)
         #expect(first.headers["x-tapedeck"] == "hit")
@@ -99,13 +98,24 @@ import TapedeckTestSupport
         let warm = try proxy.post(ProxyHarness.haikuPath, body: ProxyHarness.helloBody)
         #expect(warm.headers["x-tapedeck"] == "hit" && warm.body == first.body)
 
-        let path = try #require((proxy.engineStore as? SQLiteStore)?.path)
-        #expect(try SQLiteStore(path: path).remove(try #require(CacheKey(hex: key))))
+        try remove(try #require(CacheKey(hex: key)))
         let after = Self.sendBehindHeldReaders(proxy, body: ProxyHarness.helloBody)
         released = true
         release()
         #expect(waitUntil { after.withLock { $0 } != nil })
         #expect(after.withLock { $0?.headers["x-tapedeck"] } == "miss", "recorded again, not served from memory")
+    }
+
+    /// A SQLite store's directory is watched as a JSON store's are: a warm hit needs no reader, and a commit by
+    /// another connection (another process's) sends the next request to one.
+    @Test func aSQLiteStoreAnswersWarmHitsWithoutAReaderAndSeesAnotherConnectionsCommit() throws {
+        let proxy = try ProxyHarness(storeKind: .sqlite)
+        defer { proxy.stop() }
+        let path = try #require((proxy.engineStore as? SQLiteStore)?.path)
+        try Self.warmHitsThenARemovalElsewhere(proxy) { key in
+            let removed = try SQLiteStore(path: path).remove(key)
+            #expect(removed)
+        }
     }
 
     /// A store that cannot vouch for what it holds (here PostgreSQL without its LISTEN connection) answers every
@@ -136,24 +146,12 @@ import TapedeckTestSupport
         #expect(waitUntil { parts.revisions.listening })
         let proxy = try ProxyHarness(engineStore: store)
         defer { proxy.stop() }
-        let key = try #require(try proxy.post(ProxyHarness.haikuPath, body: ProxyHarness.helloBody).headers["x-tapedeck-key"])
-        let first = try proxy.post(ProxyHarness.haikuPath, body: ProxyHarness.helloBody)
-        #expect(first.headers["x-tapedeck"] == "hit")
-
-        let release = Self.holdReaders(proxy.engine)
-        var released = false
-        defer { if !released { release() } }
-        let warm = try proxy.post(ProxyHarness.haikuPath, body: ProxyHarness.helloBody)
-        #expect(warm.headers["x-tapedeck"] == "hit" && warm.body == first.body)
-
-        // Another process removes the cassette; once its notification has come, the next request takes a reader.
-        let heard = parts.revisions.heardCount
-        #expect(try PostgresStore(url: url).remove(try #require(CacheKey(hex: key))))
-        #expect(waitUntil { parts.revisions.heardCount > heard })
-        let after = Self.sendBehindHeldReaders(proxy, body: ProxyHarness.helloBody)
-        released = true
-        release()
-        #expect(waitUntil { after.withLock { $0 } != nil })
-        #expect(after.withLock { $0?.headers["x-tapedeck"] } == "miss", "recorded again, not served from memory")
+        try Self.warmHitsThenARemovalElsewhere(proxy) { key in
+            // Once the removal's notification has come, the next request takes a reader.
+            let heard = parts.revisions.heardCount
+            let removed = try PostgresStore(url: url).remove(key)
+            #expect(removed)
+            #expect(waitUntil { parts.revisions.heardCount > heard })
+        }
     }
 }
